@@ -1,0 +1,73 @@
+package v1alpha1
+
+import "slices"
+
+// Service names, as used in conditions, endpoints and labels.
+const (
+	ServiceMail  = "mail"
+	ServiceFiles = "files"
+	ServiceVideo = "video"
+	ServiceMedia = "media"
+)
+
+// defaultSubdomains are the host prefixes of services that set no host of their own.
+var defaultSubdomains = map[string]string{
+	ServiceMail:  "mail",
+	ServiceFiles: "files",
+	ServiceVideo: "meet",
+	ServiceMedia: "media",
+}
+
+// ServiceSwitches returns the switch of every service by name, in a fixed order.
+func (s *WorkspaceServices) ServiceSwitches() []NamedSwitch {
+	return []NamedSwitch{
+		{Name: ServiceMail, Switch: s.Mail.ServiceSwitch},
+		{Name: ServiceFiles, Switch: s.Files.ServiceSwitch},
+		{Name: ServiceVideo, Switch: s.Video.ServiceSwitch},
+		{Name: ServiceMedia, Switch: s.Media.ServiceSwitch},
+	}
+}
+
+// NamedSwitch is a service's switch with the service's name.
+type NamedSwitch struct {
+	Name   string
+	Switch ServiceSwitch
+}
+
+// ServiceHost returns the host a service is reached at: its own host, or the default
+// subdomain of the workspace's domain.
+func (w *MunicipalityWorkspace) ServiceHost(service string, sw ServiceSwitch) string {
+	if sw.Host != "" {
+		return sw.Host
+	}
+	return defaultSubdomains[service] + "." + w.Spec.Domain
+}
+
+// ClaimedHosts returns the DNS names this workspace uses: its domain and the hosts of its
+// enabled services, sorted and without duplicates. Two workspaces must never share one.
+func (w *MunicipalityWorkspace) ClaimedHosts() []string {
+	hosts := []string{w.Spec.Domain}
+	for _, s := range w.Spec.Services.ServiceSwitches() {
+		if s.Switch.Enabled {
+			hosts = append(hosts, w.ServiceHost(s.Name, s.Switch))
+		}
+	}
+	slices.Sort(hosts)
+	return slices.Compact(hosts)
+}
+
+// PlatformName returns the WorkspacePlatform the workspace uses.
+func (w *MunicipalityWorkspace) PlatformName() string {
+	if w.Spec.Platform == "" {
+		return DefaultPlatformName
+	}
+	return w.Spec.Platform
+}
+
+// EffectiveDeletionPolicy returns the deletion policy, Retain when unset.
+func (w *MunicipalityWorkspace) EffectiveDeletionPolicy() DeletionPolicy {
+	if w.Spec.DeletionPolicy == "" {
+		return DeletionPolicyRetain
+	}
+	return w.Spec.DeletionPolicy
+}

@@ -1,0 +1,281 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// SizeTier is the size of a municipality by number of users. It drives quotas, replicas and
+// storage; a WorkspacePlatform may override the figures per tier.
+// +kubebuilder:validation:Enum=S;M;L;XL
+type SizeTier string
+
+const (
+	// SizeS is a small municipality, up to 500 users.
+	SizeS SizeTier = "S"
+	// SizeM is a town, up to 2,000 users.
+	SizeM SizeTier = "M"
+	// SizeL is a city or district administration, up to 10,000 users.
+	SizeL SizeTier = "L"
+	// SizeXL is a large city, up to 50,000 users.
+	SizeXL SizeTier = "XL"
+)
+
+// DeletionPolicy says what happens to a workspace's data when the workspace is deleted or a
+// service is switched off.
+// +kubebuilder:validation:Enum=Retain;Delete
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyRetain keeps volumes and generated credentials.
+	DeletionPolicyRetain DeletionPolicy = "Retain"
+	// DeletionPolicyDelete removes them too.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+)
+
+// DayOfWeek is an English day name.
+// +kubebuilder:validation:Enum=Monday;Tuesday;Wednesday;Thursday;Friday;Saturday;Sunday
+type DayOfWeek string
+
+// MunicipalityWorkspaceSpec describes one municipality's digital workplace.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.municipalityKey) || (has(self.municipalityKey) && self.municipalityKey == oldSelf.municipalityKey)",message="municipalityKey cannot be changed or removed once set"
+type MunicipalityWorkspaceSpec struct {
+	// DisplayName is the municipality's name as its users know it, e.g. "Landeshauptstadt Kiel".
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	DisplayName string `json:"displayName"`
+
+	// MunicipalityKey is the official municipality key (Amtlicher Gemeindeschlüssel, AGS):
+	// 8 digits, e.g. "01002000" for Kiel. Immutable once set.
+	// +optional
+	// +kubebuilder:validation:MaxLength=8
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{8}$')",message="municipalityKey must be the 8-digit Amtlicher Gemeindeschlüssel, e.g. 01002000"
+	MunicipalityKey string `json:"municipalityKey,omitempty"`
+
+	// Domain is the municipality's primary DNS domain; service hosts default to subdomains of it
+	// (files.<domain>, meet.<domain>, media.<domain>, mail.<domain>). Immutable.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$')",message="domain must be a lower-case DNS name such as musterstadt.de (write umlauts in punycode, e.g. xn--mnchen-3ya.de)"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="domain is immutable; create a new workspace to move a municipality to another domain"
+	Domain string `json:"domain"`
+
+	// Size is the size tier by number of users.
+	// +kubebuilder:default=S
+	// +optional
+	Size SizeTier `json:"size,omitempty"`
+
+	// Release selects the stack release: follow a channel or pin a version.
+	// +kubebuilder:default={channel: stable}
+	// +optional
+	Release ReleaseSelector `json:"release,omitempty"`
+
+	// MaintenanceWindow is when upgrades may start. Without it, upgrades start on Saturdays and
+	// Sundays at 02:00 Europe/Berlin, for up to four hours.
+	// +optional
+	MaintenanceWindow *MaintenanceWindow `json:"maintenanceWindow,omitempty"`
+
+	// Admins are the e-mail addresses of the municipality's application administrators.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=254
+	// +kubebuilder:validation:XValidation:rule="self.all(a, a.matches('^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$'))",message="admins must be e-mail addresses such as it@musterstadt.de"
+	Admins []string `json:"admins,omitempty"`
+
+	// TenantAccess names the Kubernetes users and groups who may edit this workspace and read the
+	// state of its stack (never its Secrets).
+	// +optional
+	TenantAccess TenantAccess `json:"tenantAccess,omitempty"`
+
+	// Platform is the name of the WorkspacePlatform this workspace runs on.
+	// +kubebuilder:default=default
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Platform string `json:"platform,omitempty"`
+
+	// Services switches the workplace's services on and off.
+	// +optional
+	Services WorkspaceServices `json:"services,omitempty"`
+
+	// DeletionPolicy says whether volumes and generated credentials are kept (Retain) or removed
+	// (Delete) when the workspace is deleted or a service is switched off.
+	// +kubebuilder:default=Retain
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// Suspend stops reconciliation; the running stack is left as it is.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// ReleaseSelector picks the stack release: exactly one of channel or version.
+// +kubebuilder:validation:XValidation:rule="has(self.channel) != has(self.version)",message="set exactly one of release.channel or release.version"
+type ReleaseSelector struct {
+	// Channel follows the newest release of a channel, e.g. stable or rapid.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z][a-z0-9-]*$')",message="release.channel must be a lower-case name such as stable"
+	Channel string `json:"channel,omitempty"`
+
+	// Version pins a release by its calendar version, e.g. 2026.11.0.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}\\\\.[0-9]{1,2}\\\\.[0-9]+$')",message="release.version must be a calendar version such as 2026.11.0"
+	Version string `json:"version,omitempty"`
+}
+
+// MaintenanceWindow is a weekly window in which upgrades may start.
+type MaintenanceWindow struct {
+	// Days on which the window opens.
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=7
+	Days []DayOfWeek `json:"days"`
+
+	// Start is the local time at which the window opens, as HH:MM (24-hour clock).
+	// +kubebuilder:validation:MaxLength=5
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([01][0-9]|2[0-3]):[0-5][0-9]$')",message="maintenanceWindow.start must be a time such as 02:30"
+	Start string `json:"start"`
+
+	// Duration is how long the window stays open, between 30m and 24h, e.g. 4h or 1h30m.
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+h)?([0-9]+m)?$') && self != '' && duration(self) >= duration('30m') && duration(self) <= duration('24h')",message="maintenanceWindow.duration must lie between 30m and 24h, written like 4h or 1h30m"
+	Duration string `json:"duration"`
+
+	// TimeZone is the IANA time zone of Start, e.g. Europe/Berlin.
+	// +kubebuilder:default=Europe/Berlin
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	TimeZone string `json:"timeZone,omitempty"`
+}
+
+// TenantAccess lists the Kubernetes subjects a municipality's admins log in as.
+type TenantAccess struct {
+	// Users are Kubernetes user names.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=253
+	Users []string `json:"users,omitempty"`
+
+	// Groups are Kubernetes group names.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=253
+	Groups []string `json:"groups,omitempty"`
+}
+
+// WorkspaceServices holds the switch and options of every service of the workplace.
+type WorkspaceServices struct {
+	// Mail is e-mail, calendars and contacts; its default host is mail.<domain>.
+	// +optional
+	Mail MailService `json:"mail,omitempty"`
+	// Files is file sync and share (Nextcloud); its default host is files.<domain>.
+	// +optional
+	Files FilesService `json:"files,omitempty"`
+	// Video is video conferencing (Jitsi Meet); its default host is meet.<domain>.
+	// +optional
+	Video VideoService `json:"video,omitempty"`
+	// Media is media and council-TV recordings (Opencast); its default host is media.<domain>.
+	// +optional
+	Media MediaService `json:"media,omitempty"`
+}
+
+// ServiceSwitch is what every service has: an on/off switch and its host name.
+type ServiceSwitch struct {
+	// Enabled switches the service on.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+
+	// Host overrides the service's default host name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$')",message="host must be a lower-case DNS name such as files.musterstadt.de"
+	Host string `json:"host,omitempty"`
+}
+
+// MailService configures mail.
+type MailService struct {
+	ServiceSwitch `json:",inline"`
+}
+
+// FilesService configures files (Nextcloud).
+type FilesService struct {
+	ServiceSwitch `json:",inline"`
+}
+
+// VideoService configures video conferencing (Jitsi Meet).
+type VideoService struct {
+	ServiceSwitch `json:",inline"`
+}
+
+// MediaService configures media (Opencast).
+type MediaService struct {
+	ServiceSwitch `json:",inline"`
+}
+
+// MunicipalityWorkspaceStatus is the observed state of a workspace.
+type MunicipalityWorkspaceStatus struct {
+	// ObservedGeneration is the generation the status was last computed for, after a successful
+	// reconcile.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions follow kstatus: Ready, Reconciling and Stalled, plus one per service.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// Release is the stack release the workspace runs.
+	// +optional
+	Release string `json:"release,omitempty"`
+
+	// Endpoints are the URLs of the workspace's enabled services.
+	// +optional
+	// +listType=map
+	// +listMapKey=service
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
+}
+
+// Endpoint is where users reach a service.
+type Endpoint struct {
+	// Service is the service's name: mail, files, video or media.
+	Service string `json:"service"`
+	// URL is the service's address.
+	URL string `json:"url"`
+}
+
+// MunicipalityWorkspace is one municipality's digital workplace: mail, files, video
+// conferencing and media with single sign-on, deployed into the workspace's namespace.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=mws,categories=rathaus
+// +kubebuilder:printcolumn:name="Domain",type=string,JSONPath=`.spec.domain`
+// +kubebuilder:printcolumn:name="Size",type=string,JSONPath=`.spec.size`
+// +kubebuilder:printcolumn:name="Release",type=string,JSONPath=`.status.release`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type MunicipalityWorkspace struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   MunicipalityWorkspaceSpec   `json:"spec"`
+	Status MunicipalityWorkspaceStatus `json:"status,omitempty"`
+}
+
+// MunicipalityWorkspaceList is a list of MunicipalityWorkspaces.
+// +kubebuilder:object:root=true
+type MunicipalityWorkspaceList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []MunicipalityWorkspace `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&MunicipalityWorkspace{}, &MunicipalityWorkspaceList{})
+}

@@ -1,0 +1,236 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// DefaultPlatformName is the WorkspacePlatform a workspace uses when it names none.
+const DefaultPlatformName = "default"
+
+// WorkspacePlatformSpec describes the provider's hosting environment that workspaces run on.
+type WorkspacePlatformSpec struct {
+	// Ingress is how web-facing services are exposed.
+	// +optional
+	Ingress IngressSettings `json:"ingress,omitempty"`
+
+	// Storage names the storage classes workspaces use.
+	// +optional
+	Storage StorageSettings `json:"storage,omitempty"`
+
+	// Registry is the provider's image registry mirror.
+	// +optional
+	Registry RegistrySettings `json:"registry,omitempty"`
+
+	// SMTPRelay is the smart host outbound mail goes through.
+	// +optional
+	SMTPRelay *SMTPRelay `json:"smtpRelay,omitempty"`
+
+	// Network tells the operator where cluster services live, for network policies.
+	// +optional
+	Network NetworkSettings `json:"network,omitempty"`
+
+	// Sizes overrides the built-in figures of size tiers.
+	// +optional
+	// +listType=map
+	// +listMapKey=size
+	// +kubebuilder:validation:MaxItems=4
+	Sizes []SizeOverride `json:"sizes,omitempty"`
+
+	// DataResidency restricts where workloads and volumes may run.
+	// +optional
+	DataResidency DataResidency `json:"dataResidency,omitempty"`
+
+	// Provider is the legal identity of the hosting provider (used for Gaia-X credentials).
+	// +optional
+	Provider *ProviderIdentity `json:"provider,omitempty"`
+}
+
+// IngressSettings configures Ingress objects for web-facing services.
+// +kubebuilder:validation:XValidation:rule="!(has(self.clusterIssuer) && has(self.wildcardCertificateSecret))",message="set at most one of ingress.clusterIssuer or ingress.wildcardCertificateSecret"
+type IngressSettings struct {
+	// ClassName is the IngressClass to use; empty means the cluster's default class.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ClassName string `json:"className,omitempty"`
+
+	// ClusterIssuer is the cert-manager ClusterIssuer that issues each host's certificate.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ClusterIssuer string `json:"clusterIssuer,omitempty"`
+
+	// WildcardCertificateSecret is a Secret holding a wildcard certificate for every host.
+	// +optional
+	WildcardCertificateSecret *NamespacedName `json:"wildcardCertificateSecret,omitempty"`
+
+	// ControllerNamespaceSelector selects the namespace(s) of the ingress controller; only they
+	// may reach web-facing pods. Without it, no traffic from outside a workspace is admitted.
+	// +optional
+	ControllerNamespaceSelector *metav1.LabelSelector `json:"controllerNamespaceSelector,omitempty"`
+}
+
+// StorageSettings names storage classes.
+type StorageSettings struct {
+	// ReadWriteOnceClass is the storage class of single-node volumes; empty means the default.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ReadWriteOnceClass string `json:"readWriteOnceClass,omitempty"`
+	// ReadWriteManyClass is the storage class of shared volumes, if the platform has one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ReadWriteManyClass string `json:"readWriteManyClass,omitempty"`
+	// VolumeSnapshotClass is used for pre-upgrade backups, if the platform has one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	VolumeSnapshotClass string `json:"volumeSnapshotClass,omitempty"`
+}
+
+// RegistrySettings describes the provider's registry mirror.
+type RegistrySettings struct {
+	// Mirror is a registry host with an optional path prefix, e.g. registry.example.eu/mirror;
+	// every image is pulled through it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]+)*$')",message="registry.mirror must be a registry host with an optional path, e.g. registry.example.eu/mirror"
+	Mirror string `json:"mirror,omitempty"`
+
+	// PullSecret is a dockerconfigjson Secret copied into every workspace namespace.
+	// +optional
+	PullSecret *NamespacedName `json:"pullSecret,omitempty"`
+}
+
+// SMTPRelay is an outbound smart host.
+type SMTPRelay struct {
+	// Host is the relay's host name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Host string `json:"host"`
+	// Port is the relay's submission port.
+	// +kubebuilder:default=587
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	Port int32 `json:"port,omitempty"`
+	// CredentialsSecret holds username and password keys, if the relay needs them.
+	// +optional
+	CredentialsSecret *NamespacedName `json:"credentialsSecret,omitempty"`
+}
+
+// NetworkSettings locates cluster services for network policies.
+type NetworkSettings struct {
+	// DNSNamespaceSelector selects the namespace of the cluster DNS; by default kube-system.
+	// +optional
+	DNSNamespaceSelector *metav1.LabelSelector `json:"dnsNamespaceSelector,omitempty"`
+}
+
+// SizeOverride replaces the built-in figures of one size tier.
+type SizeOverride struct {
+	// Size is the tier this override applies to.
+	Size SizeTier `json:"size"`
+	// CPU is the total CPU the workspace may request.
+	// +optional
+	CPU *resource.Quantity `json:"cpu,omitempty"`
+	// Memory is the total memory the workspace may request.
+	// +optional
+	Memory *resource.Quantity `json:"memory,omitempty"`
+	// Storage is the total storage the workspace's volumes may request.
+	// +optional
+	Storage *resource.Quantity `json:"storage,omitempty"`
+}
+
+// DataResidency restricts where workloads may run.
+type DataResidency struct {
+	// AllowedRegions are the values of RegionLabel that workloads may run in.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=63
+	AllowedRegions []string `json:"allowedRegions,omitempty"`
+	// RegionLabel is the node label that holds a node's region.
+	// +kubebuilder:default="topology.kubernetes.io/region"
+	// +kubebuilder:validation:MaxLength=317
+	// +optional
+	RegionLabel string `json:"regionLabel,omitempty"`
+}
+
+// ProviderIdentity is the hosting provider's legal identity.
+type ProviderIdentity struct {
+	// LegalName is the provider's registered name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	LegalName string `json:"legalName"`
+	// RegistrationNumber is e.g. the VAT ID.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	RegistrationNumber string `json:"registrationNumber,omitempty"`
+	// HeadquarterAddress is an ISO 3166-2 country subdivision code, e.g. DE-HH.
+	// +optional
+	// +kubebuilder:validation:MaxLength=6
+	HeadquarterAddress string `json:"headquarterAddress,omitempty"`
+	// LegalAddress is an ISO 3166-2 country subdivision code, e.g. DE-HH.
+	// +optional
+	// +kubebuilder:validation:MaxLength=6
+	LegalAddress string `json:"legalAddress,omitempty"`
+	// TermsAndConditionsURL is where the provider's terms are published.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	TermsAndConditionsURL string `json:"termsAndConditionsURL,omitempty"`
+	// TermsAndConditionsHash is the SHA-256 of the published terms.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	TermsAndConditionsHash string `json:"termsAndConditionsHash,omitempty"`
+}
+
+// NamespacedName references an object in a given namespace; only the platform, which the
+// provider controls, may reference objects across namespaces.
+type NamespacedName struct {
+	// Namespace of the object.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace"`
+	// Name of the object.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// WorkspacePlatformStatus is the observed state of a platform.
+type WorkspacePlatformStatus struct {
+	// ObservedGeneration is the generation the status was last computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions follow kstatus.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// WorkspacePlatform is the provider's hosting environment: ingress, storage, registry mirror,
+// mail relay, sizes, data residency and legal identity. Workspaces use the one named "default"
+// unless they name another.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=wsp,categories=rathaus
+// +kubebuilder:printcolumn:name="Ingress",type=string,JSONPath=`.spec.ingress.className`
+// +kubebuilder:printcolumn:name="Mirror",type=string,JSONPath=`.spec.registry.mirror`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type WorkspacePlatform struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   WorkspacePlatformSpec   `json:"spec,omitempty"`
+	Status WorkspacePlatformStatus `json:"status,omitempty"`
+}
+
+// WorkspacePlatformList is a list of WorkspacePlatforms.
+// +kubebuilder:object:root=true
+type WorkspacePlatformList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []WorkspacePlatform `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&WorkspacePlatform{}, &WorkspacePlatformList{})
+}

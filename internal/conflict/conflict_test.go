@@ -1,0 +1,98 @@
+package conflict
+
+import (
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+)
+
+var t0 = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+
+func ws(ns, name, domain string, created time.Duration, mutate ...func(*rathausv1alpha1.MunicipalityWorkspace)) rathausv1alpha1.MunicipalityWorkspace {
+	w := rathausv1alpha1.MunicipalityWorkspace{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.NewTime(t0.Add(created))},
+		Spec:       rathausv1alpha1.MunicipalityWorkspaceSpec{Domain: domain},
+	}
+	for _, m := range mutate {
+		m(&w)
+	}
+	return w
+}
+
+func filesOn(host string) func(*rathausv1alpha1.MunicipalityWorkspace) {
+	return func(w *rathausv1alpha1.MunicipalityWorkspace) {
+		w.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: host}}
+	}
+}
+
+func TestFind(t *testing.T) {
+	kiel := ws("kiel", "kiel", "kiel.de", 0, filesOn(""))
+	tests := []struct {
+		name       string
+		subject    rathausv1alpha1.MunicipalityWorkspace
+		others     []rathausv1alpha1.MunicipalityWorkspace
+		wantReason string
+		wantMsg    string
+	}{
+		{name: "alone", subject: kiel, others: nil},
+		{name: "itself in the list", subject: kiel, others: []rathausv1alpha1.MunicipalityWorkspace{kiel}},
+		{name: "different domains", subject: ws("luebeck", "luebeck", "luebeck.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel}},
+		{
+			name: "same domain, later loses", subject: ws("kiel2", "kiel", "kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+			wantReason: ReasonDomainConflict, wantMsg: "host kiel.de is already used by another workspace",
+		},
+		{
+			name: "same domain, earlier wins", subject: kiel, others: []rathausv1alpha1.MunicipalityWorkspace{ws("kiel2", "kiel", "kiel.de", time.Hour)},
+		},
+		{
+			name: "service host override collides with another's default host", subject: ws("x", "x", "x.de", time.Hour, filesOn("files.kiel.de")),
+			others: []rathausv1alpha1.MunicipalityWorkspace{kiel}, wantReason: ReasonDomainConflict, wantMsg: "host files.kiel.de is already used by another workspace",
+		},
+		{
+			name: "disabled service claims nothing", subject: ws("x", "x", "x.de", time.Hour, filesOn("files.kiel.de"), func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Files.Enabled = false }),
+			others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+		},
+		{
+			name: "subdomain of another domain is no conflict", subject: ws("a", "a", "amt.kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+		},
+		{
+			name: "second workspace in a namespace", subject: ws("kiel", "kiel-2", "other.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+			wantReason: ReasonNamespaceConflict, wantMsg: "namespace kiel already holds another workspace; a namespace holds exactly one municipality",
+		},
+		{
+			name: "same creation time: name decides", subject: ws("b", "b", "kiel.de", 0), others: []rathausv1alpha1.MunicipalityWorkspace{ws("a", "a", "kiel.de", 0)},
+			wantReason: ReasonDomainConflict, wantMsg: "host kiel.de is already used by another workspace",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Find(&tt.subject, tt.others)
+			if tt.wantReason == "" {
+				if got != nil {
+					t.Fatalf("unexpected conflict %+v", got)
+				}
+				return
+			}
+			if got == nil {
+				t.Fatalf("no conflict, want %s", tt.wantReason)
+			}
+			if got.Reason != tt.wantReason || got.Message != tt.wantMsg {
+				t.Fatalf("got %s %q, want %s %q", got.Reason, got.Message, tt.wantReason, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestFindReportsOldestHolderWhateverTheOrder(t *testing.T) {
+	subject := ws("c", "c", "kiel.de", 2*time.Hour)
+	a := ws("a", "a", "kiel.de", 0)
+	b := ws("b", "b", "kiel.de", time.Hour)
+	for _, order := range [][]rathausv1alpha1.MunicipalityWorkspace{{a, b}, {b, a}} {
+		if got := Find(&subject, order); got == nil || got.Holder != "a/a" {
+			t.Fatalf("holder = %+v, want a/a", got)
+		}
+	}
+}

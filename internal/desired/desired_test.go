@@ -1,0 +1,115 @@
+package desired
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/release"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/testutil/golden"
+)
+
+func inputs(mutate ...func(*stack.Inputs)) stack.Inputs {
+	in := stack.Inputs{
+		Workspace: &rathausv1alpha1.MunicipalityWorkspace{
+			ObjectMeta: metav1.ObjectMeta{Name: "kiel", Namespace: "kiel", UID: "5f0c6a5e-0000-4000-8000-000000000001"},
+			Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
+				DisplayName: "Landeshauptstadt Kiel",
+				Domain:      "kiel.de",
+				Size:        rathausv1alpha1.SizeM,
+				TenantAccess: rathausv1alpha1.TenantAccess{
+					Users:  []string{"zoe@kiel.de", "anna@kiel.de"},
+					Groups: []string{"kiel-it"},
+				},
+			},
+		},
+		Platform: &rathausv1alpha1.WorkspacePlatform{ObjectMeta: metav1.ObjectMeta{Name: "default"}},
+		Release:  release.BuiltIn(),
+	}
+	for _, m := range mutate {
+		m(&in)
+	}
+	return in
+}
+
+func render(t *testing.T, in stack.Inputs) []byte {
+	t.Helper()
+	objs, err := State(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for _, o := range objs {
+		b, err := yaml.Marshal(o.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.WriteString("---\n")
+		buf.Write(b)
+	}
+	return buf.Bytes()
+}
+
+func TestStateGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		in   stack.Inputs
+	}{
+		{name: "minimal.yaml", in: inputs(func(in *stack.Inputs) { in.Workspace.Spec.TenantAccess = rathausv1alpha1.TenantAccess{} })},
+		{name: "tenant-access.yaml", in: inputs()},
+		{name: "platform-overrides.yaml", in: inputs(func(in *stack.Inputs) {
+			cpu := resource.MustParse("20")
+			in.Platform.Spec.Sizes = []rathausv1alpha1.SizeOverride{{Size: rathausv1alpha1.SizeM, CPU: &cpu}}
+			in.Platform.Spec.Ingress.ControllerNamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "ingress-nginx"}}
+			in.Platform.Spec.Network.DNSNamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "dns"}}
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden.Assert(t, tt.name, render(t, tt.in))
+		})
+	}
+}
+
+func TestStateIsDeterministic(t *testing.T) {
+	first := render(t, inputs())
+	for range 20 {
+		if got := render(t, inputs()); !bytes.Equal(got, first) {
+			t.Fatalf("rendering the same inputs twice gave different output:\n%s\n---\n%s", first, got)
+		}
+	}
+}
+
+func TestStateRejectsUnknownSize(t *testing.T) {
+	_, err := State(inputs(func(in *stack.Inputs) { in.Workspace.Spec.Size = "XXL" }), Components)
+	var invalid *InvalidInputError
+	if !errors.As(err, &invalid) {
+		t.Fatalf("err = %v, want InvalidInputError", err)
+	}
+}
+
+type fixed struct {
+	name string
+	objs []client.Object
+}
+
+func (f fixed) Name() string                                  { return f.name }
+func (f fixed) Render(stack.Inputs) ([]client.Object, error) { return f.objs, nil }
+
+func TestStateRejectsDuplicates(t *testing.T) {
+	cm := func() client.Object {
+		return &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "kiel"}}
+	}
+	_, err := State(inputs(), []stack.Component{fixed{"a", []client.Object{cm()}}, fixed{"b", []client.Object{cm()}}})
+	if err == nil || err.Error() != "components a and b both render ConfigMap/kiel/x" {
+		t.Fatalf("err = %v", err)
+	}
+}

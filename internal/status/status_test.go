@@ -1,0 +1,88 @@
+package status
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var (
+	t1 = metav1.NewTime(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+	t2 = metav1.NewTime(t1.Add(time.Minute))
+)
+
+type want struct {
+	ready, reconciling, stalled string // "True", "False" or "" for absent
+	readyReason                 string
+	observed                    bool
+}
+
+func TestApply(t *testing.T) {
+	tests := []struct {
+		name    string
+		outcome Outcome
+		want    want
+	}{
+		{name: "ready", outcome: Outcome{}, want: want{ready: "True", readyReason: ReasonProvisioned, observed: true}},
+		{name: "waiting", outcome: Outcome{Waiting: []string{"files", "baseline"}}, want: want{ready: "False", reconciling: "True", readyReason: ReasonProgressing, observed: true}},
+		{name: "stalled", outcome: Outcome{Stalled: &Problem{Reason: "DomainConflict", Message: "m"}}, want: want{ready: "False", stalled: "True", readyReason: "DomainConflict", observed: true}},
+		{name: "transient error keeps Ready", outcome: Outcome{Err: errors.New("boom")}, want: want{ready: "True", reconciling: "True", readyReason: ReasonProvisioned, observed: false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Start from a Ready workspace that was once stalled, to check removals.
+			conds := []metav1.Condition{}
+			Apply(&conds, 1, Outcome{Stalled: &Problem{Reason: "X", Message: "y"}}, t1)
+			Apply(&conds, 1, Outcome{}, t1)
+			observed := Apply(&conds, 2, tt.outcome, t2)
+			if observed != tt.want.observed {
+				t.Errorf("observed = %v, want %v", observed, tt.want.observed)
+			}
+			for _, c := range []struct{ typ, want string }{{TypeReady, tt.want.ready}, {TypeReconciling, tt.want.reconciling}, {TypeStalled, tt.want.stalled}} {
+				got := ""
+				if cond := meta.FindStatusCondition(conds, c.typ); cond != nil {
+					got = string(cond.Status)
+				}
+				if got != c.want {
+					t.Errorf("%s = %q, want %q", c.typ, got, c.want)
+				}
+			}
+			if r := meta.FindStatusCondition(conds, TypeReady); r.Reason != tt.want.readyReason {
+				t.Errorf("Ready reason = %s, want %s", r.Reason, tt.want.readyReason)
+			}
+		})
+	}
+}
+
+func TestApplyKeepsTransitionTimeWhenStatusIsUnchanged(t *testing.T) {
+	var conds []metav1.Condition
+	Apply(&conds, 1, Outcome{Waiting: []string{"a"}}, t1)
+	Apply(&conds, 1, Outcome{Waiting: []string{"b"}}, t2)
+	if got := meta.FindStatusCondition(conds, TypeReady).LastTransitionTime; !got.Equal(&t1) {
+		t.Fatalf("LastTransitionTime moved to %v although Ready stayed False", got)
+	}
+	Apply(&conds, 1, Outcome{}, t2)
+	if got := meta.FindStatusCondition(conds, TypeReady).LastTransitionTime; !got.Equal(&t2) {
+		t.Fatalf("LastTransitionTime = %v, want %v after False -> True", got, t2)
+	}
+}
+
+func TestApplyIsDeterministic(t *testing.T) {
+	var a, b []metav1.Condition
+	Apply(&a, 3, Outcome{Waiting: []string{"z", "a", "m"}}, t1)
+	Apply(&b, 3, Outcome{Waiting: []string{"m", "z", "a"}}, t1)
+	if len(a) != len(b) {
+		t.Fatal("different condition count")
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("condition %d differs: %+v vs %+v", i, a[i], b[i])
+		}
+	}
+	if a[0].Message != "waiting for a; m; z" {
+		t.Fatalf("message = %q", a[0].Message)
+	}
+}
