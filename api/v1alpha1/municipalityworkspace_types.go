@@ -66,7 +66,7 @@ type MunicipalityWorkspaceSpec struct {
 	// Release selects the stack release: follow a channel or pin a version.
 	// +kubebuilder:default={channel: stable}
 	// +optional
-	Release ReleaseSelector `json:"release,omitempty"`
+	Release *ReleaseSelector `json:"release,omitempty"`
 
 	// MaintenanceWindow is when upgrades may start. Without it, upgrades start on Saturdays and
 	// Sundays at 02:00 Europe/Berlin, for up to four hours.
@@ -233,6 +233,12 @@ type MunicipalityWorkspaceStatus struct {
 	// Release is the stack release the workspace runs.
 	// +optional
 	Release string `json:"release,omitempty"`
+
+	// Hosts are the DNS names this workspace holds: its domain and its enabled services' hosts
+	// as of its last reconcile that passed the conflict check. No other workspace may use them.
+	// +optional
+	// +listType=set
+	Hosts []string `json:"hosts,omitempty"`
 
 	// Endpoints are the URLs of the workspace's enabled services.
 	// +optional

@@ -1,6 +1,11 @@
 // Package conflict decides whether a workspace may use what it claims: a namespace of its own
-// and DNS names no other workspace uses. When two workspaces claim the same thing, the one
-// created first keeps it and the later one is stalled, so nothing of the first is ever touched.
+// and DNS names no other workspace uses.
+//
+// What a workspace already holds it keeps: its status lists the hosts it held at its last
+// reconcile that passed this check, and a workspace with such a status holds its namespace.
+// Only between claims nobody holds yet does order decide: the workspace created first (then
+// the one first by namespace/name, since creation times have one-second resolution) wins. So
+// a running municipality is never displaced by a newcomer, nor by a neighbour's edit.
 package conflict
 
 import (
@@ -28,22 +33,22 @@ type Conflict struct {
 // Find returns the first conflict of ws with the workspaces in all (which may include ws
 // itself), or nil. Namespace conflicts are reported before domain conflicts.
 func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.MunicipalityWorkspace) *Conflict {
-	var earlier []*rathausv1alpha1.MunicipalityWorkspace
+	var others []*rathausv1alpha1.MunicipalityWorkspace
 	for i := range all {
-		if precedes(&all[i], ws) {
-			earlier = append(earlier, &all[i])
+		if key(&all[i]) != key(ws) {
+			others = append(others, &all[i])
 		}
 	}
-	// Deterministic: the oldest holder is reported whatever order the cache returned.
-	slices.SortFunc(earlier, func(a, b *rathausv1alpha1.MunicipalityWorkspace) int {
+	// Deterministic: the first holder is reported whatever order the cache returned.
+	slices.SortFunc(others, func(a, b *rathausv1alpha1.MunicipalityWorkspace) int {
 		if precedes(a, b) {
 			return -1
 		}
 		return 1
 	})
 
-	for _, other := range earlier {
-		if other.Namespace == ws.Namespace {
+	for _, other := range others {
+		if other.Namespace == ws.Namespace && wins(holdsNamespace(other), holdsNamespace(ws), other, ws) {
 			return &Conflict{
 				Reason:  ReasonNamespaceConflict,
 				Message: fmt.Sprintf("namespace %s already holds another workspace; a namespace holds exactly one municipality", ws.Namespace),
@@ -51,10 +56,12 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 			}
 		}
 	}
-	claimed := ws.ClaimedHosts()
-	for _, other := range earlier {
-		for _, h := range other.ClaimedHosts() {
-			if _, found := slices.BinarySearch(claimed, h); found {
+	for _, h := range ws.ClaimedHosts() {
+		for _, other := range others {
+			if !slices.Contains(other.ClaimedHosts(), h) && !slices.Contains(other.Status.Hosts, h) {
+				continue
+			}
+			if wins(slices.Contains(other.Status.Hosts, h), slices.Contains(ws.Status.Hosts, h), other, ws) {
 				return &Conflict{
 					Reason:  ReasonDomainConflict,
 					Message: fmt.Sprintf("host %s is already used by another workspace", h),
@@ -66,8 +73,21 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 	return nil
 }
 
-// precedes reports whether a was created before b (ties broken by namespace and name), so it
-// keeps what both claim. A workspace never precedes itself.
+// wins reports whether other keeps a claim it shares with ws: holding beats not holding, and
+// otherwise the earlier workspace wins.
+func wins(otherHolds, wsHolds bool, other, ws *rathausv1alpha1.MunicipalityWorkspace) bool {
+	if otherHolds != wsHolds {
+		return otherHolds
+	}
+	return precedes(other, ws)
+}
+
+// holdsNamespace reports whether ws has passed the conflict check before.
+func holdsNamespace(ws *rathausv1alpha1.MunicipalityWorkspace) bool {
+	return len(ws.Status.Hosts) > 0
+}
+
+// precedes reports whether a was created before b, ties broken by namespace and name.
 func precedes(a, b *rathausv1alpha1.MunicipalityWorkspace) bool {
 	ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time
 	if !ta.Equal(tb) {

@@ -86,6 +86,57 @@ func TestFind(t *testing.T) {
 	}
 }
 
+func holding(hosts ...string) func(*rathausv1alpha1.MunicipalityWorkspace) {
+	return func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Status.Hosts = hosts }
+}
+
+func TestFindKeepsWhatIsHeld(t *testing.T) {
+	tests := []struct {
+		name       string
+		subject    rathausv1alpha1.MunicipalityWorkspace
+		other      rathausv1alpha1.MunicipalityWorkspace
+		wantReason string
+	}{
+		{
+			name:    "a running workspace keeps its namespace against an older newcomer",
+			subject: ws("kiel", "kiel", "kiel.de", time.Hour, holding("kiel.de")), other: ws("kiel", "aaa", "other.de", 0),
+		},
+		{
+			name:    "the newcomer is the one stalled",
+			subject: ws("kiel", "aaa", "other.de", 0), other: ws("kiel", "kiel", "kiel.de", time.Hour, holding("kiel.de")),
+			wantReason: ReasonNamespaceConflict,
+		},
+		{
+			name:       "an older workspace editing its host onto a held one loses",
+			subject:    ws("old", "old", "old.de", 0, filesOn("files.new.de"), holding("old.de")),
+			other:      ws("new", "new", "new.de", time.Hour, filesOn(""), holding("files.new.de", "new.de")),
+			wantReason: ReasonDomainConflict,
+		},
+		{
+			name:       "a host still held in status blocks until its holder lets go",
+			subject:    ws("b", "b", "b.de", time.Hour, filesOn("files.a.de")),
+			other:      ws("a", "a", "a.de", 2*time.Hour, holding("a.de", "files.a.de")),
+			wantReason: ReasonDomainConflict,
+		},
+		{
+			name:    "keeping what one holds when the other only wants it",
+			subject: ws("b", "b", "b.de", time.Hour, filesOn("files.x.de"), holding("b.de", "files.x.de")),
+			other:   ws("a", "a", "a.de", 0, filesOn("files.x.de")),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Find(&tt.subject, []rathausv1alpha1.MunicipalityWorkspace{tt.other})
+			switch {
+			case tt.wantReason == "" && got != nil:
+				t.Fatalf("unexpected conflict %+v", got)
+			case tt.wantReason != "" && (got == nil || got.Reason != tt.wantReason):
+				t.Fatalf("got %+v, want %s", got, tt.wantReason)
+			}
+		})
+	}
+}
+
 func TestFindReportsOldestHolderWhateverTheOrder(t *testing.T) {
 	subject := ws("c", "c", "kiel.de", 2*time.Hour)
 	a := ws("a", "a", "kiel.de", 0)

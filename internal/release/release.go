@@ -36,14 +36,18 @@ type NotFoundError struct{ msg string }
 func (e *NotFoundError) Error() string { return e.msg }
 
 // Resolve returns the release selected by sel: the pinned version, or the newest release of
-// the channel. catalog holds the cluster's StackReleases; BuiltIn is considered last.
-func Resolve(sel rathausv1alpha1.ReleaseSelector, catalog []rathausv1alpha1.StackRelease) (*rathausv1alpha1.StackRelease, error) {
+// the channel (DefaultChannel when sel is nil). catalog holds the cluster's StackReleases;
+// BuiltIn is considered last.
+func Resolve(sel *rathausv1alpha1.ReleaseSelector, catalog []rathausv1alpha1.StackRelease) (*rathausv1alpha1.StackRelease, error) {
 	candidates := make([]*rathausv1alpha1.StackRelease, 0, len(catalog)+1)
 	for i := range catalog {
 		candidates = append(candidates, &catalog[i])
 	}
 	builtIn := BuiltIn()
 
+	if sel == nil {
+		sel = &rathausv1alpha1.ReleaseSelector{Channel: DefaultChannel}
+	}
 	if sel.Version != "" {
 		for _, r := range append(candidates, builtIn) {
 			if r.Spec.Version == sel.Version {

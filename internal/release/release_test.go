@@ -20,19 +20,19 @@ func TestResolve(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		sel     rathausv1alpha1.ReleaseSelector
+		sel     *rathausv1alpha1.ReleaseSelector
 		catalog []rathausv1alpha1.StackRelease
 		want    string
 		wantErr string
 	}{
-		{name: "newest of channel, numeric not lexical", sel: rathausv1alpha1.ReleaseSelector{Channel: "stable"}, catalog: catalog, want: "2026.11.2"},
-		{name: "other channel", sel: rathausv1alpha1.ReleaseSelector{Channel: "rapid"}, catalog: catalog, want: "2027.1.0"},
-		{name: "empty selector means stable", catalog: catalog, want: "2026.11.2"},
-		{name: "pinned", sel: rathausv1alpha1.ReleaseSelector{Version: "2026.9.0"}, catalog: catalog, want: "2026.9.0"},
-		{name: "pinned built-in without catalog", sel: rathausv1alpha1.ReleaseSelector{Version: BuiltIn().Spec.Version}, want: BuiltIn().Spec.Version},
-		{name: "stable without catalog is built-in", sel: rathausv1alpha1.ReleaseSelector{Channel: "stable"}, want: BuiltIn().Spec.Version},
-		{name: "unknown pin", sel: rathausv1alpha1.ReleaseSelector{Version: "2030.1.0"}, catalog: catalog, wantErr: "release 2030.1.0 is not in the release catalog"},
-		{name: "empty channel", sel: rathausv1alpha1.ReleaseSelector{Channel: "lts"}, catalog: catalog, wantErr: "no release in channel lts"},
+		{name: "newest of channel, numeric not lexical", sel: &rathausv1alpha1.ReleaseSelector{Channel: "stable"}, catalog: catalog, want: "2026.11.2"},
+		{name: "other channel", sel: &rathausv1alpha1.ReleaseSelector{Channel: "rapid"}, catalog: catalog, want: "2027.1.0"},
+		{name: "no selector means stable", catalog: catalog, want: "2026.11.2"},
+		{name: "pinned", sel: &rathausv1alpha1.ReleaseSelector{Version: "2026.9.0"}, catalog: catalog, want: "2026.9.0"},
+		{name: "pinned built-in without catalog", sel: &rathausv1alpha1.ReleaseSelector{Version: BuiltIn().Spec.Version}, want: BuiltIn().Spec.Version},
+		{name: "stable without catalog is built-in", sel: &rathausv1alpha1.ReleaseSelector{Channel: "stable"}, want: BuiltIn().Spec.Version},
+		{name: "unknown pin", sel: &rathausv1alpha1.ReleaseSelector{Version: "2030.1.0"}, catalog: catalog, wantErr: "release 2030.1.0 is not in the release catalog"},
+		{name: "empty channel", sel: &rathausv1alpha1.ReleaseSelector{Channel: "lts"}, catalog: catalog, wantErr: "no release in channel lts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

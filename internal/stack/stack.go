@@ -17,6 +17,8 @@ type Inputs struct {
 	Workspace *rathausv1alpha1.MunicipalityWorkspace
 	Platform  *rathausv1alpha1.WorkspacePlatform
 	Release   *rathausv1alpha1.StackRelease
+	// Hosts are the DNS names the workspace holds (its domain and enabled services' hosts).
+	Hosts []string
 }
 
 // Component renders one part of a workspace's stack.
@@ -55,4 +57,12 @@ func DataMeta(in Inputs, component, name string) metav1.ObjectMeta {
 	m.OwnerReferences = nil
 	m.Labels[inventory.DataLabel] = "true"
 	return m
+}
+
+// Service is a component users reach at an address. Only services contribute endpoints to the
+// workspace's status, and only while they are enabled.
+type Service interface {
+	Component
+	// Endpoint returns where users reach the service, and whether it is enabled.
+	Endpoint(ws *rathausv1alpha1.MunicipalityWorkspace) (rathausv1alpha1.Endpoint, bool)
 }

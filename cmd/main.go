@@ -1,0 +1,55 @@
+// Command manager runs the rathaus operator.
+package main
+
+import (
+	"flag"
+	"os"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/rathaus-io/rathaus/controllers"
+	"github.com/rathaus-io/rathaus/internal/metrics"
+)
+
+func main() {
+	var opts controllers.Options
+	var qps float64
+	var burst int
+	flag.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
+	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
+	flag.BoolVar(&opts.LeaderElection, "leader-elect", false, "Elect a leader, so that several replicas can run with one active.")
+	flag.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease; the operator's own namespace when empty.")
+	flag.IntVar(&opts.MaxConcurrentReconciles, "max-concurrent-reconciles", 8, "Workspaces reconciled in parallel.")
+	flag.DurationVar(&opts.SyncPeriod, "sync-period", 10*time.Hour, "Interval of full resyncs of every workspace.")
+	flag.Float64Var(&qps, "kube-api-qps", 50, "Sustained requests per second to the Kubernetes API.")
+	flag.IntVar(&burst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API.")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		log.Error(err, "Unable to load a kubeconfig")
+		os.Exit(1)
+	}
+	cfg.QPS = float32(qps)
+	cfg.Burst = burst
+	cfg.UserAgent = "rathaus-operator"
+	metrics.CountRequests(cfg)
+
+	mgr, err := controllers.NewManager(cfg, opts)
+	if err != nil {
+		log.Error(err, "Unable to set up the manager")
+		os.Exit(1)
+	}
+	log.Info("Starting manager", "maxConcurrentReconciles", opts.MaxConcurrentReconciles, "qps", qps, "burst", burst)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "Manager stopped with an error")
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,87 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+)
+
+var nameCounter atomic.Int64
+
+// uniqueName keeps specs independent of each other on the shared API server.
+func uniqueName(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, nameCounter.Add(1))
+}
+
+func createNamespace(ctx context.Context) string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: uniqueName("town")}}
+	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+// ensurePlatform creates the platform if it does not exist yet.
+func ensurePlatform(ctx context.Context, name string, mutate ...func(*rathausv1alpha1.WorkspacePlatform)) *rathausv1alpha1.WorkspacePlatform {
+	p := &rathausv1alpha1.WorkspacePlatform{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	for _, m := range mutate {
+		m(p)
+	}
+	if err := k8s.Create(ctx, p); err != nil {
+		Expect(client.IgnoreAlreadyExists(err)).To(Succeed())
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+	}
+	return p
+}
+
+func newWorkspace(namespace, domain string, mutate ...func(*rathausv1alpha1.MunicipalityWorkspace)) *rathausv1alpha1.MunicipalityWorkspace {
+	ws := &rathausv1alpha1.MunicipalityWorkspace{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "workspace"},
+		Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
+			DisplayName: "Gemeinde " + namespace,
+			Domain:      domain,
+		},
+	}
+	for _, m := range mutate {
+		m(ws)
+	}
+	return ws
+}
+
+func getWorkspace(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) *rathausv1alpha1.MunicipalityWorkspace {
+	got := &rathausv1alpha1.MunicipalityWorkspace{}
+	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ws), got)).To(Succeed())
+	return got
+}
+
+// condition returns "Status/Reason" of a condition of the workspace, or "" when absent, so
+// that one Eventually can wait for both.
+func condition(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, typ string) func() string {
+	return func() string {
+		got := &rathausv1alpha1.MunicipalityWorkspace{}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(ws), got); err != nil {
+			return "error: " + err.Error()
+		}
+		c := meta.FindStatusCondition(got.Status.Conditions, typ)
+		if c == nil {
+			return ""
+		}
+		if c.ObservedGeneration != got.Generation {
+			return "stale"
+		}
+		return string(c.Status) + "/" + c.Reason
+	}
+}
+
+func waitReady(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) {
+	Eventually(condition(ctx, ws, "Ready")).Should(Equal("True/Provisioned"))
+}
+
+func resourceMustParse(s string) resource.Quantity { return resource.MustParse(s) }

@@ -1,0 +1,93 @@
+package controllers
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+)
+
+// Options are the manager's tunables; cmd/main.go exposes each as a flag.
+type Options struct {
+	MetricsAddr             string
+	ProbeAddr               string
+	LeaderElection          bool
+	LeaderElectionNamespace string
+	MaxConcurrentReconciles int
+	SyncPeriod              time.Duration
+	// Now is the clock of condition transitions; time.Now when nil.
+	Now func() time.Time
+	// SkipNameValidation lets tests run several managers, one after another, in one process.
+	SkipNameValidation bool
+}
+
+// Scheme returns the scheme with the Kubernetes and rathaus kinds.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(rathausv1alpha1.AddToScheme(s))
+	return s
+}
+
+// NewManager builds the operator's manager with its reconcilers. The cache holds the rathaus
+// kinds and, of every other kind, only objects labelled as managed by rathaus, with managed
+// fields stripped: memory grows with the operator's own objects, not with the cluster.
+func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	everything := cache.ByObject{Label: labels.Everything()}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  Scheme(),
+		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress:  opts.ProbeAddr,
+		LeaderElection:          opts.LeaderElection,
+		LeaderElectionID:        "rathaus.rathaus.io",
+		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		Controller:              config.Controller{SkipNameValidation: &opts.SkipNameValidation},
+		Cache: cache.Options{
+			SyncPeriod:           &opts.SyncPeriod,
+			DefaultLabelSelector: inventory.ManagedSelector(),
+			DefaultTransform:     cache.TransformStripManagedFields(),
+			ByObject: map[client.Object]cache.ByObject{
+				&rathausv1alpha1.MunicipalityWorkspace{}: everything,
+				&rathausv1alpha1.WorkspacePlatform{}:     everything,
+				&rathausv1alpha1.StackRelease{}:          everything,
+			},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	r := &WorkspaceReconciler{
+		Client:     mgr.GetClient(),
+		APIReader:  mgr.GetAPIReader(),
+		Recorder:   mgr.GetEventRecorder("rathaus"),
+		Components: desired.Components,
+		Now:        opts.Now,
+	}
+	if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}

@@ -1,0 +1,152 @@
+package controllers_test
+
+import (
+	"context"
+	"sort"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/metrics"
+)
+
+// Serial: these specs stop and start the one operator all specs share.
+var _ = Describe("Operator restarts", Serial, func() {
+	ctx := context.Background()
+
+	BeforeEach(func() { ensurePlatform(ctx, rathausv1alpha1.DefaultPlatformName) })
+
+	It("converges to the same objects when stopped mid-way and started fresh", func() {
+		var workspaces []*rathausv1alpha1.MunicipalityWorkspace
+		for range 3 {
+			ns := createNamespace(ctx)
+			ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.TenantAccess.Users = []string{"admin"} })
+			Expect(k8s.Create(ctx, ws)).To(Succeed())
+			workspaces = append(workspaces, ws)
+		}
+		stopManager()
+		startManager()
+		for _, ws := range workspaces {
+			waitReady(ctx, ws)
+			Expect(ownedObjects(ctx, ws)).To(Equal([]string{
+				"LimitRange/rathaus-limits",
+				"NetworkPolicy/rathaus-allow-dns",
+				"NetworkPolicy/rathaus-default-deny",
+				"ResourceQuota/rathaus-quota",
+				"Role/rathaus-tenant",
+				"RoleBinding/rathaus-tenant",
+			}))
+		}
+	})
+
+	It("issues no write at all when a fresh operator resyncs settled workspaces", func() {
+		var workspaces []*rathausv1alpha1.MunicipalityWorkspace
+		for range 5 {
+			ns := createNamespace(ctx)
+			ws := newWorkspace(ns, ns+".example.de")
+			Expect(k8s.Create(ctx, ws)).To(Succeed())
+			workspaces = append(workspaces, ws)
+		}
+		for _, ws := range workspaces {
+			waitReady(ctx, ws)
+		}
+		before := map[string]string{}
+		for _, ws := range workspaces {
+			for k, v := range resourceVersions(ctx, ws) {
+				before[k] = v
+			}
+		}
+		var all rathausv1alpha1.MunicipalityWorkspaceList
+		Expect(k8s.List(ctx, &all)).To(Succeed())
+
+		stopManager()
+		writesBefore, reconcilesBefore := metrics.MutatingRequests(), reconcileCount()
+		startManager()
+
+		// The fresh manager reconciles every workspace on the cluster once (initial list),
+		// including those other specs left stalled.
+		Eventually(func() float64 { return reconcileCount() - reconcilesBefore }).Should(BeNumerically(">=", len(all.Items)))
+		Consistently(func() float64 { return metrics.MutatingRequests() - writesBefore }, "2s").Should(BeZero())
+
+		after := map[string]string{}
+		for _, ws := range workspaces {
+			for k, v := range resourceVersions(ctx, ws) {
+				after[k] = v
+			}
+		}
+		Expect(after).To(Equal(before))
+	})
+})
+
+// ownedObjects lists "Kind/name" of the workspace's baseline objects, sorted.
+func ownedObjects(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+	var out []string
+	for kind, list := range baselineLists() {
+		Expect(k8s.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels{inventory.WorkspaceLabel: ws.Name})).To(Succeed())
+		items, err := meta.ExtractList(list)
+		Expect(err).NotTo(HaveOccurred())
+		for _, item := range items {
+			out = append(out, kind+"/"+item.(client.Object).GetName())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// resourceVersions maps every baseline object, the namespace and the workspace itself to its
+// resourceVersion: any write changes one of them.
+func resourceVersions(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) map[string]string {
+	out := map[string]string{}
+	for kind, list := range baselineLists() {
+		Expect(k8s.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels{inventory.WorkspaceLabel: ws.Name})).To(Succeed())
+		items, err := meta.ExtractList(list)
+		Expect(err).NotTo(HaveOccurred())
+		for _, item := range items {
+			o := item.(client.Object)
+			out[kind+"/"+o.GetNamespace()+"/"+o.GetName()] = o.GetResourceVersion()
+		}
+	}
+	ns := &corev1.Namespace{}
+	Expect(k8s.Get(ctx, client.ObjectKey{Name: ws.Namespace}, ns)).To(Succeed())
+	out["Namespace/"+ns.Name] = ns.ResourceVersion
+	out["MunicipalityWorkspace/"+ws.Namespace+"/"+ws.Name] = getWorkspace(ctx, ws).ResourceVersion
+	return out
+}
+
+func baselineLists() map[string]client.ObjectList {
+	return map[string]client.ObjectList{
+		"ResourceQuota": &corev1.ResourceQuotaList{},
+		"LimitRange":    &corev1.LimitRangeList{},
+		"NetworkPolicy": &networkingv1.NetworkPolicyList{},
+		"Role":          &rbacv1.RoleList{},
+		"RoleBinding":   &rbacv1.RoleBindingList{},
+	}
+}
+
+// reconcileCount is the number of workspace reconciles of every manager of this process.
+func reconcileCount() float64 {
+	families, err := crmetrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_reconcile_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "controller" && l.GetValue() == "municipalityworkspace" {
+					sum += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sum
+}

@@ -1,0 +1,127 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/status"
+)
+
+// applyAll applies every desired object that is not already as desired. Objects are compared
+// with the cache first, so a settled workspace costs no write at all. An object the API server
+// rejects as invalid is a problem of the input, reported as such; other errors are transient.
+func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured.Unstructured) (*status.Problem, error) {
+	for _, u := range objs {
+		upToDate, err := r.upToDate(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		if upToDate {
+			continue
+		}
+		log.FromContext(ctx).V(1).Info("Applying object", "object", desired.Key(u))
+		err = r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(inventory.FieldOwner), client.ForceOwnership)
+		switch {
+		case err == nil:
+		case apierrors.IsInvalid(err):
+			return &status.Problem{Reason: ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
+		default:
+			return nil, fmt.Errorf("applying %s: %w", desired.Key(u), err)
+		}
+	}
+	return nil, nil
+}
+
+// upToDate reads the object from the cache, typed, so that no second (unstructured) informer
+// is started per kind.
+func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unstructured) (bool, error) {
+	obj, err := r.Client.Scheme().New(u.GroupVersionKind())
+	if err != nil {
+		return false, fmt.Errorf("kind %s is not registered: %w", u.GroupVersionKind(), err)
+	}
+	observed, ok := obj.(client.Object)
+	if !ok {
+		return false, fmt.Errorf("kind %s is not an object", u.GroupVersionKind())
+	}
+	err = r.Client.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, observed)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("reading %s: %w", desired.Key(u), err)
+	}
+	return apply.UpToDate(u, observed)
+}
+
+// prune deletes the workspace's objects that are no longer desired: found by their inventory
+// labels, never by name patterns. Objects holding data survive unless the deletion policy is
+// Delete.
+func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured) error {
+	keep := make(map[string]bool, len(objs))
+	for _, u := range objs {
+		keep[desired.Key(u)] = true
+	}
+	return forEachOwned(ctx, r.Client, r.Client.Scheme(), ws, func(kind string, obj client.Object) error {
+		if keep[kind+"/"+obj.GetNamespace()+"/"+obj.GetName()] {
+			return nil
+		}
+		if inventory.IsData(obj) && ws.EffectiveDeletionPolicy() != rathausv1alpha1.DeletionPolicyDelete {
+			return nil
+		}
+		log.FromContext(ctx).Info("Deleting object no longer desired", "kind", kind, "name", obj.GetName())
+		return r.delete(ctx, obj)
+	})
+}
+
+// forEachOwned calls fn for every object of a managed kind in the workspace's namespace that
+// carries the workspace's inventory labels.
+func forEachOwned(ctx context.Context, reader client.Reader, scheme *runtime.Scheme, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
+	for _, k := range managedKinds {
+		list := k.list()
+		if err := reader.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: inventory.WorkspaceSelector(ws.Name)}); err != nil {
+			return fmt.Errorf("listing owned objects: %w", err)
+		}
+		gvk, err := apiutil.GVKForObject(k.object(), scheme)
+		if err != nil {
+			return err
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return err
+		}
+		for _, item := range items {
+			obj, ok := item.(client.Object)
+			if !ok {
+				continue
+			}
+			if err := fn(gvk.Kind, obj); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// delete removes obj if it is still the object that was read (UID precondition), in the
+// background so that the reconcile does not wait for dependents.
+func (r *WorkspaceReconciler) delete(ctx context.Context, obj client.Object) error {
+	uid := obj.GetUID()
+	err := r.Client.Delete(ctx, obj, client.PropagationPolicy("Background"), client.Preconditions{UID: &uid})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("deleting %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+// Package controllers holds the reconcilers. They read the cluster, hand what they read to the
+// pure packages under internal/, apply the result with server-side apply and write status once.
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/conflict"
+	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/release"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/status"
+)
+
+// Condition reasons the workspace reconciler sets besides those of internal/status and
+// internal/conflict.
+const (
+	ReasonPlatformNotFound = "PlatformNotFound"
+	ReasonReleaseNotFound  = "ReleaseNotFound"
+	ReasonInvalidSpec      = "InvalidSpec"
+	ReasonApplyRejected    = "ApplyRejected"
+)
+
+// WorkspaceReconciler provisions and keeps the stack of each MunicipalityWorkspace.
+type WorkspaceReconciler struct {
+	Client client.Client
+	// APIReader reads past the cache, where a stale read could lose an object.
+	APIReader client.Reader
+	Recorder recorder.EventRecorder
+	// Components are the parts of the stack; desired.Components unless a test says otherwise.
+	Components []stack.Component
+	// Now is the clock for condition transition times.
+	Now func() time.Time
+}
+
+// +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces/finalizers,verbs=update
+// +kubebuilder:rbac:groups=rathaus.io,resources=workspaceplatforms;stackreleases,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges;configmaps;secrets;services;serviceaccounts;persistentvolumeclaims,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=pods;events,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
+
+// Reconcile brings one workspace's stack to its desired state and records the outcome in the
+// workspace's status with a single patch.
+func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	ws := &rathausv1alpha1.MunicipalityWorkspace{}
+	if err := r.Client.Get(ctx, req.NamespacedName, ws); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ws.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, ws)
+	}
+	if !controllerutil.ContainsFinalizer(ws, inventory.Finalizer) {
+		// The finalizer goes on before any object is created, so nothing can be left behind.
+		patch := client.MergeFrom(ws.DeepCopy())
+		controllerutil.AddFinalizer(ws, inventory.Finalizer)
+		if err := r.Client.Patch(ctx, ws, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+	if ws.Spec.Suspend {
+		log.FromContext(ctx).V(1).Info("Workspace is suspended, leaving its stack as it is")
+		return ctrl.Result{}, nil
+	}
+
+	before := ws.DeepCopy()
+	res := r.reconcileStack(ctx, ws)
+	defer func() {
+		if err := r.patchStatus(ctx, before, ws, res); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
+	switch {
+	case res.outcome.Err != nil:
+		return ctrl.Result{}, res.outcome.Err
+	case res.outcome.Stalled != nil:
+		// Retrying cannot help; a change of the workspace, platform or catalog is watched and
+		// brings the workspace back.
+		return ctrl.Result{}, reconcile.TerminalError(errors.New(res.outcome.Stalled.Reason + ": " + res.outcome.Stalled.Message))
+	case len(res.outcome.Waiting) > 0:
+		// Children's status changes are watched; this is only a safety net.
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// stackResult is what a reconcile of the stack found, for the status.
+type stackResult struct {
+	outcome status.Outcome
+	// release is the version rendered; empty when rendering did not get that far.
+	release string
+	// hosts are the hosts the workspace now holds; nil when the conflict check did not pass,
+	// so that the hosts it held before stay held.
+	hosts []string
+}
+
+// reconcileStack gathers the inputs, renders the desired state, applies it and prunes what is
+// no longer desired.
+func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) stackResult {
+	in, stalled, err := r.gatherInputs(ctx, ws)
+	if err != nil || stalled != nil {
+		return stackResult{outcome: status.Outcome{Stalled: stalled, Err: err}, hosts: in.Hosts}
+	}
+	res := stackResult{release: in.Release.Spec.Version, hosts: in.Hosts}
+	objs, err := desired.State(in, r.Components)
+	if err != nil {
+		var invalid *desired.InvalidInputError
+		if errors.As(err, &invalid) {
+			res.outcome.Stalled = &status.Problem{Reason: ReasonInvalidSpec, Message: invalid.Error()}
+		} else {
+			res.outcome.Err = err
+		}
+		return res
+	}
+	if problem, err := r.applyAll(ctx, objs); err != nil || problem != nil {
+		res.outcome = status.Outcome{Stalled: problem, Err: err}
+		return res
+	}
+	if err := r.prune(ctx, ws, objs); err != nil {
+		res.outcome.Err = err
+	}
+	return res
+}
+
+// gatherInputs reads what the desired state depends on. A problem the user must fix is
+// returned as a Problem, a failed read as an error.
+func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (stack.Inputs, *status.Problem, error) {
+	in := stack.Inputs{Workspace: ws}
+
+	var all rathausv1alpha1.MunicipalityWorkspaceList
+	if err := r.Client.List(ctx, &all); err != nil {
+		return in, nil, fmt.Errorf("listing workspaces: %w", err)
+	}
+	if c := conflict.Find(ws, all.Items); c != nil {
+		log.FromContext(ctx).Info("Workspace conflicts with another", "reason", c.Reason, "holder", c.Holder)
+		return in, &status.Problem{Reason: c.Reason, Message: c.Message}, nil
+	}
+	in.Hosts = ws.ClaimedHosts()
+
+	if w := ws.Spec.MaintenanceWindow; w != nil && w.TimeZone != "" {
+		if _, err := time.LoadLocation(w.TimeZone); err != nil {
+			return in, &status.Problem{Reason: ReasonInvalidSpec, Message: fmt.Sprintf("maintenanceWindow.timeZone %q is not an IANA time zone such as Europe/Berlin", w.TimeZone)}, nil
+		}
+	}
+
+	platform := &rathausv1alpha1.WorkspacePlatform{}
+	if err := r.Client.Get(ctx, types.NamespacedName{Name: ws.PlatformName()}, platform); err != nil {
+		if apierrors.IsNotFound(err) {
+			return in, &status.Problem{Reason: ReasonPlatformNotFound, Message: fmt.Sprintf("WorkspacePlatform %s does not exist", ws.PlatformName())}, nil
+		}
+		return in, nil, fmt.Errorf("reading platform: %w", err)
+	}
+	in.Platform = platform
+
+	var catalog rathausv1alpha1.StackReleaseList
+	if err := r.Client.List(ctx, &catalog); err != nil {
+		return in, nil, fmt.Errorf("listing releases: %w", err)
+	}
+	rel, err := release.Resolve(ws.Spec.Release, catalog.Items)
+	if err != nil {
+		var notFound *release.NotFoundError
+		if errors.As(err, &notFound) {
+			return in, &status.Problem{Reason: ReasonReleaseNotFound, Message: notFound.Error()}, nil
+		}
+		return in, nil, err
+	}
+	in.Release = rel
+	return in, nil, nil
+}
+
+// patchStatus computes the new status from the outcome and writes it, if it changed, with one
+// merge patch. Events mark the transitions an operator on call cares about.
+func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *rathausv1alpha1.MunicipalityWorkspace, res stackResult) error {
+	st := ws.Status.DeepCopy()
+	if status.Apply(&st.Conditions, ws.Generation, res.outcome, metav1.NewTime(r.Now())) {
+		st.ObservedGeneration = ws.Generation
+	}
+	if res.release != "" {
+		st.Release = res.release
+	}
+	if res.hosts != nil {
+		st.Hosts = res.hosts
+	}
+	st.Endpoints = endpoints(ws, r.Components)
+	r.recordTransition(ws, before.Status.Conditions, st.Conditions)
+	if equalStatus(&before.Status, st) {
+		return nil
+	}
+	ws.Status = *st
+	if err := r.Client.Status().Patch(ctx, ws, client.MergeFrom(before)); err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("patching status: %w", err))
+	}
+	return nil
+}

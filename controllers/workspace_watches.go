@@ -1,0 +1,125 @@
+package controllers
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/conflict"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/status"
+)
+
+// platformIndex indexes workspaces by the name of the platform they use.
+const platformIndex = "spec.platform"
+
+// SetupWithManager registers the reconciler and its watches. Workspaces trigger a reconcile
+// when their spec (generation) or annotations change; children, platforms and releases map
+// back to the workspaces they concern.
+func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &rathausv1alpha1.MunicipalityWorkspace{}, platformIndex,
+		func(o client.Object) []string { return []string{o.(*rathausv1alpha1.MunicipalityWorkspace).PlatformName()} }); err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("municipalityworkspace").
+		WithOptions(opts).
+		For(&rathausv1alpha1.MunicipalityWorkspace{}, builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		// A change of one workspace can settle another's conflict.
+		Watches(&rathausv1alpha1.MunicipalityWorkspace{}, handler.EnqueueRequestsFromMapFunc(r.conflictingWorkspaces),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deletedPredicate()))).
+		Watches(&rathausv1alpha1.WorkspacePlatform{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOfPlatform),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&rathausv1alpha1.StackRelease{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces)).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(namespaceWorkspace))
+	for _, k := range managedKinds {
+		b = b.Watches(k.object(), handler.EnqueueRequestsFromMapFunc(ownerWorkspace))
+	}
+	return b.Complete(r)
+}
+
+// ownerWorkspace maps a managed object to its workspace by inventory label; the cache only
+// holds objects with the operator's label, so foreign objects never get here.
+func ownerWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
+	name := inventory.WorkspaceOf(obj)
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+}
+
+func namespaceWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
+	name := inventory.WorkspaceOf(obj)
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetName(), Name: name}}}
+}
+
+// conflictingWorkspaces returns the workspaces stalled by a conflict: a change of any other
+// workspace may have freed what they claim.
+func (r *WorkspaceReconciler) conflictingWorkspaces(ctx context.Context, changed client.Object) []reconcile.Request {
+	var list rathausv1alpha1.MunicipalityWorkspaceList
+	if err := r.Client.List(ctx, &list); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range list.Items {
+		ws := &list.Items[i]
+		if ws.Namespace == changed.GetNamespace() && ws.Name == changed.GetName() {
+			continue
+		}
+		if c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled); c != nil &&
+			(c.Reason == conflict.ReasonDomainConflict || c.Reason == conflict.ReasonNamespaceConflict) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(ws)})
+		}
+	}
+	return out
+}
+
+func (r *WorkspaceReconciler) workspacesOfPlatform(ctx context.Context, platform client.Object) []reconcile.Request {
+	var list rathausv1alpha1.MunicipalityWorkspaceList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: platform.GetName()}); err != nil {
+		return nil
+	}
+	return requestsFor(list.Items)
+}
+
+// allWorkspaces answers a change of the release catalog, which any workspace's channel may see.
+func (r *WorkspaceReconciler) allWorkspaces(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list rathausv1alpha1.MunicipalityWorkspaceList
+	if err := r.Client.List(ctx, &list); err != nil {
+		return nil
+	}
+	return requestsFor(list.Items)
+}
+
+func requestsFor(items []rathausv1alpha1.MunicipalityWorkspace) []reconcile.Request {
+	out := make([]reconcile.Request, 0, len(items))
+	for i := range items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&items[i])})
+	}
+	return out
+}
+
+// deletedPredicate passes only deletions.
+func deletedPredicate() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(e event.CreateEvent) bool { return false },
+		UpdateFunc:  func(e event.UpdateEvent) bool { return false },
+		GenericFunc: func(e event.GenericEvent) bool { return false },
+		DeleteFunc:  func(e event.DeleteEvent) bool { return true },
+	}
+}
