@@ -15,8 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
@@ -41,7 +41,7 @@ type WorkspaceReconciler struct {
 	Client client.Client
 	// APIReader reads past the cache, where a stale read could lose an object.
 	APIReader client.Reader
-	Recorder recorder.EventRecorder
+	Recorder  recorder.EventRecorder
 	// Components are the parts of the stack; desired.Components unless a test says otherwise.
 	Components []stack.Component
 	// Now is the clock for condition transition times.

@@ -29,7 +29,9 @@ const platformIndex = "spec.platform"
 // back to the workspaces they concern.
 func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &rathausv1alpha1.MunicipalityWorkspace{}, platformIndex,
-		func(o client.Object) []string { return []string{o.(*rathausv1alpha1.MunicipalityWorkspace).PlatformName()} }); err != nil {
+		func(o client.Object) []string {
+			return []string{o.(*rathausv1alpha1.MunicipalityWorkspace).PlatformName()}
+		}); err != nil {
 		return err
 	}
 	b := ctrl.NewControllerManagedBy(mgr).

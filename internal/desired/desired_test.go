@@ -101,7 +101,7 @@ type fixed struct {
 	objs []client.Object
 }
 
-func (f fixed) Name() string                                  { return f.name }
+func (f fixed) Name() string                                 { return f.name }
 func (f fixed) Render(stack.Inputs) ([]client.Object, error) { return f.objs, nil }
 
 func TestStateRejectsDuplicates(t *testing.T) {
