@@ -32,6 +32,9 @@ var _ = Describe("MunicipalityWorkspace admission", func() {
 		Entry("two release selectors", func(w *rathausv1alpha1.MunicipalityWorkspace) {
 			w.Spec.Release = &rathausv1alpha1.ReleaseSelector{Channel: "stable", Version: "2026.11.0"}
 		}, "set exactly one of release.channel or release.version"),
+		Entry("release version with a leading zero", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Release = &rathausv1alpha1.ReleaseSelector{Version: "2026.01.0"}
+		}, "release.version must be a calendar version such as 2026.11.0"),
 		Entry("AGS of 7 digits", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.MunicipalityKey = "0100200" },
 			"municipalityKey must be the 8-digit Amtlicher Gemeindeschlüssel"),
 		Entry("unknown size", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Size = "XXL" },

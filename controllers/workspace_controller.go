@@ -109,7 +109,7 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // stackResult is what a reconcile of the stack found, for the status.
 type stackResult struct {
 	outcome status.Outcome
-	// release is the version rendered; empty when rendering did not get that far.
+	// release is the version whose objects were applied; empty when applying did not succeed.
 	release string
 	// hosts are the hosts the workspace now holds; nil when the conflict check did not pass,
 	// so that the hosts it held before stay held.
@@ -123,7 +123,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	if err != nil || stalled != nil {
 		return stackResult{outcome: status.Outcome{Stalled: stalled, Err: err}, hosts: in.Hosts}
 	}
-	res := stackResult{release: in.Release.Spec.Version, hosts: in.Hosts}
+	res := stackResult{hosts: in.Hosts}
 	objs, err := desired.State(in, r.Components)
 	if err != nil {
 		var invalid *desired.InvalidInputError
@@ -138,6 +138,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
 	}
+	res.release = in.Release.Spec.Version
 	if err := r.prune(ctx, ws, objs); err != nil {
 		res.outcome.Err = err
 	}

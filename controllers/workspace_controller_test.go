@@ -188,6 +188,36 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		Expect(k8s.Create(ctx, second)).To(Succeed())
 		Eventually(condition(ctx, second, "Stalled")).Should(Equal("True/NamespaceConflict"))
 		Expect(condition(ctx, first, "Ready")()).To(Equal("True/Provisioned"))
+
+		By("deleting the second workspace, the first keeps its namespace labels")
+		Expect(k8s.Delete(ctx, second)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(second), &rathausv1alpha1.MunicipalityWorkspace{}))
+		}).Should(BeTrue())
+		Consistently(func() map[string]string {
+			namespace := &corev1.Namespace{}
+			Expect(k8s.Get(ctx, client.ObjectKey{Name: ns}, namespace)).To(Succeed())
+			return namespace.Labels
+		}, "2s").Should(HaveKeyWithValue("pod-security.kubernetes.io/enforce", "restricted"))
+	})
+
+	It("gives a host free as soon as its holder switches the service off", func() {
+		nsA, nsB := createNamespace(ctx), createNamespace(ctx)
+		holder := newWorkspace(nsA, nsA+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Files.Enabled = true })
+		Expect(k8s.Create(ctx, holder)).To(Succeed())
+		Eventually(func() []string { return getWorkspace(ctx, holder).Status.Hosts }).Should(ContainElement("files." + nsA + ".example.de"))
+
+		wanting := newWorkspace(nsB, nsB+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: "files." + nsA + ".example.de"}}
+		})
+		Expect(k8s.Create(ctx, wanting)).To(Succeed())
+		Eventually(condition(ctx, wanting, "Stalled")).Should(Equal("True/DomainConflict"))
+
+		got := getWorkspace(ctx, holder)
+		got.Spec.Services.Files.Enabled = false
+		Expect(k8s.Update(ctx, got)).To(Succeed())
+		Eventually(condition(ctx, wanting, "Stalled"), "10s").Should(BeEmpty())
+		Expect(getWorkspace(ctx, wanting).Status.Hosts).To(ContainElement("files." + nsA + ".example.de"))
 	})
 
 	DescribeTable("deletion honours the deletion policy",

@@ -37,7 +37,7 @@ func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *rathausv1alpha1.
 	if err != nil {
 		return err
 	}
-	if err := r.releaseNamespace(ctx, ws.Namespace); err != nil {
+	if err := r.releaseNamespace(ctx, ws); err != nil {
 		return err
 	}
 	if retained > 0 {
@@ -56,13 +56,15 @@ func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *rathausv1alpha1.
 
 // releaseNamespace gives up the namespace labels the operator set (Pod Security Admission and
 // inventory): applying an empty configuration under the operator's field manager removes
-// exactly the fields it owns and nothing else.
-func (r *WorkspaceReconciler) releaseNamespace(ctx context.Context, name string) error {
+// exactly the fields it owns and nothing else. Only the workspace the namespace belongs to
+// may do so; a workspace that lost a NamespaceConflict must not strip the holder's labels.
+func (r *WorkspaceReconciler) releaseNamespace(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) error {
+	name := ws.Namespace
 	ns := &corev1.Namespace{}
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: name}, ns); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if !ns.DeletionTimestamp.IsZero() {
+	if !ns.DeletionTimestamp.IsZero() || inventory.WorkspaceOf(ns) != ws.Name {
 		return nil
 	}
 	empty := &unstructured.Unstructured{}

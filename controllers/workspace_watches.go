@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -39,9 +40,10 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 		WithOptions(opts).
 		For(&rathausv1alpha1.MunicipalityWorkspace{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		// A change of one workspace can settle another's conflict.
+		// A change of one workspace can settle another's conflict: a new spec, hosts given up
+		// (status.hosts), or its deletion.
 		Watches(&rathausv1alpha1.MunicipalityWorkspace{}, handler.EnqueueRequestsFromMapFunc(r.conflictingWorkspaces),
-			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deletedPredicate()))).
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, hostsChangedPredicate(), deletedPredicate()))).
 		Watches(&rathausv1alpha1.WorkspacePlatform{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOfPlatform),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&rathausv1alpha1.StackRelease{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces)).
@@ -116,12 +118,26 @@ func requestsFor(items []rathausv1alpha1.MunicipalityWorkspace) []reconcile.Requ
 	return out
 }
 
+// hostsChangedPredicate passes updates that change the hosts a workspace holds.
+func hostsChangedPredicate() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			oldWS, okOld := e.ObjectOld.(*rathausv1alpha1.MunicipalityWorkspace)
+			newWS, okNew := e.ObjectNew.(*rathausv1alpha1.MunicipalityWorkspace)
+			return okOld && okNew && !slices.Equal(oldWS.Status.Hosts, newWS.Status.Hosts)
+		},
+	}
+}
+
 // deletedPredicate passes only deletions.
 func deletedPredicate() predicate.Predicate {
 	return predicate.Funcs{
-		CreateFunc:  func(e event.CreateEvent) bool { return false },
-		UpdateFunc:  func(e event.UpdateEvent) bool { return false },
-		GenericFunc: func(e event.GenericEvent) bool { return false },
-		DeleteFunc:  func(e event.DeleteEvent) bool { return true },
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
 	}
 }

@@ -120,7 +120,7 @@ type ReleaseSelector struct {
 	// Version pins a release by its calendar version, e.g. 2026.11.0.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}\\\\.[0-9]{1,2}\\\\.[0-9]+$')",message="release.version must be a calendar version such as 2026.11.0"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}\\\\.([1-9]|1[0-2])\\\\.(0|[1-9][0-9]*)$')",message="release.version must be a calendar version such as 2026.11.0"
 	Version string `json:"version,omitempty"`
 }
 

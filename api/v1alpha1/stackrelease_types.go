@@ -8,7 +8,7 @@ import (
 type StackReleaseSpec struct {
 	// Version is the release's calendar version, e.g. 2026.11.0; it equals the object's name.
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}\\\\.[0-9]{1,2}\\\\.[0-9]+$')",message="version must be a calendar version such as 2026.11.0"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}\\\\.([1-9]|1[0-2])\\\\.(0|[1-9][0-9]*)$')",message="version must be a calendar version such as 2026.11.0"
 	Version string `json:"version"`
 
 	// Channels this release belongs to, e.g. stable and rapid.
@@ -16,6 +16,7 @@ type StackReleaseSpec struct {
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=8
 	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.all(c, c.matches('^[a-z][a-z0-9-]*$'))",message="channels must be lower-case names such as stable"
 	Channels []string `json:"channels,omitempty"`
 
 	// Components are the images and versions of the stack's components.

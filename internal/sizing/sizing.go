@@ -12,7 +12,7 @@ import (
 
 // Tier is the resource budget of one size tier.
 type Tier struct {
-	// Users is the number of users the tier is planned for (documentation and status only).
+	// Users is the number of users the tier is planned for.
 	Users int
 	// CPU and Memory are the total requests a workspace may make; limits may reach
 	// LimitFactor times that, because office workloads are bursty and mostly idle.

@@ -24,7 +24,6 @@ const (
 	ReasonProvisioned    = "Provisioned"
 	ReasonProgressing    = "Progressing"
 	ReasonReconcileError = "ReconcileError"
-	ReasonSuspended      = "Suspended"
 )
 
 // Outcome is what a reconcile found. At most one of Stalled and Err is set.
@@ -69,7 +68,7 @@ func Apply(conds *[]metav1.Condition, generation int64, outcome Outcome, now met
 		meta.RemoveStatusCondition(conds, TypeStalled)
 		return true
 	default:
-		set(TypeReady, metav1.ConditionTrue, ReasonProvisioned, "all enabled services are available")
+		set(TypeReady, metav1.ConditionTrue, ReasonProvisioned, "the workspace is provisioned and its enabled services are available")
 		meta.RemoveStatusCondition(conds, TypeReconciling)
 		meta.RemoveStatusCondition(conds, TypeStalled)
 		return true
