@@ -21,15 +21,19 @@ import (
 )
 
 // applyAll applies every desired object that is not already as desired. Objects are compared
-// with the cache first, so a settled workspace costs no write at all. An object the API server
-// rejects as invalid is a problem of the input, reported as such; other errors are transient.
-func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured.Unstructured) (*status.Problem, error) {
+// with the cache first, so a settled workspace costs no write at all. It returns the cached
+// objects that were up to date, by desired.Key, for judging health: an object just applied has
+// not been seen in its new form yet. An object the API server rejects as invalid is a problem
+// of the input, reported as such; other errors are transient.
+func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured.Unstructured) (map[string]client.Object, *status.Problem, error) {
+	observed := make(map[string]client.Object, len(objs))
 	for _, u := range objs {
-		upToDate, err := r.upToDate(ctx, u)
+		current, upToDate, err := r.upToDate(ctx, u)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if upToDate {
+			observed[desired.Key(u)] = current
 			continue
 		}
 		log.FromContext(ctx).V(1).Info("Applying object", "object", desired.Key(u))
@@ -37,42 +41,46 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured
 		switch {
 		case err == nil:
 		case apierrors.IsInvalid(err):
-			return &status.Problem{Reason: ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
+			return nil, &status.Problem{Reason: ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
 		default:
-			return nil, fmt.Errorf("applying %s: %w", desired.Key(u), err)
+			return nil, nil, fmt.Errorf("applying %s: %w", desired.Key(u), err)
 		}
 	}
-	return nil, nil
+	return observed, nil, nil
 }
 
 // upToDate reads the object from the cache, typed, so that no second (unstructured) informer
 // is started per kind.
-func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unstructured) (bool, error) {
+func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unstructured) (client.Object, bool, error) {
 	obj, err := r.Client.Scheme().New(u.GroupVersionKind())
 	if err != nil {
-		return false, fmt.Errorf("kind %s is not registered: %w", u.GroupVersionKind(), err)
+		return nil, false, fmt.Errorf("kind %s is not registered: %w", u.GroupVersionKind(), err)
 	}
 	observed, ok := obj.(client.Object)
 	if !ok {
-		return false, fmt.Errorf("kind %s is not an object", u.GroupVersionKind())
+		return nil, false, fmt.Errorf("kind %s is not an object", u.GroupVersionKind())
 	}
 	err = r.Client.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, observed)
 	switch {
 	case apierrors.IsNotFound(err):
-		return false, nil
+		return nil, false, nil
 	case err != nil:
-		return false, fmt.Errorf("reading %s: %w", desired.Key(u), err)
+		return nil, false, fmt.Errorf("reading %s: %w", desired.Key(u), err)
 	}
-	return apply.UpToDate(u, observed)
+	upToDate, err := apply.UpToDate(u, observed)
+	return observed, upToDate, err
 }
 
 // prune deletes the workspace's objects that are no longer desired: found by their inventory
 // labels, never by name patterns. Objects holding data survive unless the deletion policy is
-// Delete.
-func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured) error {
-	keep := make(map[string]bool, len(objs))
+// Delete; the generated Secrets still needed (secretNames) always survive.
+func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured, secretNames []string) error {
+	keep := make(map[string]bool, len(objs)+len(secretNames))
 	for _, u := range objs {
 		keep[desired.Key(u)] = true
+	}
+	for _, name := range secretNames {
+		keep["Secret/"+ws.Namespace+"/"+name] = true
 	}
 	return forEachOwned(ctx, r.Client, r.Client.Scheme(), ws, func(kind string, obj client.Object) error {
 		if keep[kind+"/"+obj.GetNamespace()+"/"+obj.GetName()] {

@@ -21,8 +21,10 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/release"
+	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
 )
@@ -109,21 +111,31 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // stackResult is what a reconcile of the stack found, for the status.
 type stackResult struct {
 	outcome status.Outcome
+	// in are the inputs as far as they were gathered.
+	in stack.Inputs
 	// release is the version whose objects were applied; empty when applying did not succeed.
 	release string
 	// hosts are the hosts the workspace now holds; nil when the conflict check did not pass,
 	// so that the hosts it held before stay held.
 	hosts []string
+	// reports are the components' availability; nil when the stack was not applied.
+	reports []health.Report
 }
 
-// reconcileStack gathers the inputs, renders the desired state, applies it and prunes what is
-// no longer desired.
+// reconcileStack gathers the inputs, ensures generated credentials, renders the desired
+// state, applies it, prunes what is no longer desired and judges the components' health.
 func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) stackResult {
 	in, stalled, err := r.gatherInputs(ctx, ws)
+	res := stackResult{in: in, hosts: in.Hosts}
 	if err != nil || stalled != nil {
-		return stackResult{outcome: status.Outcome{Stalled: stalled, Err: err}, hosts: in.Hosts}
+		res.outcome = status.Outcome{Stalled: stalled, Err: err}
+		return res
 	}
-	res := stackResult{hosts: in.Hosts}
+	specs, err := desired.Secrets(in, r.Components)
+	if err != nil {
+		res.outcome.Err = err
+		return res
+	}
 	objs, err := desired.State(in, r.Components)
 	if err != nil {
 		var invalid *desired.InvalidInputError
@@ -134,14 +146,22 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		}
 		return res
 	}
-	if problem, err := r.applyAll(ctx, objs); err != nil || problem != nil {
+	if problem, err := r.ensureSecrets(ctx, in, specs); err != nil || problem != nil {
+		res.outcome = status.Outcome{Stalled: problem, Err: err}
+		return res
+	}
+	observed, problem, err := r.applyAll(ctx, objs)
+	if err != nil || problem != nil {
 		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
 	}
 	res.release = in.Release.Spec.Version
-	if err := r.prune(ctx, ws, objs); err != nil {
+	if err := r.prune(ctx, ws, objs, secrets.Names(specs)); err != nil {
 		res.outcome.Err = err
+		return res
 	}
+	res.reports = health.Components(r.Components, objs, observed)
+	res.outcome = status.OutcomeOf(res.reports)
 	return res
 }
 
@@ -195,7 +215,8 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 // merge patch. Events mark the transitions an operator on call cares about.
 func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *rathausv1alpha1.MunicipalityWorkspace, res stackResult) error {
 	st := ws.Status.DeepCopy()
-	if status.Apply(&st.Conditions, ws.Generation, res.outcome, metav1.NewTime(r.Now())) {
+	now := metav1.NewTime(r.Now())
+	if status.Apply(&st.Conditions, ws.Generation, res.outcome, now) {
 		st.ObservedGeneration = ws.Generation
 	}
 	if res.release != "" {
@@ -204,7 +225,10 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.hosts != nil {
 		st.Hosts = res.hosts
 	}
-	st.Endpoints = endpoints(ws, r.Components)
+	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
+		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
+		st.Services = serviceStatuses(res.in, r.Components, st.Conditions)
+	}
 	r.recordTransition(ws, before.Status.Conditions, st.Conditions)
 	if equalStatus(&before.Status, st) {
 		return nil

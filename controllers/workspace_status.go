@@ -11,14 +11,35 @@ import (
 	"github.com/rathaus-io/rathaus/internal/status"
 )
 
-// endpoints lists the addresses of the enabled services, in component order.
-func endpoints(ws *rathausv1alpha1.MunicipalityWorkspace, components []stack.Component) []rathausv1alpha1.Endpoint {
-	var out []rathausv1alpha1.Endpoint
+// serviceStatuses lists the enabled user-facing services with their address, version and the
+// status of their condition, in component order.
+func serviceStatuses(in stack.Inputs, components []stack.Component, conds []metav1.Condition) []rathausv1alpha1.ServiceStatus {
+	var out []rathausv1alpha1.ServiceStatus
 	for _, c := range components {
-		if svc, ok := c.(stack.Service); ok {
-			if ep, enabled := svc.Endpoint(ws); enabled {
-				out = append(out, ep)
-			}
+		svc, ok := c.(stack.Service)
+		if !ok {
+			continue
+		}
+		name, url, enabled := svc.Endpoint(in)
+		if !enabled {
+			continue
+		}
+		ready := metav1.ConditionUnknown
+		if cond := meta.FindStatusCondition(conds, svc.ConditionType()); cond != nil {
+			ready = cond.Status
+		}
+		out = append(out, rathausv1alpha1.ServiceStatus{Name: name, URL: url, Version: svc.Version(in), Ready: ready})
+	}
+	return out
+}
+
+// conditionTypes lists the condition types of all components, so that the conditions of
+// components switched off can be removed.
+func conditionTypes(components []stack.Component) []string {
+	var out []string
+	for _, c := range components {
+		if cond, ok := c.(stack.Conditioned); ok {
+			out = append(out, cond.ConditionType())
 		}
 	}
 	return out

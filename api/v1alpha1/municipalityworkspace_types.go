@@ -240,19 +240,25 @@ type MunicipalityWorkspaceStatus struct {
 	// +listType=set
 	Hosts []string `json:"hosts,omitempty"`
 
-	// Endpoints are the URLs of the workspace's enabled services.
+	// Services are the workspace's enabled services: where users reach them, the version they
+	// run and whether they are available.
 	// +optional
 	// +listType=map
-	// +listMapKey=service
-	Endpoints []Endpoint `json:"endpoints,omitempty"`
+	// +listMapKey=name
+	Services []ServiceStatus `json:"services,omitempty"`
 }
 
-// Endpoint is where users reach a service.
-type Endpoint struct {
-	// Service is the service's name: mail, files, video or media.
-	Service string `json:"service"`
-	// URL is the service's address.
+// ServiceStatus is the state of one user-facing service.
+type ServiceStatus struct {
+	// Name is the service's name: mail, files, video or media.
+	Name string `json:"name"`
+	// URL is where users reach the service.
 	URL string `json:"url"`
+	// Version is the upstream version the service runs.
+	// +optional
+	Version string `json:"version,omitempty"`
+	// Ready is the status of the service's condition: True, False or Unknown.
+	Ready metav1.ConditionStatus `json:"ready"`
 }
 
 // MunicipalityWorkspace is one municipality's digital workplace: mail, files, video

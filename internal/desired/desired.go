@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 )
@@ -73,4 +76,35 @@ func Keys(objs []*unstructured.Unstructured) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// Secrets returns the generated-credential Secrets the components need, in component order.
+// Two components asking for one Secret name is a programming error.
+func Secrets(in stack.Inputs, components []stack.Component) ([]secrets.Spec, error) {
+	var out []secrets.Spec
+	seen := map[string]string{}
+	for _, c := range components {
+		owner, ok := c.(stack.SecretOwner)
+		if !ok {
+			continue
+		}
+		for _, spec := range owner.Secrets(in) {
+			if prev, dup := seen[spec.Name]; dup {
+				return nil, fmt.Errorf("components %s and %s both need Secret %s", prev, c.Name(), spec.Name)
+			}
+			seen[spec.Name] = c.Name()
+			spec.Component = c.Name()
+			out = append(out, spec)
+		}
+	}
+	return out, nil
+}
+
+// SecretObject returns the Secret of spec without its data: the shell generates that once.
+func SecretObject(in stack.Inputs, spec secrets.Spec) *corev1.Secret {
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: stack.DataMeta(in, spec.Component, spec.Name),
+		Type:       corev1.SecretTypeOpaque,
+	}
 }

@@ -5,12 +5,18 @@ package health
 
 import (
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
 // Status is a component's availability and, when it is not available, what it waits for or
@@ -65,4 +71,53 @@ func job(name string, j *batchv1.Job) Status {
 		}
 	}
 	return Status{Message: fmt.Sprintf("Job %s to complete", name)}
+}
+
+// Report is the availability of one component of a workspace.
+type Report struct {
+	Component     string
+	ConditionType string
+	Status
+}
+
+// Components judges every component that has a condition of its own from the objects it
+// rendered (objs, by component label) and what the cache showed of them before this
+// reconcile (observed, by desired.Key; absent for objects just applied). A component that
+// rendered nothing is switched off and gets no report.
+func Components(components []stack.Component, objs []*unstructured.Unstructured, observed map[string]client.Object) []Report {
+	byComponent := map[string][]*unstructured.Unstructured{}
+	for _, u := range objs {
+		c := u.GetLabels()[inventory.ComponentLabel]
+		byComponent[c] = append(byComponent[c], u)
+	}
+	var out []Report
+	for _, c := range components {
+		cond, ok := c.(stack.Conditioned)
+		if !ok || len(byComponent[c.Name()]) == 0 {
+			continue
+		}
+		var statuses []Status
+		for _, u := range byComponent[c.Name()] {
+			statuses = append(statuses, Of(u.GetKind(), u.GetName(), observed[desired.Key(u)]))
+		}
+		out = append(out, Report{Component: c.Name(), ConditionType: cond.ConditionType(), Status: aggregate(statuses)})
+	}
+	return out
+}
+
+// aggregate: a failure wins; otherwise the component waits for everything not ready yet.
+func aggregate(statuses []Status) Status {
+	var waiting []string
+	for _, s := range statuses {
+		if s.Failed {
+			return s
+		}
+		if !s.Ready {
+			waiting = append(waiting, s.Message)
+		}
+	}
+	if len(waiting) > 0 {
+		return Status{Message: strings.Join(waiting, ", ")}
+	}
+	return Status{Ready: true}
 }

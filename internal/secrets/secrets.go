@@ -18,6 +18,9 @@ type Spec struct {
 	Component string
 	// Keys to generate, each with its own length.
 	Keys []Key
+	// Static values stored alongside, so that consumers find everything about a connection
+	// (host, port, user) in one Secret. They are kept up to date, unlike generated keys.
+	Static map[string]string
 }
 
 // Key is one generated value.
@@ -41,6 +44,18 @@ func Missing(spec Spec, existing map[string][]byte) []Key {
 			out = append(out, k)
 		}
 	}
+	return out
+}
+
+// StaleStatic returns the static keys of spec whose value in existing differs, sorted.
+func StaleStatic(spec Spec, existing map[string][]byte) []string {
+	var out []string
+	for k, v := range spec.Static {
+		if string(existing[k]) != v {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

@@ -58,3 +58,11 @@ func TestGenerateFailsWithoutRandomness(t *testing.T) {
 		t.Fatalf("err = %v, want io.EOF", err)
 	}
 }
+
+func TestStaleStatic(t *testing.T) {
+	spec := Spec{Static: map[string]string{"host": "db", "port": "5432", "user": "nc"}}
+	got := StaleStatic(spec, map[string][]byte{"host": []byte("db"), "port": []byte("5433")})
+	if strings.Join(got, ",") != "port,user" {
+		t.Fatalf("StaleStatic = %v, want [port user]", got)
+	}
+}

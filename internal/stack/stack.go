@@ -9,6 +9,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/secrets"
 )
 
 // Inputs is everything a workspace's desired state is computed from. Renderers must not look
@@ -59,10 +60,26 @@ func DataMeta(in Inputs, component, name string) metav1.ObjectMeta {
 	return m
 }
 
-// Service is a component users reach at an address. Only services contribute endpoints to the
-// workspace's status, and only while they are enabled.
-type Service interface {
+// SecretOwner is a component that needs generated credentials. They are created once, before
+// the component's objects are applied, and never regenerated while they exist.
+type SecretOwner interface {
+	Secrets(in Inputs) []secrets.Spec
+}
+
+// Conditioned is a component with a condition of its own in the workspace's status, e.g.
+// FilesReady or DatabaseReady. Its availability is judged from its rendered objects.
+type Conditioned interface {
 	Component
-	// Endpoint returns where users reach the service, and whether it is enabled.
-	Endpoint(ws *rathausv1alpha1.MunicipalityWorkspace) (rathausv1alpha1.Endpoint, bool)
+	// ConditionType is the type of the component's condition.
+	ConditionType() string
+}
+
+// Service is a user-facing component; while enabled it is listed in the workspace's status
+// with its address and version.
+type Service interface {
+	Conditioned
+	// Endpoint returns the service's name and URL, and whether it is enabled.
+	Endpoint(in Inputs) (name, url string, enabled bool)
+	// Version returns the upstream version the service runs at the inputs' release.
+	Version(in Inputs) string
 }

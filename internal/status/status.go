@@ -10,6 +10,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rathaus-io/rathaus/internal/health"
 )
 
 // Condition types.
@@ -92,3 +94,51 @@ func sortedCopy(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Reasons of component conditions (FilesReady, DatabaseReady, ...).
+const (
+	ReasonAvailable = "Available"
+	ReasonFailed    = "Failed"
+)
+
+// ApplyComponents sets one condition per reported component and removes the conditions of
+// the types in known that were not reported (components switched off).
+func ApplyComponents(conds *[]metav1.Condition, generation int64, reports []health.Report, known []string, now metav1.Time) {
+	reported := map[string]bool{}
+	for _, r := range reports {
+		reported[r.ConditionType] = true
+		c := metav1.Condition{Type: r.ConditionType, ObservedGeneration: generation}
+		switch {
+		case r.Ready:
+			c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonAvailable, r.Component+" is available"
+		case r.Failed:
+			c.Status, c.Reason, c.Message = metav1.ConditionFalse, ReasonFailed, r.Message
+		default:
+			c.Status, c.Reason, c.Message = metav1.ConditionFalse, ReasonProgressing, "waiting for "+r.Message
+		}
+		setCondition(conds, c, now)
+	}
+	for _, t := range known {
+		if !reported[t] {
+			meta.RemoveStatusCondition(conds, t)
+		}
+	}
+}
+
+// OutcomeOf folds component reports into the workspace outcome: a failed component stalls the
+// workspace, components still coming up keep it waiting.
+func OutcomeOf(reports []health.Report) Outcome {
+	var out Outcome
+	for _, r := range reports {
+		switch {
+		case r.Failed && out.Stalled == nil:
+			out.Stalled = &Problem{Reason: ReasonComponentFailed, Message: r.Component + ": " + r.Message}
+		case !r.Ready && !r.Failed:
+			out.Waiting = append(out.Waiting, r.Component+": "+r.Message)
+		}
+	}
+	return out
+}
+
+// ReasonComponentFailed stalls a workspace whose component failed (e.g. a setup Job).
+const ReasonComponentFailed = "ComponentFailed"

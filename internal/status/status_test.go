@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rathaus-io/rathaus/internal/health"
 )
 
 var (
@@ -84,5 +86,55 @@ func TestApplyIsDeterministic(t *testing.T) {
 	}
 	if a[0].Message != "waiting for a; m; z" {
 		t.Fatalf("message = %q", a[0].Message)
+	}
+}
+
+func TestApplyComponents(t *testing.T) {
+	var conds []metav1.Condition
+	ApplyComponents(&conds, 1, []health.Report{
+		{Component: "files", ConditionType: "FilesReady", Status: health.Status{Ready: true}},
+		{Component: "database", ConditionType: "DatabaseReady", Status: health.Status{Message: "StatefulSet x to be rolled out"}},
+		{Component: "video", ConditionType: "VideoReady", Status: health.Status{Failed: true, Message: "Job y failed: BackoffLimitExceeded"}},
+	}, []string{"FilesReady", "DatabaseReady", "VideoReady", "MediaReady"}, t1)
+	conds = append(conds, metav1.Condition{Type: "MediaReady", Status: metav1.ConditionTrue})
+	ApplyComponents(&conds, 1, []health.Report{
+		{Component: "files", ConditionType: "FilesReady", Status: health.Status{Ready: true}},
+		{Component: "database", ConditionType: "DatabaseReady", Status: health.Status{Message: "StatefulSet x to be rolled out"}},
+		{Component: "video", ConditionType: "VideoReady", Status: health.Status{Failed: true, Message: "Job y failed: BackoffLimitExceeded"}},
+	}, []string{"FilesReady", "DatabaseReady", "VideoReady", "MediaReady"}, t2)
+
+	want := map[string]string{
+		"FilesReady":    "True/Available/files is available",
+		"DatabaseReady": "False/Progressing/waiting for StatefulSet x to be rolled out",
+		"VideoReady":    "False/Failed/Job y failed: BackoffLimitExceeded",
+	}
+	if len(conds) != len(want) {
+		t.Fatalf("conditions = %+v; MediaReady (not reported) must be removed", conds)
+	}
+	for typ, w := range want {
+		c := meta.FindStatusCondition(conds, typ)
+		if c == nil || string(c.Status)+"/"+c.Reason+"/"+c.Message != w {
+			t.Errorf("%s = %+v, want %s", typ, c, w)
+		}
+		if !c.LastTransitionTime.Equal(&t1) {
+			t.Errorf("%s transition time moved although its status did not change", typ)
+		}
+	}
+}
+
+func TestOutcomeOf(t *testing.T) {
+	ready := health.Report{Component: "files", Status: health.Status{Ready: true}}
+	waiting := health.Report{Component: "database", Status: health.Status{Message: "StatefulSet x to be rolled out"}}
+	failed := health.Report{Component: "video", Status: health.Status{Failed: true, Message: "Job y failed: DeadlineExceeded"}}
+
+	if o := OutcomeOf([]health.Report{ready}); o.Stalled != nil || len(o.Waiting) != 0 {
+		t.Errorf("all ready: %+v", o)
+	}
+	if o := OutcomeOf([]health.Report{ready, waiting}); len(o.Waiting) != 1 || o.Waiting[0] != "database: StatefulSet x to be rolled out" {
+		t.Errorf("waiting: %+v", o)
+	}
+	o := OutcomeOf([]health.Report{waiting, failed})
+	if o.Stalled == nil || o.Stalled.Reason != ReasonComponentFailed || o.Stalled.Message != "video: Job y failed: DeadlineExceeded" {
+		t.Errorf("failed: %+v", o)
 	}
 }

@@ -1,0 +1,102 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/secrets"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/status"
+)
+
+// ReasonSecretConflict stalls a workspace whose generated Secret's name is taken by a Secret
+// the operator does not manage; it never overwrites someone else's Secret.
+const ReasonSecretConflict = "SecretConflict"
+
+// ensureSecrets creates the generated-credential Secrets that do not exist and adds keys that
+// are missing. A generated value that exists is never changed; only the static connection
+// details (host, port, ...) are kept current. Values are never logged.
+func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs, specs []secrets.Spec) (*status.Problem, error) {
+	for _, spec := range specs {
+		existing := &corev1.Secret{}
+		err := r.Client.Get(ctx, types.NamespacedName{Namespace: in.Workspace.Namespace, Name: spec.Name}, existing)
+		switch {
+		case apierrors.IsNotFound(err):
+			problem, err := r.createSecret(ctx, in, spec)
+			if err != nil || problem != nil {
+				return problem, err
+			}
+		case err != nil:
+			return nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
+		default:
+			if err := r.completeSecret(ctx, existing, spec); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (*status.Problem, error) {
+	data, err := secrets.Generate(spec.Keys, secrets.Reader)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range spec.Static {
+		data[k] = []byte(v)
+	}
+	secret := desired.SecretObject(in, spec)
+	secret.Data = data
+	err = r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner))
+	if apierrors.IsAlreadyExists(err) {
+		// Not in the cache: either the cache lags behind (retry) or the name belongs to a
+		// Secret without the operator's labels (a human must resolve it).
+		foreign := &corev1.Secret{}
+		if getErr := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), foreign); getErr == nil && inventory.WorkspaceOf(foreign) != in.Workspace.Name {
+			return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name)}, nil
+		}
+		return nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
+	}
+	log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
+	return nil, nil
+}
+
+// completeSecret adds missing generated keys and corrects static ones, with an optimistic lock
+// so that a concurrent writer can never have its values overwritten.
+func (r *WorkspaceReconciler) completeSecret(ctx context.Context, existing *corev1.Secret, spec secrets.Spec) error {
+	missing := secrets.Missing(spec, existing.Data)
+	stale := secrets.StaleStatic(spec, existing.Data)
+	if len(missing) == 0 && len(stale) == 0 {
+		return nil
+	}
+	generated, err := secrets.Generate(missing, secrets.Reader)
+	if err != nil {
+		return err
+	}
+	patch := client.MergeFromWithOptions(existing.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	if existing.Data == nil {
+		existing.Data = map[string][]byte{}
+	}
+	for k, v := range generated {
+		existing.Data[k] = v
+	}
+	for _, k := range stale {
+		existing.Data[k] = []byte(spec.Static[k])
+	}
+	if err := r.Client.Patch(ctx, existing, patch, client.FieldOwner(inventory.FieldOwner)); err != nil {
+		return fmt.Errorf("completing Secret %s: %w", spec.Name, err)
+	}
+	log.FromContext(ctx).Info("Completed generated credentials", "secret", spec.Name, "generatedKeys", len(missing), "updatedStaticKeys", stale)
+	return nil
+}
