@@ -18,13 +18,13 @@ type component struct {
 	name, condition string
 }
 
-func (c component) Name() string                                  { return c.name }
+func (c component) Name() string                                 { return c.name }
 func (c component) Render(stack.Inputs) ([]client.Object, error) { return nil, nil }
-func (c component) ConditionType() string                         { return c.condition }
+func (c component) ConditionType() string                        { return c.condition }
 
 type plain struct{ name string }
 
-func (p plain) Name() string                                  { return p.name }
+func (p plain) Name() string                                 { return p.name }
 func (p plain) Render(stack.Inputs) ([]client.Object, error) { return nil, nil }
 
 func rendered(component, kind, name string) *unstructured.Unstructured {
