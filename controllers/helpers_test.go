@@ -3,13 +3,16 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -85,3 +88,32 @@ func waitReady(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) {
 }
 
 func resourceMustParse(s string) resource.Quantity { return resource.MustParse(s) }
+
+// updateWorkspace changes the workspace as a user would, retrying when the operator wrote in
+// between (it adds its finalizer, and patches status).
+func updateWorkspace(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, mutate func(*rathausv1alpha1.MunicipalityWorkspace)) {
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		got := getWorkspace(ctx, ws)
+		mutate(got)
+		return k8s.Update(ctx, got)
+	})).To(Succeed())
+}
+
+// waitQuiet waits until no workspace on the cluster has changed for two seconds: every
+// reconcile the operator had to do has been done.
+func waitQuiet(ctx context.Context) {
+	versions := func() map[string]string {
+		var list rathausv1alpha1.MunicipalityWorkspaceList
+		Expect(k8s.List(ctx, &list)).To(Succeed())
+		out := map[string]string{}
+		for _, ws := range list.Items {
+			out[ws.Namespace+"/"+ws.Name] = ws.ResourceVersion
+		}
+		return out
+	}
+	Eventually(func() bool {
+		before := versions()
+		time.Sleep(2 * time.Second)
+		return reflect.DeepEqual(before, versions())
+	}, "60s").Should(BeTrue())
+}

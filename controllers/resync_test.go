@@ -66,6 +66,9 @@ var _ = Describe("Operator restarts", Serial, func() {
 		}
 		var all rathausv1alpha1.MunicipalityWorkspaceList
 		Expect(k8s.List(ctx, &all)).To(Succeed())
+		// Other specs' workspaces may still be settling (envtest never makes their Deployments
+		// available, but their waiting messages move once); resync only what has settled.
+		waitQuiet(ctx)
 
 		stopManager()
 		writesBefore, reconcilesBefore := metrics.MutatingRequests(), reconcileCount()

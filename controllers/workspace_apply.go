@@ -124,8 +124,12 @@ func forEachOwned(ctx context.Context, reader client.Reader, scheme *runtime.Sch
 }
 
 // delete removes obj if it is still the object that was read (UID precondition), in the
-// background so that the reconcile does not wait for dependents.
+// background so that the reconcile does not wait for dependents. An object already being
+// deleted (a claim held by its pvc-protection finalizer) costs no further request.
 func (r *WorkspaceReconciler) delete(ctx context.Context, obj client.Object) error {
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return nil
+	}
 	uid := obj.GetUID()
 	err := r.Client.Delete(ctx, obj, client.PropagationPolicy("Background"), client.Preconditions{UID: &uid})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {

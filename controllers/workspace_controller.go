@@ -61,7 +61,7 @@ type WorkspaceReconciler struct {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile brings one workspace's stack to its desired state and records the outcome in the
@@ -131,6 +131,11 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome = status.Outcome{Stalled: stalled, Err: err}
 		return res
 	}
+	if in, err = desired.Derive(in, r.Components); err != nil {
+		res.outcome.Stalled = &status.Problem{Reason: ReasonInvalidSpec, Message: err.Error()}
+		return res
+	}
+	res.in = in
 	specs, err := desired.Secrets(in, r.Components)
 	if err != nil {
 		res.outcome.Err = err

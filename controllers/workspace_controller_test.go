@@ -70,10 +70,10 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		bindingKey := client.ObjectKey{Namespace: ns, Name: tenant.TenantRoleBindingName}
 		Expect(k8s.Get(ctx, bindingKey, &rbacv1.RoleBinding{})).To(Succeed())
 
-		got := getWorkspace(ctx, ws)
-		got.Spec.Size = rathausv1alpha1.SizeL
-		got.Spec.TenantAccess = rathausv1alpha1.TenantAccess{}
-		Expect(k8s.Update(ctx, got)).To(Succeed())
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Size = rathausv1alpha1.SizeL
+			w.Spec.TenantAccess = rathausv1alpha1.TenantAccess{}
+		})
 
 		Eventually(func() string {
 			q := &corev1.ResourceQuota{}
@@ -213,9 +213,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		Expect(k8s.Create(ctx, wanting)).To(Succeed())
 		Eventually(condition(ctx, wanting, "Stalled")).Should(Equal("True/DomainConflict"))
 
-		got := getWorkspace(ctx, holder)
-		got.Spec.Services.Files.Enabled = false
-		Expect(k8s.Update(ctx, got)).To(Succeed())
+		updateWorkspace(ctx, holder, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Files.Enabled = false })
 		Eventually(condition(ctx, wanting, "Stalled"), "10s").Should(BeEmpty())
 		Expect(getWorkspace(ctx, wanting).Status.Hosts).To(ContainElement("files." + nsA + ".example.de"))
 	})
@@ -259,9 +257,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		ws := newWorkspace(ns, ns+".example.de")
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
 		waitReady(ctx, ws)
-		got := getWorkspace(ctx, ws)
-		got.Spec.Suspend = true
-		Expect(k8s.Update(ctx, got)).To(Succeed())
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Suspend = true })
 		// Let the operator see the suspension before the drift happens.
 		Eventually(func() bool { return getWorkspace(ctx, ws).Spec.Suspend }).Should(BeTrue())
 
@@ -269,9 +265,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		Expect(k8s.Delete(ctx, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: tenant.QuotaName}})).To(Succeed())
 		Consistently(func() bool { return apierrors.IsNotFound(k8s.Get(ctx, key, &corev1.ResourceQuota{})) }, "2s").Should(BeTrue())
 
-		got = getWorkspace(ctx, ws)
-		got.Spec.Suspend = false
-		Expect(k8s.Update(ctx, got)).To(Succeed())
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Suspend = false })
 		Eventually(func() error { return k8s.Get(ctx, key, &corev1.ResourceQuota{}) }).Should(Succeed())
 	})
 })

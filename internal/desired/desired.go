@@ -12,15 +12,22 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/nextcloud"
+	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/secrets"
+	"github.com/rathaus-io/rathaus/internal/sizing"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/tenant"
+	"github.com/rathaus-io/rathaus/internal/valkey"
 )
 
 // Components are the parts of every workspace's stack, in the order they are applied. A new
 // service registers itself here and nowhere else.
 var Components = []stack.Component{
 	tenant.Baseline{},
+	postgres.Component{},
+	valkey.Component{},
+	nextcloud.Component{},
 }
 
 // InvalidInputError means the workspace or platform cannot be rendered; the message is for
@@ -32,6 +39,25 @@ type InvalidInputError struct {
 
 func (e *InvalidInputError) Error() string { return e.Component + ": " + e.Err.Error() }
 func (e *InvalidInputError) Unwrap() error { return e.Err }
+
+// Derive fills the derived fields of in: the size tier and the databases the enabled
+// components need. An unknown size tier is invalid input.
+func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error) {
+	tier, err := sizing.For(in.Workspace.Spec.Size, in.Platform.Spec.Sizes)
+	if err != nil {
+		return in, &InvalidInputError{Component: "size", Err: err}
+	}
+	in.Tier = tier
+	in.Databases = nil
+	for _, c := range components {
+		if u, ok := c.(stack.DatabaseUser); ok {
+			in.Databases = append(in.Databases, u.Databases(in)...)
+		}
+	}
+	slices.Sort(in.Databases)
+	in.Databases = slices.Compact(in.Databases)
+	return in, nil
+}
 
 // State renders every component and returns the objects to apply, in apply order. Two objects
 // of the same kind, namespace and name are a programming error and reported as such.

@@ -3,6 +3,7 @@ package desired
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,6 +43,10 @@ func inputs(mutate ...func(*stack.Inputs)) stack.Inputs {
 
 func render(t *testing.T, in stack.Inputs) []byte {
 	t.Helper()
+	in, err := Derive(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
 	objs, err := State(in, Components)
 	if err != nil {
 		t.Fatal(err)
@@ -72,10 +77,53 @@ func TestStateGolden(t *testing.T) {
 			in.Platform.Spec.Network.DNSNamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "dns"}}
 		})},
 	}
+	for _, size := range []rathausv1alpha1.SizeTier{rathausv1alpha1.SizeS, rathausv1alpha1.SizeXL} {
+		tests = append(tests, struct {
+			name string
+			in   stack.Inputs
+		}{name: "files-" + string(size) + ".yaml", in: inputs(func(in *stack.Inputs) {
+			in.Workspace.Spec.Size = size
+			in.Workspace.Spec.Services.Files.Enabled = true
+		})})
+	}
+	tests = append(tests, struct {
+		name string
+		in   stack.Inputs
+	}{name: "files-XL-rwx-mirror-relay.yaml", in: inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Size = rathausv1alpha1.SizeXL
+		in.Workspace.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: "cloud.kiel.de"}}
+		in.Platform.Spec.Storage = rathausv1alpha1.StorageSettings{ReadWriteOnceClass: "ceph-rbd", ReadWriteManyClass: "cephfs"}
+		in.Platform.Spec.Registry.Mirror = "registry.example.eu/mirror"
+		in.Platform.Spec.Ingress = rathausv1alpha1.IngressSettings{ClassName: "traefik", ClusterIssuer: "letsencrypt"}
+		in.Platform.Spec.SMTPRelay = &rathausv1alpha1.SMTPRelay{Host: "relay.example.eu", Port: 465}
+	})})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			golden.Assert(t, tt.name, render(t, tt.in))
 		})
+	}
+}
+
+func TestSecretsOfEnabledServices(t *testing.T) {
+	in, err := Derive(inputs(func(in *stack.Inputs) { in.Workspace.Spec.Services.Files.Enabled = true }), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := Secrets(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, s := range specs {
+		got = append(got, s.Component+"/"+s.Name)
+	}
+	want := []string{"database/rathaus-postgresql-superuser", "database/rathaus-db-nextcloud", "cache/rathaus-valkey", "files/rathaus-nextcloud-admin"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("secrets = %v, want %v", got, want)
+	}
+	in, _ = Derive(inputs(), Components)
+	if specs, _ := Secrets(in, Components); len(specs) != 0 {
+		t.Fatalf("a workspace without services needs no secrets, got %+v", specs)
 	}
 }
 
@@ -88,8 +136,8 @@ func TestStateIsDeterministic(t *testing.T) {
 	}
 }
 
-func TestStateRejectsUnknownSize(t *testing.T) {
-	_, err := State(inputs(func(in *stack.Inputs) { in.Workspace.Spec.Size = "XXL" }), Components)
+func TestDeriveRejectsUnknownSize(t *testing.T) {
+	_, err := Derive(inputs(func(in *stack.Inputs) { in.Workspace.Spec.Size = "XXL" }), Components)
 	var invalid *InvalidInputError
 	if !errors.As(err, &invalid) {
 		t.Fatalf("err = %v, want InvalidInputError", err)

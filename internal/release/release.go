@@ -17,7 +17,10 @@ const DefaultChannel = "stable"
 
 // BuiltIn is the release the operator ships with. It is used when the cluster's catalog has no
 // release for a workspace's selection, so a fresh installation works before a catalog exists.
-// The services add their components to it as they land.
+//
+// Versions are upstream's current stable tags: nextcloud/docker latest.txt (34.0.2),
+// docker-library official-images library/postgres (17.11; 18 moved the data directory and
+// needs a different mount), valkey-io/valkey-container versions.json (9.0.4).
 func BuiltIn() *rathausv1alpha1.StackRelease {
 	return &rathausv1alpha1.StackRelease{
 		TypeMeta:   metav1.TypeMeta{APIVersion: rathausv1alpha1.GroupVersion.String(), Kind: "StackRelease"},
@@ -25,6 +28,11 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 		Spec: rathausv1alpha1.StackReleaseSpec{
 			Version:  "2026.11.0",
 			Channels: []string{DefaultChannel},
+			Components: []rathausv1alpha1.Component{
+				{Name: "nextcloud", Image: "docker.io/library/nextcloud", Version: "34.0.2-apache"},
+				{Name: "postgresql", Image: "docker.io/library/postgres", Version: "17.11"},
+				{Name: "valkey", Image: "docker.io/valkey/valkey", Version: "9.0.4"},
+			},
 		},
 	}
 }

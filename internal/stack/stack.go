@@ -10,6 +10,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/secrets"
+	"github.com/rathaus-io/rathaus/internal/sizing"
 )
 
 // Inputs is everything a workspace's desired state is computed from. Renderers must not look
@@ -20,6 +21,19 @@ type Inputs struct {
 	Release   *rathausv1alpha1.StackRelease
 	// Hosts are the DNS names the workspace holds (its domain and enabled services' hosts).
 	Hosts []string
+
+	// Derived by desired.Derive from the above; renderers read, never compute, them.
+
+	// Tier is the workspace's size tier with the platform's overrides.
+	Tier sizing.Tier
+	// Databases are the PostgreSQL databases the enabled components use, sorted.
+	Databases []string
+}
+
+// DatabaseUser is a component that needs a PostgreSQL database while it is enabled. The
+// database component creates one database and role of that name for it.
+type DatabaseUser interface {
+	Databases(in Inputs) []string
 }
 
 // Component renders one part of a workspace's stack.

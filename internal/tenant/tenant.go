@@ -50,13 +50,9 @@ func (Baseline) Name() string { return ComponentName }
 
 // Render implements stack.Component.
 func (Baseline) Render(in stack.Inputs) ([]client.Object, error) {
-	tier, err := sizing.For(in.Workspace.Spec.Size, in.Platform.Spec.Sizes)
-	if err != nil {
-		return nil, err
-	}
 	objs := []client.Object{
 		namespace(in),
-		quota(in, tier),
+		quota(in, in.Tier),
 		limitRange(in),
 		defaultDeny(in),
 		allowDNS(in),
@@ -189,7 +185,7 @@ func tenantRole(in stack.Inputs) *rbacv1.Role {
 			{APIGroups: []string{rathausv1alpha1.GroupVersion.Group}, Resources: []string{"municipalityworkspaces"}, ResourceNames: []string{in.Workspace.Name}, Verbs: []string{"update", "patch"}},
 			{APIGroups: []string{""}, Resources: []string{"pods", "services", "persistentvolumeclaims", "events", "resourcequotas", "limitranges"}, Verbs: readOnly},
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets"}, Verbs: readOnly},
-			{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: readOnly},
+			{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: readOnly},
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: readOnly},
 			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: readOnly},
 		},

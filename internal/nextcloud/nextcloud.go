@@ -1,0 +1,342 @@
+// Package nextcloud renders the files service: Nextcloud from the official Apache image, on
+// the workspace's PostgreSQL and Valkey, behind the platform's ingress.
+//
+// Upstream contract, read from nextcloud/docker (34/apache/Dockerfile, entrypoint.sh,
+// config/*.config.php) and nextcloud/helm (charts/nextcloud values.yaml, deployment.yaml,
+// _helpers.tpl).
+package nextcloud
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/images"
+	"github.com/rathaus-io/rathaus/internal/postgres"
+	"github.com/rathaus-io/rathaus/internal/secrets"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/tenant"
+	"github.com/rathaus-io/rathaus/internal/valkey"
+	"github.com/rathaus-io/rathaus/internal/web"
+)
+
+const (
+	ComponentName    = rathausv1alpha1.ServiceFiles
+	ReleaseComponent = "nextcloud"
+	Name             = "rathaus-nextcloud"
+	database         = "nextcloud"
+	adminSecret      = "rathaus-nextcloud-admin"
+	dataClaim        = "rathaus-nextcloud-data"
+	configMapName    = "rathaus-nextcloud-config"
+	cronJobName      = "rathaus-nextcloud-cron"
+	// uid and gid of www-data in the Debian-based image, which owns config/config.php; occ and
+	// cron.php refuse to run as anyone else (nextcloud/server console.php, cron.php).
+	uid = 33
+	// Apache in the image always listens on port 80 (Debian ports.conf); a non-root process may
+	// bind it once the pod lowers net.ipv4.ip_unprivileged_port_start, a sysctl the restricted
+	// Pod Security profile allows (nextcloud/docker#458).
+	httpPort = 80
+)
+
+// trustedProxies lets Nextcloud believe X-Forwarded-* from private addresses. Only the ingress
+// controller's namespace may reach the pods (tenant baseline network policies), so no other
+// peer can forge those headers.
+const trustedProxies = "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16"
+
+// Component is the files service.
+type Component struct{}
+
+var (
+	_ stack.Service      = Component{}
+	_ stack.SecretOwner  = Component{}
+	_ stack.DatabaseUser = Component{}
+)
+
+// Name implements stack.Component.
+func (Component) Name() string { return ComponentName }
+
+// ConditionType implements stack.Conditioned.
+func (Component) ConditionType() string { return "FilesReady" }
+
+func enabled(in stack.Inputs) bool { return in.Workspace.Spec.Services.Files.Enabled }
+
+func host(in stack.Inputs) string {
+	return in.Workspace.ServiceHost(ComponentName, in.Workspace.Spec.Services.Files.ServiceSwitch)
+}
+
+// Endpoint implements stack.Service.
+func (Component) Endpoint(in stack.Inputs) (string, string, bool) {
+	return ComponentName, "https://" + host(in), enabled(in)
+}
+
+// Version implements stack.Service.
+func (Component) Version(in stack.Inputs) string {
+	c, err := images.Find(in.Release, ReleaseComponent)
+	if err != nil {
+		return ""
+	}
+	return Version(c.Version)
+}
+
+// Version is the Nextcloud version of an image tag such as 34.0.2-apache.
+func Version(tag string) string {
+	v, _, _ := strings.Cut(tag, "-")
+	return v
+}
+
+// Databases implements stack.DatabaseUser.
+func (Component) Databases(in stack.Inputs) []string {
+	if !enabled(in) {
+		return nil
+	}
+	return []string{database}
+}
+
+// Secrets implements stack.SecretOwner: the initial admin account, used by the image to install.
+func (Component) Secrets(in stack.Inputs) []secrets.Spec {
+	if !enabled(in) {
+		return nil
+	}
+	return []secrets.Spec{{Name: adminSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"username": "admin"}}}
+}
+
+type tierFigures struct {
+	replicas                  int32
+	requests, limits          [2]string
+	volume, phpMemory, upload string
+}
+
+var figures = map[rathausv1alpha1.SizeTier]tierFigures{
+	rathausv1alpha1.SizeS:  {replicas: 1, requests: [2]string{"500m", "1Gi"}, limits: [2]string{"2", "2Gi"}, volume: "250Gi", phpMemory: "512M", upload: "4G"},
+	rathausv1alpha1.SizeM:  {replicas: 1, requests: [2]string{"1", "2Gi"}, limits: [2]string{"4", "4Gi"}, volume: "1Ti", phpMemory: "1G", upload: "10G"},
+	rathausv1alpha1.SizeL:  {replicas: 2, requests: [2]string{"2", "4Gi"}, limits: [2]string{"4", "8Gi"}, volume: "5Ti", phpMemory: "1G", upload: "10G"},
+	rathausv1alpha1.SizeXL: {replicas: 3, requests: [2]string{"4", "8Gi"}, limits: [2]string{"8", "16Gi"}, volume: "25Ti", phpMemory: "2G", upload: "16G"},
+}
+
+// Render implements stack.Component.
+func (Component) Render(in stack.Inputs) ([]client.Object, error) {
+	if !enabled(in) {
+		return nil, nil
+	}
+	image, err := in.Image(ReleaseComponent)
+	if err != nil {
+		return nil, err
+	}
+	f := figures[in.Size()]
+	// Several replicas share /var/www/html and need a ReadWriteMany class; without one the
+	// service runs a single replica rather than fail.
+	rwx := in.Platform.Spec.Storage.ReadWriteManyClass
+	if rwx == "" {
+		f.replicas = 1
+	}
+	h := host(in)
+	objs := []client.Object{
+		claim(in, f, rwx),
+		&corev1.ConfigMap{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: stack.Meta(in, ComponentName, configMapName),
+			Data:       map[string]string{"rathaus.config.php": configPHP, "zz-rathaus-session.ini": sessionINI},
+		},
+		deployment(in, image, h, f),
+		cronJob(in, image, h),
+		web.Service(in, ComponentName, Name, stack.PodLabels(in, ReleaseComponent), httpPort),
+		web.Ingress(in, ComponentName, Name, h, Name, httpPort),
+	}
+	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), 443, 465, 587))
+	return objs, nil
+}
+
+func claim(in stack.Inputs, f tierFigures, rwxClass string) *corev1.PersistentVolumeClaim {
+	mode, class := corev1.ReadWriteOnce, in.StorageClass()
+	if f.replicas > 1 {
+		mode, class = corev1.ReadWriteMany, ptr.To(rwxClass)
+	}
+	return &corev1.PersistentVolumeClaim{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: stack.DataMeta(in, ComponentName, dataClaim),
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes:      []corev1.PersistentVolumeAccessMode{mode},
+			StorageClassName: class,
+			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(f.volume)}},
+		},
+	}
+}
+
+func podLabels(in stack.Inputs) map[string]string {
+	l := stack.PodLabels(in, ReleaseComponent)
+	l[tenant.WebLabel] = "true"
+	l[postgres.ClientLabel] = "true"
+	l[valkey.ClientLabel] = "true"
+	return l
+}
+
+// env is shared by the web pods and the cron job, so both see the same configuration.
+func env(in stack.Inputs, h string) []corev1.EnvVar {
+	relay := in.Platform.Spec.SMTPRelay
+	smtpHost, smtpPort, smtpSecure := "", "", ""
+	if relay != nil {
+		port := relay.Port
+		if port == 0 {
+			port = 587
+		}
+		smtpHost, smtpPort = relay.Host, fmt.Sprint(port)
+		if port == 465 {
+			smtpSecure = "ssl" // implicit TLS; on other ports Nextcloud upgrades with STARTTLS
+		}
+	}
+	conn := postgres.ConnectionSecret(database)
+	return []corev1.EnvVar{
+		// Read by the entrypoint at first install only (nextcloud/docker entrypoint.sh).
+		stack.SecretEnv("POSTGRES_HOST", conn, "host"),
+		stack.SecretEnv("POSTGRES_DB", conn, "dbname"),
+		stack.SecretEnv("POSTGRES_USER", conn, "username"),
+		stack.SecretEnv("POSTGRES_PASSWORD", conn, "password"),
+		stack.SecretEnv("NEXTCLOUD_ADMIN_USER", adminSecret, "username"),
+		stack.SecretEnv("NEXTCLOUD_ADMIN_PASSWORD", adminSecret, "password"),
+		{Name: "NEXTCLOUD_TRUSTED_DOMAINS", Value: h},
+		// Read on every request by config/rathaus.config.php and the session ini.
+		stack.SecretEnv("REDIS_HOST", valkey.PasswordSecret, "host"),
+		stack.SecretEnv("REDIS_HOST_PORT", valkey.PasswordSecret, "port"),
+		stack.SecretEnv("REDIS_HOST_PASSWORD", valkey.PasswordSecret, "password"),
+		{Name: "RATHAUS_HOST", Value: h},
+		{Name: "RATHAUS_TRUSTED_PROXIES", Value: trustedProxies},
+		{Name: "RATHAUS_SMTP_HOST", Value: smtpHost},
+		{Name: "RATHAUS_SMTP_PORT", Value: smtpPort},
+		{Name: "RATHAUS_SMTP_SECURE", Value: smtpSecure},
+		{Name: "RATHAUS_MAIL_DOMAIN", Value: in.Workspace.Spec.Domain},
+	}
+}
+
+func volumeMounts() []corev1.VolumeMount {
+	return []corev1.VolumeMount{
+		// Code, config, apps and data live together, as in the image and the Helm chart.
+		{Name: "html", MountPath: "/var/www/html"},
+		{Name: "config", MountPath: "/var/www/html/config/rathaus.config.php", SubPath: "rathaus.config.php", ReadOnly: true},
+		{Name: "config", MountPath: "/usr/local/etc/php/conf.d/zz-rathaus-session.ini", SubPath: "zz-rathaus-session.ini", ReadOnly: true},
+	}
+}
+
+func volumes() []corev1.Volume {
+	return []corev1.Volume{
+		{Name: "html", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dataClaim}}},
+		{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: configMapName}}}},
+	}
+}
+
+func podSecurity() *corev1.PodSecurityContext {
+	sc := stack.PodSecurity(uid)
+	sc.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: fmt.Sprint(httpPort)}}
+	return sc
+}
+
+// readOnlyRoot is false: the image supports no read-only root (nextcloud/docker has no such
+// mode; Apache writes /var/run/apache2 and /var/lock/apache2, PHP /tmp, and the entrypoint
+// rsyncs into /var/www). Everything else of the restricted profile applies.
+const readOnlyRoot = false
+
+func deployment(in stack.Inputs, image, h string, f tierFigures) *appsv1.Deployment {
+	labels := podLabels(in)
+	status := func(delay, failures int32) *corev1.Probe {
+		// status.php with the public host, as the Helm chart probes: after installation
+		// Nextcloud answers 400 to hosts it does not trust.
+		return &corev1.Probe{
+			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+				Path: "/status.php", Port: intstr.FromString("http"),
+				HTTPHeaders: []corev1.HTTPHeader{{Name: "Host", Value: h}},
+			}},
+			InitialDelaySeconds: delay, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: failures,
+		}
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(f.replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: stack.PodLabels(in, ReleaseComponent)},
+			// Recreate: a new image's entrypoint rsyncs the code and runs occ upgrade on the
+			// shared volume, which old pods must not serve meanwhile (nextcloud/helm values.yaml).
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					SecurityContext:              podSecurity(),
+					AutomountServiceAccountToken: ptr.To(false),
+					Containers: []corev1.Container{{
+						Name:  "nextcloud",
+						Image: image,
+						Env: append(env(in, h),
+							corev1.EnvVar{Name: "PHP_MEMORY_LIMIT", Value: f.phpMemory},
+							corev1.EnvVar{Name: "PHP_UPLOAD_LIMIT", Value: f.upload},
+						),
+						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP}},
+						Resources:       stack.Resources(f.requests[0], f.requests[1], f.limits[0], f.limits[1]),
+						SecurityContext: stack.ContainerSecurity(readOnlyRoot),
+						// The first start installs and every new major upgrades the database:
+						// minutes, not seconds (nextcloud/helm README, "startupProbe").
+						StartupProbe:   status(10, 60),
+						ReadinessProbe: status(0, 3),
+						LivenessProbe:  status(0, 3),
+						VolumeMounts:   volumeMounts(),
+					}},
+					Volumes: volumes(),
+				},
+			},
+		},
+	}
+}
+
+// cronJob runs background jobs every five minutes, as the image's own crontab does, as www-data
+// and on the same volume; with a single-node volume it must run where the web pod runs.
+func cronJob(in stack.Inputs, image, h string) *batchv1.CronJob {
+	labels := podLabels(in)
+	delete(labels, tenant.WebLabel)
+	labels[stack.AppLabel] = "nextcloud-cron"
+	return &batchv1.CronJob{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
+		ObjectMeta: stack.Meta(in, ComponentName, cronJobName),
+		Spec: batchv1.CronJobSpec{
+			Schedule:                   "*/5 * * * *",
+			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
+			SuccessfulJobsHistoryLimit: ptr.To[int32](3),
+			FailedJobsHistoryLimit:     ptr.To[int32](3),
+			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
+				BackoffLimit:          ptr.To[int32](1),
+				ActiveDeadlineSeconds: ptr.To[int64](1800),
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec: corev1.PodSpec{
+						RestartPolicy:                corev1.RestartPolicyNever,
+						SecurityContext:              podSecurity(),
+						AutomountServiceAccountToken: ptr.To(false),
+						Affinity: &corev1.Affinity{PodAffinity: &corev1.PodAffinity{
+							RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
+								LabelSelector: &metav1.LabelSelector{MatchLabels: stack.PodLabels(in, ReleaseComponent)},
+								TopologyKey:   corev1.LabelHostname,
+							}},
+						}},
+						Containers: []corev1.Container{{
+							Name:  "cron",
+							Image: image,
+							// Bypasses the entrypoint, so the job never installs or upgrades.
+							Command:         []string{"php", "-f", "/var/www/html/cron.php"},
+							Env:             env(in, h),
+							Resources:       stack.Resources("100m", "256Mi", "1", "1Gi"),
+							SecurityContext: stack.ContainerSecurity(readOnlyRoot),
+							VolumeMounts:    volumeMounts(),
+						}},
+						Volumes: volumes(),
+					},
+				},
+			}},
+		},
+	}
+}

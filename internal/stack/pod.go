@@ -1,0 +1,105 @@
+package stack
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/images"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+)
+
+// AppLabel names the application a pod runs (postgresql, nextcloud, ...).
+const AppLabel = "app.kubernetes.io/name"
+
+// PodLabels are the labels of a component's pods: stable, since they feed selectors, which
+// are immutable on Deployments and StatefulSets.
+func PodLabels(in Inputs, app string) map[string]string {
+	return map[string]string{
+		AppLabel:                 app,
+		inventory.PartOfLabel:    "rathaus",
+		inventory.WorkspaceLabel: in.Workspace.Name,
+	}
+}
+
+// PodSecurity is the pod-level security context of the restricted Pod Security profile for a
+// fixed user and group; fsGroup makes mounted volumes writable for them.
+func PodSecurity(uid int64) *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr.To(true),
+		RunAsUser:      ptr.To(uid),
+		RunAsGroup:     ptr.To(uid),
+		FSGroup:        ptr.To(uid),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// ContainerSecurity is the container-level security context of the restricted profile. A
+// read-write root filesystem is an exception the caller must justify next to the call.
+func ContainerSecurity(readOnlyRoot bool) *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(readOnlyRoot),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+}
+
+// Resources are requests and limits of one container.
+func Resources(cpuRequest, memoryRequest, cpuLimit, memoryLimit string) corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpuRequest), corev1.ResourceMemory: resource.MustParse(memoryRequest)},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpuLimit), corev1.ResourceMemory: resource.MustParse(memoryLimit)},
+	}
+}
+
+// EmptyDir is a scratch volume, e.g. for /tmp under a read-only root filesystem.
+func EmptyDir(name string) corev1.Volume {
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+}
+
+// SecretEnv is an environment variable read from a key of a Secret.
+func SecretEnv(name, secret, key string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
+	}}}
+}
+
+// StorageClass returns the platform's class for single-node volumes, nil for the cluster default.
+func (in Inputs) StorageClass() *string {
+	if c := in.Platform.Spec.Storage.ReadWriteOnceClass; c != "" {
+		return ptr.To(c)
+	}
+	return nil
+}
+
+// Size is the workspace's size tier, S when unset (the API's default).
+func (in Inputs) Size() rathausv1alpha1.SizeTier {
+	if in.Workspace.Spec.Size == "" {
+		return rathausv1alpha1.SizeS
+	}
+	return in.Workspace.Spec.Size
+}
+
+// Image returns the pull reference of a release component through the platform's mirror.
+func (in Inputs) Image(component string) (string, error) {
+	c, err := images.Find(in.Release, component)
+	if err != nil {
+		return "", err
+	}
+	return images.Reference(c, in.Platform.Spec.Registry.Mirror), nil
+}
+
+// ShortHash is a short, stable digest of parts, for names of objects that must be replaced
+// when their content changes (a setup Job is immutable once created).
+func ShortHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:10]
+}

@@ -1,0 +1,94 @@
+// Package web renders how users reach a web-facing service: its Service, an Ingress on its
+// host with the platform's class and TLS, and the egress it needs to the internet.
+package web
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+// ClusterIssuerAnnotation asks cert-manager's ingress-shim for a certificate of the Ingress's
+// TLS hosts from the named ClusterIssuer.
+const ClusterIssuerAnnotation = "cert-manager.io/cluster-issuer"
+
+// Service is a ClusterIP Service for port on the pods matching selector.
+func Service(in stack.Inputs, component, name string, selector map[string]string, port int32) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: stack.Meta(in, component, name),
+		Spec: corev1.ServiceSpec{
+			Selector: selector,
+			Ports:    []corev1.ServicePort{{Name: "http", Port: port, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
+		},
+	}
+}
+
+// Ingress routes host to the Service. With a ClusterIssuer, cert-manager issues a certificate
+// into <name>-tls; with a wildcard certificate, the TLS section names no Secret, so the
+// ingress controller serves its default certificate, which the provider sets to the wildcard
+// (an Ingress can only use Secrets of its own namespace).
+func Ingress(in stack.Inputs, component, name, host, service string, port int32) *networkingv1.Ingress {
+	ing := in.Platform.Spec.Ingress
+	meta := stack.Meta(in, component, name)
+	tls := networkingv1.IngressTLS{Hosts: []string{host}}
+	if ing.ClusterIssuer != "" {
+		meta.Annotations = map[string]string{ClusterIssuerAnnotation: ing.ClusterIssuer}
+		tls.SecretName = name + "-tls"
+	}
+	var class *string
+	if ing.ClassName != "" {
+		class = ptr.To(ing.ClassName)
+	}
+	return &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: meta,
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: class,
+			TLS:              []networkingv1.IngressTLS{tls},
+			Rules: []networkingv1.IngressRule{{
+				Host: host,
+				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+					Paths: []networkingv1.HTTPIngressPath{{
+						Path:     "/",
+						PathType: ptr.To(networkingv1.PathTypePrefix),
+						Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+							Name: service, Port: networkingv1.ServiceBackendPort{Number: port},
+						}},
+					}},
+				}},
+			}},
+		},
+	}
+}
+
+// EgressToInternet lets the selected pods open connections on the given TCP ports to any
+// address but the link-local range (cloud metadata endpoints): an app store, an identity
+// provider, the provider's mail relay (often at a private address). Other workspaces stay out
+// of reach because each of them denies ingress from everywhere but its ingress controller.
+func EgressToInternet(in stack.Inputs, component, name string, selector map[string]string, ports ...int32) *networkingv1.NetworkPolicy {
+	npPorts := make([]networkingv1.NetworkPolicyPort, 0, len(ports))
+	for _, p := range ports {
+		protocol, port := corev1.ProtocolTCP, intstr.FromInt32(p)
+		npPorts = append(npPorts, networkingv1.NetworkPolicyPort{Protocol: &protocol, Port: &port})
+	}
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: stack.Meta(in, component, name),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: selector},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{
+				To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{
+					CIDR:   "0.0.0.0/0",
+					Except: []string{"169.254.0.0/16"},
+				}}},
+				Ports: npPorts,
+			}},
+		},
+	}
+}
