@@ -93,7 +93,7 @@ up() {
 	echo
 	k get mws -A -o wide
 	echo
-	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.endpoints[*]}    {.service}: {.url}{"\n"}{end}{end}'
+	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.services[*]}    {.name}: {.url} (version {.version}, ready {.ready}){"\n"}{end}{end}'
 	echo
 
 	log "restarting the operator: a full resync of the settled fleet must not write"
