@@ -3,6 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -17,6 +19,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
 )
 
@@ -71,27 +74,39 @@ func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unst
 	return observed, upToDate, err
 }
 
-// prune deletes the workspace's objects that are no longer desired: found by their inventory
-// labels, never by name patterns. Objects holding data survive unless the deletion policy is
-// Delete; the generated Secrets still needed (secretNames) always survive.
-func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured, secretNames []string) error {
+// owned returns the workspace's objects as the cache holds them, by stack.Key. Renderers read
+// them (e.g. the address a load balancer got) and prune compares them with the desired state.
+func (r *WorkspaceReconciler) owned(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (map[string]client.Object, error) {
+	out := map[string]client.Object{}
+	err := forEachOwned(ctx, r.Client, r.Client.Scheme(), ws, func(kind string, obj client.Object) error {
+		out[stack.Key(kind, obj.GetNamespace(), obj.GetName())] = obj
+		return nil
+	})
+	return out, err
+}
+
+// prune deletes the workspace's objects (from owned) that are no longer desired: found by
+// their inventory labels, never by name patterns. Objects holding data survive unless the
+// deletion policy is Delete; the generated Secrets still needed (secretNames) always survive.
+func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, owned map[string]client.Object, objs []*unstructured.Unstructured, secretNames []string) error {
 	keep := make(map[string]bool, len(objs)+len(secretNames))
 	for _, u := range objs {
 		keep[desired.Key(u)] = true
 	}
 	for _, name := range secretNames {
-		keep["Secret/"+ws.Namespace+"/"+name] = true
+		keep[stack.Key("Secret", ws.Namespace, name)] = true
 	}
-	return forEachOwned(ctx, r.Client, r.Client.Scheme(), ws, func(kind string, obj client.Object) error {
-		if keep[kind+"/"+obj.GetNamespace()+"/"+obj.GetName()] {
-			return nil
+	for _, key := range slices.Sorted(maps.Keys(owned)) {
+		obj := owned[key]
+		if keep[key] || inventory.IsData(obj) && ws.EffectiveDeletionPolicy() != rathausv1alpha1.DeletionPolicyDelete {
+			continue
 		}
-		if inventory.IsData(obj) && ws.EffectiveDeletionPolicy() != rathausv1alpha1.DeletionPolicyDelete {
-			return nil
+		log.FromContext(ctx).Info("Deleting object no longer desired", "object", key)
+		if err := r.delete(ctx, obj); err != nil {
+			return err
 		}
-		log.FromContext(ctx).Info("Deleting object no longer desired", "kind", kind, "name", obj.GetName())
-		return r.delete(ctx, obj)
-	})
+	}
+	return nil
 }
 
 // forEachOwned calls fn for every object of a managed kind in the workspace's namespace that

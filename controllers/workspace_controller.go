@@ -131,6 +131,12 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome = status.Outcome{Stalled: stalled, Err: err}
 		return res
 	}
+	owned, err := r.owned(ctx, ws)
+	if err != nil {
+		res.outcome.Err = err
+		return res
+	}
+	in.Observed = owned
 	if in, err = desired.Derive(in, r.Components); err != nil {
 		res.outcome.Stalled = &status.Problem{Reason: ReasonInvalidSpec, Message: err.Error()}
 		return res
@@ -161,7 +167,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		return res
 	}
 	res.release = in.Release.Spec.Version
-	if err := r.prune(ctx, ws, objs, secrets.Names(specs)); err != nil {
+	if err := r.prune(ctx, ws, owned, objs, secrets.Names(specs)); err != nil {
 		res.outcome.Err = err
 		return res
 	}

@@ -210,6 +210,18 @@ type FilesService struct {
 // VideoService configures video conferencing (Jitsi Meet).
 type VideoService struct {
 	ServiceSwitch `json:",inline"`
+
+	// PublicRooms lets anyone with a room's link open and join rooms without an account, for
+	// example for citizens' video consultation hours. Otherwise opening a room needs the
+	// workspace's single sign-on, and guests may join rooms a signed-in user has opened.
+	// +optional
+	PublicRooms bool `json:"publicRooms,omitempty"`
+
+	// MaxParticipants limits how many people may be in one room; 0 sets no limit.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	MaxParticipants int32 `json:"maxParticipants,omitempty"`
 }
 
 // MediaService configures media (Opencast).

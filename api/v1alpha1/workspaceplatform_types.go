@@ -30,6 +30,10 @@ type WorkspacePlatformSpec struct {
 	// +optional
 	Network NetworkSettings `json:"network,omitempty"`
 
+	// Video is how the video bridges' media traffic reaches participants.
+	// +optional
+	Video VideoSettings `json:"video,omitempty"`
+
 	// Sizes overrides the built-in figures of size tiers.
 	// +optional
 	// +listType=map
@@ -97,6 +101,40 @@ type RegistrySettings struct {
 	// PullSecret is a dockerconfigjson Secret copied into every workspace namespace.
 	// +optional
 	PullSecret *NamespacedName `json:"pullSecret,omitempty"`
+}
+
+// MediaExposure is how a workspace's video bridge receives media over UDP.
+// +kubebuilder:validation:Enum=LoadBalancer;NodePort
+type MediaExposure string
+
+const (
+	// MediaExposureLoadBalancer gives each workspace's bridge a UDP LoadBalancer Service; the
+	// bridge advertises the load balancer's address.
+	MediaExposureLoadBalancer MediaExposure = "LoadBalancer"
+	// MediaExposureNodePort gives each workspace's bridge a UDP NodePort; the bridge listens on
+	// the same port number and advertises the address of the node it runs on.
+	MediaExposureNodePort MediaExposure = "NodePort"
+)
+
+// VideoSettings configures the exposure of video bridges.
+type VideoSettings struct {
+	// Exposure is LoadBalancer (default) or NodePort.
+	// +kubebuilder:default=LoadBalancer
+	// +optional
+	Exposure MediaExposure `json:"exposure,omitempty"`
+
+	// ServiceAnnotations are added to each bridge's media Service, e.g. for the cloud's load
+	// balancer controller.
+	// +optional
+	ServiceAnnotations map[string]string `json:"serviceAnnotations,omitempty"`
+
+	// AdvertisedAddresses, when set, are the public addresses every bridge advertises to
+	// clients instead of the one found by the exposure, e.g. behind the provider's NAT.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MaxLength=253
+	AdvertisedAddresses []string `json:"advertisedAddresses,omitempty"`
 }
 
 // SMTPRelay is an outbound smart host.

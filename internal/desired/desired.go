@@ -5,7 +5,6 @@ package desired
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,13 +84,9 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 	return out, nil
 }
 
-// Key identifies an object by kind, namespace and name, e.g. "NetworkPolicy/kiel/rathaus-default-deny".
-func Key(u interface {
-	GetKind() string
-	GetNamespace() string
-	GetName() string
-}) string {
-	return strings.Join([]string{u.GetKind(), u.GetNamespace(), u.GetName()}, "/")
+// Key identifies a rendered object as stack.Key does.
+func Key(u *unstructured.Unstructured) string {
+	return stack.Key(u.GetKind(), u.GetNamespace(), u.GetName())
 }
 
 // Keys returns the sorted keys of objs.

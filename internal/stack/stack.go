@@ -28,6 +28,16 @@ type Inputs struct {
 	Tier sizing.Tier
 	// Databases are the PostgreSQL databases the enabled components use, sorted.
 	Databases []string
+
+	// Observed are the workspace's objects as the cluster holds them now, by Key. Renderers
+	// read them only for facts the cluster decides, such as the address a load balancer got.
+	Observed map[string]client.Object
+}
+
+// Key identifies an object by kind, namespace and name, e.g.
+// "NetworkPolicy/kiel/rathaus-default-deny".
+func Key(kind, namespace, name string) string {
+	return kind + "/" + namespace + "/" + name
 }
 
 // DatabaseUser is a component that needs a PostgreSQL database while it is enabled. The
