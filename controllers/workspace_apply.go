@@ -101,6 +101,9 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 		if keep[key] || inventory.IsData(obj) && ws.EffectiveDeletionPolicy() != rathausv1alpha1.DeletionPolicyDelete {
 			continue
 		}
+		if !obj.GetDeletionTimestamp().IsZero() {
+			continue // already going, e.g. a claim held by its pvc-protection finalizer
+		}
 		log.FromContext(ctx).Info("Deleting object no longer desired", "object", key)
 		if err := r.delete(ctx, obj); err != nil {
 			return err
@@ -140,7 +143,7 @@ func forEachOwned(ctx context.Context, reader client.Reader, scheme *runtime.Sch
 
 // delete removes obj if it is still the object that was read (UID precondition), in the
 // background so that the reconcile does not wait for dependents. An object already being
-// deleted (a claim held by its pvc-protection finalizer) costs no further request.
+// deleted costs no further request.
 func (r *WorkspaceReconciler) delete(ctx context.Context, obj client.Object) error {
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return nil

@@ -45,7 +45,23 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 	return nil, nil
 }
 
+// createSecret creates a Secret the cache does not hold. The cache only holds labelled Secrets,
+// so it first asks the API server whether the name is taken by a Secret without the
+// operator's labels: that is a conflict a human must resolve, and asking costs a read, while
+// trying to create would cost a failing write on every reconcile.
 func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (*status.Problem, error) {
+	secret := desired.SecretObject(in, spec)
+	existing := &corev1.Secret{}
+	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing)
+	switch {
+	case err == nil && inventory.WorkspaceOf(existing) != in.Workspace.Name:
+		return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name)}, nil
+	case err == nil:
+		return nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
+	case !apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
+	}
+
 	data, err := secrets.Generate(spec.Keys, secrets.Reader)
 	if err != nil {
 		return nil, err
@@ -53,19 +69,8 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 	for k, v := range spec.Static {
 		data[k] = []byte(v)
 	}
-	secret := desired.SecretObject(in, spec)
 	secret.Data = data
-	err = r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner))
-	if apierrors.IsAlreadyExists(err) {
-		// Not in the cache: either the cache lags behind (retry) or the name belongs to a
-		// Secret without the operator's labels (a human must resolve it).
-		foreign := &corev1.Secret{}
-		if getErr := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), foreign); getErr == nil && inventory.WorkspaceOf(foreign) != in.Workspace.Name {
-			return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name)}, nil
-		}
-		return nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
-	}
-	if err != nil {
+	if err := r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner)); err != nil {
 		return nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
 	}
 	log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
