@@ -171,7 +171,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
-	res.reports = health.Components(r.Components, objs, observed)
+	res.reports = health.Components(in, r.Components, objs, observed)
 	res.outcome = status.OutcomeOf(res.reports)
 	return res
 }

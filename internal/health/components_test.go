@@ -22,6 +22,13 @@ func (c component) Name() string                                 { return c.name
 func (c component) Render(stack.Inputs) ([]client.Object, error) { return nil, nil }
 func (c component) ConditionType() string                        { return c.condition }
 
+func (c component) Pending(stack.Inputs) string {
+	if c.name == "files" {
+		return "a load balancer address"
+	}
+	return ""
+}
+
 type plain struct{ name string }
 
 func (p plain) Name() string                                 { return p.name }
@@ -53,14 +60,14 @@ func TestComponents(t *testing.T) {
 		"Service/ns/db": &corev1.Service{},
 		// files' Deployment was just applied: not observed.
 	}
-	got := Components(components, objs, observed)
+	got := Components(stack.Inputs{}, components, objs, observed)
 	if len(got) != 2 {
 		t.Fatalf("reports = %+v; want database and files only (baseline has no condition, video rendered nothing)", got)
 	}
 	if got[0].Component != "database" || got[0].ConditionType != "DatabaseReady" || !got[0].Ready {
 		t.Errorf("first report = %+v", got[0])
 	}
-	if got[1].Component != "files" || got[1].Ready || got[1].Message != "Deployment nc to be observed" {
+	if got[1].Component != "files" || got[1].Ready || got[1].Message != "a load balancer address, Deployment nc to be observed" {
 		t.Errorf("files report = %+v", got[1])
 	}
 }

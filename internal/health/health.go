@@ -81,10 +81,10 @@ type Report struct {
 }
 
 // Components judges every component that has a condition of its own from the objects it
-// rendered (objs, by component label) and what the cache showed of them before this
-// reconcile (observed, by desired.Key; absent for objects just applied). A component that
-// rendered nothing is switched off and gets no report.
-func Components(components []stack.Component, objs []*unstructured.Unstructured, observed map[string]client.Object) []Report {
+// rendered (objs, by component label), what the cache showed of them before this reconcile
+// (observed, by desired.Key; absent for objects just applied) and what it says it waits for
+// (stack.Pender). A component that rendered nothing is switched off and gets no report.
+func Components(in stack.Inputs, components []stack.Component, objs []*unstructured.Unstructured, observed map[string]client.Object) []Report {
 	byComponent := map[string][]*unstructured.Unstructured{}
 	for _, u := range objs {
 		c := u.GetLabels()[inventory.ComponentLabel]
@@ -97,6 +97,11 @@ func Components(components []stack.Component, objs []*unstructured.Unstructured,
 			continue
 		}
 		var statuses []Status
+		if p, ok := c.(stack.Pender); ok {
+			if msg := p.Pending(in); msg != "" {
+				statuses = append(statuses, Status{Message: msg})
+			}
+		}
 		for _, u := range byComponent[c.Name()] {
 			statuses = append(statuses, Of(u.GetKind(), u.GetName(), observed[desired.Key(u)]))
 		}

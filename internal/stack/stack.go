@@ -29,9 +29,31 @@ type Inputs struct {
 	// Databases are the PostgreSQL databases the enabled components use, sorted.
 	Databases []string
 
+	// Identity is the workspace's single sign-on; nil when none is configured.
+	Identity *Identity
+
 	// Observed are the workspace's objects as the cluster holds them now, by Key. Renderers
 	// read them only for facts the cluster decides, such as the address a load balancer got.
 	Observed map[string]client.Object
+}
+
+// Identity is the OpenID Connect issuer the workspace's users log in with.
+type Identity struct {
+	// IssuerURL is the issuer, e.g. https://id.kiel.de/realms/kiel; its discovery document is
+	// at IssuerURL + "/.well-known/openid-configuration".
+	IssuerURL string
+}
+
+// OIDCClientSecret names the Secret holding a service's OIDC client credentials, keys
+// "client-id" and "client-secret". The identity component creates it in Managed mode; in
+// External mode the municipality does.
+func OIDCClientSecret(service string) string { return "rathaus-oidc-" + service }
+
+// Pender is a component that can know, before any of its objects report, that it must wait:
+// for example for the address a load balancer has not assigned yet. Pending returns what it
+// waits for, or "" when nothing.
+type Pender interface {
+	Pending(in Inputs) string
 }
 
 // Key identifies an object by kind, namespace and name, e.g.
