@@ -43,14 +43,28 @@ func (w *MunicipalityWorkspace) ServiceHost(service string, sw ServiceSwitch) st
 	return defaultSubdomains[service] + "." + w.Spec.Domain
 }
 
-// ClaimedHosts returns the DNS names this workspace uses: its domain and the hosts of its
-// enabled services, sorted and without duplicates. Two workspaces must never share one.
+// IdentityHost returns the host of the workspace's bundled Keycloak.
+func (w *MunicipalityWorkspace) IdentityHost() string {
+	if w.Spec.Identity.Host != "" {
+		return w.Spec.Identity.Host
+	}
+	return "id." + w.Spec.Domain
+}
+
+// ClaimedHosts returns the DNS names this workspace uses: its domain, the hosts of its enabled
+// services and, while any service is enabled and single sign-on is bundled, the identity host;
+// sorted and without duplicates. Two workspaces must never share one.
 func (w *MunicipalityWorkspace) ClaimedHosts() []string {
 	hosts := []string{w.Spec.Domain}
+	anyEnabled := false
 	for _, s := range w.Spec.Services.ServiceSwitches() {
 		if s.Switch.Enabled {
+			anyEnabled = true
 			hosts = append(hosts, w.ServiceHost(s.Name, s.Switch))
 		}
+	}
+	if anyEnabled && w.Spec.Identity.Mode != IdentityExternal {
+		hosts = append(hosts, w.IdentityHost())
 	}
 	slices.Sort(hosts)
 	return slices.Compact(hosts)

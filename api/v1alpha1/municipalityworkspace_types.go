@@ -93,6 +93,10 @@ type MunicipalityWorkspaceSpec struct {
 	// +optional
 	Platform string `json:"platform,omitempty"`
 
+	// Identity is the single sign-on the municipality's users log in with.
+	// +optional
+	Identity IdentitySpec `json:"identity,omitempty"`
+
 	// Services switches the workplace's services on and off.
 	// +optional
 	Services WorkspaceServices `json:"services,omitempty"`
@@ -166,6 +170,40 @@ type TenantAccess struct {
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=253
 	Groups []string `json:"groups,omitempty"`
+}
+
+// IdentityMode selects where users log in.
+// +kubebuilder:validation:Enum=Bundled;External
+type IdentityMode string
+
+const (
+	// IdentityBundled runs a Keycloak for the workspace with one realm holding the services'
+	// clients and the application admins.
+	IdentityBundled IdentityMode = "Bundled"
+	// IdentityExternal uses the municipality's own OpenID Connect issuer; the client
+	// credentials of each service come from Secrets the municipality creates.
+	IdentityExternal IdentityMode = "External"
+)
+
+// IdentitySpec configures single sign-on.
+// +kubebuilder:validation:XValidation:rule="self.mode != 'External' || has(self.issuerURL)",message="identity.issuerURL is required when identity.mode is External"
+type IdentitySpec struct {
+	// Mode is Bundled (default) or External.
+	// +kubebuilder:default=Bundled
+	// +optional
+	Mode IdentityMode `json:"mode,omitempty"`
+
+	// Host of the bundled Keycloak; id.<domain> by default.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$')",message="identity.host must be a lower-case DNS name such as id.musterstadt.de"
+	Host string `json:"host,omitempty"`
+
+	// IssuerURL is the external issuer, e.g. https://login.musterstadt.de/realms/staff.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://')",message="identity.issuerURL must be an https:// URL"
+	IssuerURL string `json:"issuerURL,omitempty"`
 }
 
 // WorkspaceServices holds the switch and options of every service of the workplace.

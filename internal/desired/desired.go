@@ -5,12 +5,15 @@ package desired
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/secrets"
@@ -26,6 +29,7 @@ var Components = []stack.Component{
 	tenant.Baseline{},
 	postgres.Component{},
 	valkey.Component{},
+	keycloak.Component{},
 	nextcloud.Component{},
 }
 
@@ -39,14 +43,32 @@ type InvalidInputError struct {
 func (e *InvalidInputError) Error() string { return e.Component + ": " + e.Err.Error() }
 func (e *InvalidInputError) Unwrap() error { return e.Err }
 
-// Derive fills the derived fields of in: the size tier and the databases the enabled
-// components need. An unknown size tier is invalid input.
+// Derive fills the derived fields of in: the size tier, the identity and its clients, and the
+// databases the enabled components need. An unknown size tier is invalid input.
 func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error) {
 	tier, err := sizing.For(in.Workspace.Spec.Size, in.Platform.Spec.Sizes)
 	if err != nil {
 		return in, &InvalidInputError{Component: "size", Err: err}
 	}
 	in.Tier = tier
+
+	in.OIDCClients = nil
+	for _, c := range components {
+		if u, ok := c.(stack.OIDCUser); ok {
+			if client, needed := u.OIDCClient(in); needed {
+				in.OIDCClients = append(in.OIDCClients, client)
+			}
+		}
+	}
+	slices.SortFunc(in.OIDCClients, func(a, b stack.OIDCClient) int { return strings.Compare(a.Service, b.Service) })
+	switch id := in.Workspace.Spec.Identity; id.Mode {
+	case rathausv1alpha1.IdentityExternal:
+		in.Identity = &stack.Identity{IssuerURL: id.IssuerURL}
+	default:
+		in.Identity = &stack.Identity{IssuerURL: keycloak.IssuerURL(in)}
+	}
+
+	// Databases last: the identity provider needs one only while some service uses it.
 	in.Databases = nil
 	for _, c := range components {
 		if u, ok := c.(stack.DatabaseUser); ok {

@@ -117,13 +117,49 @@ func TestSecretsOfEnabledServices(t *testing.T) {
 	for _, s := range specs {
 		got = append(got, s.Component+"/"+s.Name)
 	}
-	want := []string{"database/rathaus-postgresql-superuser", "database/rathaus-db-nextcloud", "cache/rathaus-valkey", "files/rathaus-nextcloud-admin"}
+	want := []string{
+		"database/rathaus-postgresql-superuser", "database/rathaus-db-keycloak", "database/rathaus-db-nextcloud",
+		"cache/rathaus-valkey",
+		"identity/rathaus-keycloak-admin", "identity/rathaus-oidc-files",
+		"files/rathaus-nextcloud-admin",
+	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("secrets = %v, want %v", got, want)
 	}
 	in, _ = Derive(inputs(), Components)
 	if specs, _ := Secrets(in, Components); len(specs) != 0 {
 		t.Fatalf("a workspace without services needs no secrets, got %+v", specs)
+	}
+
+	// With an external identity provider, the municipality brings the client credentials.
+	in, _ = Derive(inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Services.Files.Enabled = true
+		in.Workspace.Spec.Identity = rathausv1alpha1.IdentitySpec{Mode: rathausv1alpha1.IdentityExternal, IssuerURL: "https://login.kiel.de/realms/staff"}
+	}), Components)
+	specs, _ = Secrets(in, Components)
+	for _, s := range specs {
+		if s.Component == "identity" {
+			t.Fatalf("external identity: the operator must not generate %s", s.Name)
+		}
+	}
+	if in.Identity.IssuerURL != "https://login.kiel.de/realms/staff" {
+		t.Fatalf("issuer = %s", in.Identity.IssuerURL)
+	}
+}
+
+func TestDeriveIdentity(t *testing.T) {
+	in, err := Derive(inputs(func(in *stack.Inputs) { in.Workspace.Spec.Services.Files.Enabled = true }), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Identity.IssuerURL != "https://id.kiel.de/realms/kiel" {
+		t.Errorf("issuer = %s", in.Identity.IssuerURL)
+	}
+	if len(in.OIDCClients) != 1 || in.OIDCClients[0].Service != "files" || in.OIDCClients[0].RedirectURIs[0] != "https://files.kiel.de/apps/user_oidc/code" {
+		t.Errorf("clients = %+v", in.OIDCClients)
+	}
+	if strings.Join(in.Databases, ",") != "keycloak,nextcloud" {
+		t.Errorf("databases = %v", in.Databases)
 	}
 }
 

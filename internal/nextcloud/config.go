@@ -55,3 +55,28 @@ redis.session.locking_enabled = 1
 redis.session.lock_retries = -1
 redis.session.lock_wait_time = 10000
 `
+
+// oidcHook connects Nextcloud to the workspace's single sign-on. The image's entrypoint runs
+// executable *.sh files of /docker-entrypoint-hooks.d/before-starting on every start, after
+// installing or upgrading, as the user that owns config.php (nextcloud/docker entrypoint.sh,
+// run_path). Every step is idempotent: user_oidc:provider updates an existing provider
+// (nextcloud/user_oidc lib/Command/UpsertProvider.php). The app comes from the app store on
+// first start and lives in custom_apps, which upgrades keep (upgrade.exclude).
+//
+// Readable user ids (--unique-uid=0) from the preferred username; the realm's "groups" claim
+// provisions Nextcloud groups, so the realm group "admin" makes the application admins
+// Nextcloud administrators. With a single provider and allow_multiple_user_backends=0, the
+// login page sends users straight to the identity provider; /login?direct=1 still offers the
+// local admin.
+const oidcHook = `#!/bin/sh
+set -eu
+occ() { php /var/www/html/occ "$@"; }
+occ app:list --shipped=false | grep -q ' user_oidc:' || occ app:install user_oidc
+occ app:enable user_oidc
+occ user_oidc:provider rathaus \
+  --clientid="$OIDC_CLIENT_ID" --clientsecret-env=OIDC_CLIENT_SECRET \
+  --discoveryuri="$OIDC_ISSUER_URL/.well-known/openid-configuration" \
+  --unique-uid=0 --mapping-uid=preferred_username \
+  --group-provisioning=1 --mapping-groups=groups
+occ config:app:set --type=string --value=0 user_oidc allow_multiple_user_backends
+`

@@ -7,6 +7,7 @@
 package nextcloud
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -59,6 +60,7 @@ var (
 	_ stack.Service      = Component{}
 	_ stack.SecretOwner  = Component{}
 	_ stack.DatabaseUser = Component{}
+	_ stack.OIDCUser     = Component{}
 )
 
 // Name implements stack.Component.
@@ -91,6 +93,18 @@ func (Component) Version(in stack.Inputs) string {
 func Version(tag string) string {
 	v, _, _ := strings.Cut(tag, "-")
 	return v
+}
+
+// OIDCClient implements stack.OIDCUser, with the callback of user_oidc
+// (nextcloud/user_oidc README: /apps/user_oidc/code).
+func (Component) OIDCClient(in stack.Inputs) (stack.OIDCClient, bool) {
+	base := "https://" + host(in)
+	return stack.OIDCClient{
+		Service:                ComponentName,
+		RedirectURIs:           []string{base + "/apps/user_oidc/code"},
+		PostLogoutRedirectURIs: []string{base + "/"},
+		WebOrigins:             []string{base},
+	}, enabled(in)
 }
 
 // Databases implements stack.DatabaseUser.
@@ -127,6 +141,9 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	if !enabled(in) {
 		return nil, nil
 	}
+	if in.Identity == nil {
+		return nil, errors.New("files needs single sign-on: set spec.identity")
+	}
 	image, err := in.Image(ReleaseComponent)
 	if err != nil {
 		return nil, err
@@ -144,7 +161,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 			ObjectMeta: stack.Meta(in, ComponentName, configMapName),
-			Data:       map[string]string{"rathaus.config.php": configPHP, "zz-rathaus-session.ini": sessionINI},
+			Data:       map[string]string{"rathaus.config.php": configPHP, "zz-rathaus-session.ini": sessionINI, "rathaus-oidc.sh": oidcHook},
 		},
 		deployment(in, image, h, f),
 		cronJob(in, image, h),
@@ -213,6 +230,10 @@ func env(in stack.Inputs, h string) []corev1.EnvVar {
 		{Name: "RATHAUS_SMTP_PORT", Value: smtpPort},
 		{Name: "RATHAUS_SMTP_SECURE", Value: smtpSecure},
 		{Name: "RATHAUS_MAIL_DOMAIN", Value: in.Workspace.Spec.Domain},
+		// Read by the single sign-on hook.
+		{Name: "OIDC_ISSUER_URL", Value: in.Identity.IssuerURL},
+		stack.SecretEnv("OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
+		stack.SecretEnv("OIDC_CLIENT_SECRET", stack.OIDCClientSecret(ComponentName), "client-secret"),
 	}
 }
 
@@ -222,6 +243,7 @@ func volumeMounts() []corev1.VolumeMount {
 		{Name: "html", MountPath: "/var/www/html"},
 		{Name: "config", MountPath: "/var/www/html/config/rathaus.config.php", SubPath: "rathaus.config.php", ReadOnly: true},
 		{Name: "config", MountPath: "/usr/local/etc/php/conf.d/zz-rathaus-session.ini", SubPath: "zz-rathaus-session.ini", ReadOnly: true},
+		{Name: "hooks", MountPath: "/docker-entrypoint-hooks.d/before-starting/rathaus-oidc.sh", SubPath: "rathaus-oidc.sh", ReadOnly: true},
 	}
 }
 
@@ -229,6 +251,11 @@ func volumes() []corev1.Volume {
 	return []corev1.Volume{
 		{Name: "html", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dataClaim}}},
 		{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: configMapName}}}},
+		// The entrypoint only runs hooks that are executable.
+		{Name: "hooks", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: configMapName},
+			Items:                []corev1.KeyToPath{{Key: "rathaus-oidc.sh", Path: "rathaus-oidc.sh", Mode: ptr.To[int32](0o555)}},
+		}}},
 	}
 }
 

@@ -29,6 +29,10 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 			Version:  "2026.11.0",
 			Channels: []string{DefaultChannel},
 			Components: []rathausv1alpha1.Component{
+				// keycloak-config-cli publishes one build per Keycloak version, tagged
+				// <cli>-<keycloak>; 6.5.0 is built for Keycloak 26.5.4 (its ci.yaml matrix).
+				{Name: "keycloak", Image: "quay.io/keycloak/keycloak", Version: "26.5.4"},
+				{Name: "keycloak-config-cli", Image: "docker.io/adorsys/keycloak-config-cli", Version: "6.5.0-26.5.4"},
 				{Name: "nextcloud", Image: "docker.io/library/nextcloud", Version: "34.0.2-apache"},
 				{Name: "postgresql", Image: "docker.io/library/postgres", Version: "17.11"},
 				{Name: "valkey", Image: "docker.io/valkey/valkey", Version: "9.0.4"},

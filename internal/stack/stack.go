@@ -31,6 +31,8 @@ type Inputs struct {
 
 	// Identity is the workspace's single sign-on; nil when none is configured.
 	Identity *Identity
+	// OIDCClients are the clients of the enabled services that log users in, by service.
+	OIDCClients []OIDCClient
 
 	// Observed are the workspace's objects as the cluster holds them now, by Key. Renderers
 	// read them only for facts the cluster decides, such as the address a load balancer got.
@@ -42,6 +44,24 @@ type Identity struct {
 	// IssuerURL is the issuer, e.g. https://id.kiel.de/realms/kiel; its discovery document is
 	// at IssuerURL + "/.well-known/openid-configuration".
 	IssuerURL string
+}
+
+// OIDCClient is a service's registration at the identity provider.
+type OIDCClient struct {
+	// Service is the client's ID and the service's name.
+	Service string
+	// RedirectURIs the provider may send users back to after login.
+	RedirectURIs []string
+	// PostLogoutRedirectURIs the provider may send users back to after logout.
+	PostLogoutRedirectURIs []string
+	// WebOrigins allowed for cross-origin requests.
+	WebOrigins []string
+}
+
+// OIDCUser is a service whose users log in through the workspace's identity provider.
+type OIDCUser interface {
+	// OIDCClient returns the service's client, and false while the service needs none.
+	OIDCClient(in Inputs) (OIDCClient, bool)
 }
 
 // OIDCClientSecret names the Secret holding a service's OIDC client credentials, keys

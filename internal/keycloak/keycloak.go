@@ -1,0 +1,265 @@
+// Package keycloak renders the workspace's bundled single sign-on: a Keycloak on the
+// workspace's PostgreSQL, reached at id.<domain>, with one realm that holds an OpenID Connect
+// client per enabled service and the application admins. The realm is applied by
+// keycloak-config-cli in a Job that runs again whenever the realm document changes.
+//
+// Upstream contract: keycloak.org/server/containers, /server/hostname, /server/reverseproxy
+// and /server/health (docs/guides/server in keycloak/keycloak); adorsys/keycloak-config-cli
+// README and docs/MANAGED.md.
+package keycloak
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/postgres"
+	"github.com/rathaus-io/rathaus/internal/secrets"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/tenant"
+	"github.com/rathaus-io/rathaus/internal/web"
+)
+
+const (
+	ComponentName = "identity"
+	// Release components: Keycloak, and the keycloak-config-cli build for its version.
+	ReleaseComponent       = "keycloak"
+	ConfigReleaseComponent = "keycloak-config-cli"
+	Name                   = "rathaus-keycloak"
+	adminSecret            = "rathaus-keycloak-admin"
+	realmConfigMap         = "rathaus-keycloak-realm"
+	database               = "keycloak"
+	httpPort               = 8080
+	// managementPort serves /health and /metrics, never proxied outside (server/reverseproxy).
+	managementPort = 9000
+	// uid of the keycloak user in the image (USER 1000 in its Containerfile).
+	uid = 1000
+	// uid of keycloak-config-cli's image (USER 65534 in its Dockerfile).
+	configUID = 65534
+)
+
+// clientLabel marks pods that may call Keycloak's HTTP port inside the namespace.
+const clientLabel = "rathaus.io/identity-client"
+
+// Component is the bundled identity provider.
+type Component struct{}
+
+var (
+	_ stack.Conditioned  = Component{}
+	_ stack.SecretOwner  = Component{}
+	_ stack.DatabaseUser = Component{}
+)
+
+// Name implements stack.Component.
+func (Component) Name() string { return ComponentName }
+
+// ConditionType implements stack.Conditioned.
+func (Component) ConditionType() string { return "IdentityReady" }
+
+// enabled: bundled mode, and some enabled service logs users in.
+func enabled(in stack.Inputs) bool {
+	return in.Workspace.Spec.Identity.Mode != rathausv1alpha1.IdentityExternal && len(in.OIDCClients) > 0
+}
+
+// IssuerURL is the bundled realm's issuer.
+func IssuerURL(in stack.Inputs) string {
+	return "https://" + in.Workspace.IdentityHost() + "/realms/" + RealmName(in)
+}
+
+// Databases implements stack.DatabaseUser.
+func (Component) Databases(in stack.Inputs) []string {
+	if !enabled(in) {
+		return nil
+	}
+	return []string{database}
+}
+
+// Secrets implements stack.SecretOwner: the bootstrap admin of the master realm and each
+// service's client credentials.
+func (Component) Secrets(in stack.Inputs) []secrets.Spec {
+	if !enabled(in) {
+		return nil
+	}
+	specs := []secrets.Spec{{Name: adminSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"username": "admin"}}}
+	for _, c := range in.OIDCClients {
+		specs = append(specs, secrets.Spec{
+			Name:   stack.OIDCClientSecret(c.Service),
+			Keys:   []secrets.Key{{Name: "client-secret", Length: 48}},
+			Static: map[string]string{"client-id": c.Service},
+		})
+	}
+	return specs
+}
+
+var figures = map[rathausv1alpha1.SizeTier][4]string{ // cpu request, memory request, cpu limit, memory limit
+	// Keycloak's container guide asks for at least 750 MB and recommends 2 GB.
+	rathausv1alpha1.SizeS:  {"250m", "1Gi", "1", "1536Mi"},
+	rathausv1alpha1.SizeM:  {"500m", "1536Mi", "2", "2Gi"},
+	rathausv1alpha1.SizeL:  {"1", "2Gi", "2", "3Gi"},
+	rathausv1alpha1.SizeXL: {"1", "3Gi", "4", "4Gi"},
+}
+
+// Render implements stack.Component.
+func (Component) Render(in stack.Inputs) ([]client.Object, error) {
+	if !enabled(in) {
+		return nil, nil
+	}
+	image, err := in.Image(ReleaseComponent)
+	if err != nil {
+		return nil, err
+	}
+	configImage, err := in.Image(ConfigReleaseComponent)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := realmDocument(in)
+	if err != nil {
+		return nil, err
+	}
+	host := in.Workspace.IdentityHost()
+	labels := stack.PodLabels(in, ReleaseComponent)
+	objs := []client.Object{
+		deployment(in, image, host),
+		web.Service(in, ComponentName, Name, labels, httpPort),
+		web.Ingress(in, ComponentName, Name, host, Name, httpPort),
+		&corev1.ConfigMap{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: stack.Meta(in, ComponentName, realmConfigMap),
+			Data:       map[string]string{"realm.json": doc},
+		},
+		realmJob(in, configImage, doc),
+	}
+	clients := map[string]string{clientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, labels, netpol.TCP(httpPort))...)
+	return objs, nil
+}
+
+func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
+	labels := stack.PodLabels(in, ReleaseComponent)
+	podLabels := stack.PodLabels(in, ReleaseComponent)
+	podLabels[tenant.WebLabel] = "true"
+	podLabels[postgres.ClientLabel] = "true"
+	f := figures[in.Size()]
+	conn := postgres.ConnectionSecret(database)
+	health := func(path string, failures int32) *corev1.Probe {
+		return &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("management")}},
+			PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: failures,
+		}
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		Spec: appsv1.DeploymentSpec{
+			// One replica: the local cache (KC_CACHE=local) is not shared between replicas.
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
+				Spec: corev1.PodSpec{
+					SecurityContext:              stack.PodSecurity(uid),
+					AutomountServiceAccountToken: ptr.To(false),
+					Containers: []corev1.Container{{
+						Name:  "keycloak",
+						Image: image,
+						Args:  []string{"start"},
+						Env: []corev1.EnvVar{
+							{Name: "KC_DB", Value: "postgres"},
+							stack.SecretEnv("KC_DB_URL_HOST", conn, "host"),
+							stack.SecretEnv("KC_DB_URL_PORT", conn, "port"),
+							stack.SecretEnv("KC_DB_URL_DATABASE", conn, "dbname"),
+							stack.SecretEnv("KC_DB_USERNAME", conn, "username"),
+							stack.SecretEnv("KC_DB_PASSWORD", conn, "password"),
+							// Hostname v2: the full public URL; TLS ends at the ingress, which
+							// forwards X-Forwarded-* (server/hostname, server/reverseproxy).
+							{Name: "KC_HOSTNAME", Value: "https://" + host},
+							{Name: "KC_HTTP_ENABLED", Value: "true"},
+							{Name: "KC_PROXY_HEADERS", Value: "xforwarded"},
+							{Name: "KC_HEALTH_ENABLED", Value: "true"},
+							{Name: "KC_METRICS_ENABLED", Value: "true"},
+							{Name: "KC_CACHE", Value: "local"},
+							// Only read when the master realm is first created (server/bootstrap-admin-recovery).
+							stack.SecretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", adminSecret, "username"),
+							stack.SecretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", adminSecret, "password"),
+						},
+						Ports: []corev1.ContainerPort{
+							{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP},
+							{Name: "management", ContainerPort: managementPort, Protocol: corev1.ProtocolTCP},
+						},
+						Resources: stack.Resources(f[0], f[1], f[2], f[3]),
+						// A read-write root: plain "start" runs Keycloak's build step, which rewrites
+						// /opt/keycloak/lib/quarkus; a read-only root needs a custom pre-built image
+						// (server/containers, "Creating a customized and optimized container image").
+						SecurityContext: stack.ContainerSecurity(false),
+						StartupProbe:    health("/health/started", 60),
+						ReadinessProbe:  health("/health/ready", 3),
+						LivenessProbe:   health("/health/live", 3),
+					}},
+				},
+			},
+		},
+	}
+}
+
+// realmJob applies the realm with keycloak-config-cli. Its name carries a hash of the
+// document and image: a changed realm is a new Job, the old one is pruned.
+func realmJob(in stack.Inputs, image, doc string) *batchv1.Job {
+	labels := stack.PodLabels(in, "keycloak-config-cli")
+	labels[clientLabel] = "true"
+	env := []corev1.EnvVar{
+		{Name: "KEYCLOAK_URL", Value: fmt.Sprintf("http://%s:%d", Name, httpPort)},
+		stack.SecretEnv("KEYCLOAK_USER", adminSecret, "username"),
+		stack.SecretEnv("KEYCLOAK_PASSWORD", adminSecret, "password"),
+		{Name: "KEYCLOAK_AVAILABILITYCHECK_ENABLED", Value: "true"},
+		{Name: "KEYCLOAK_AVAILABILITYCHECK_TIMEOUT", Value: "600s"},
+		{Name: "IMPORT_FILES_LOCATIONS", Value: "/config/realm.json"},
+		{Name: "IMPORT_VARSUBSTITUTION_ENABLED", Value: "true"},
+		// Re-apply even when the document is unchanged, so that edits made in the admin
+		// console are reverted whenever the job runs (docs/MANAGED.md, checksum cache).
+		{Name: "IMPORT_CACHE_ENABLED", Value: "false"},
+	}
+	for _, c := range in.OIDCClients {
+		env = append(env, stack.SecretEnv(secretEnv(c.Service), stack.OIDCClientSecret(c.Service), "client-secret"))
+	}
+	return &batchv1.Job{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: stack.Meta(in, ComponentName, "rathaus-keycloak-realm-"+stack.ShortHash(image, doc)),
+		Spec: batchv1.JobSpec{
+			BackoffLimit:          ptr.To[int32](6),
+			ActiveDeadlineSeconds: ptr.To[int64](1800),
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					RestartPolicy:                corev1.RestartPolicyNever,
+					SecurityContext:              stack.PodSecurity(configUID),
+					AutomountServiceAccountToken: ptr.To(false),
+					Containers: []corev1.Container{{
+						Name:            "keycloak-config-cli",
+						Image:           image,
+						Env:             env,
+						Resources:       stack.Resources("100m", "256Mi", "1", "768Mi"),
+						SecurityContext: stack.ContainerSecurity(true),
+						VolumeMounts: []corev1.VolumeMount{
+							{Name: "realm", MountPath: "/config", ReadOnly: true},
+							{Name: "tmp", MountPath: "/tmp"},
+						},
+					}},
+					Volumes: []corev1.Volume{
+						{Name: "realm", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: realmConfigMap}}}},
+						stack.EmptyDir("tmp"),
+					},
+				},
+			},
+		},
+	}
+}
