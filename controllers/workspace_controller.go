@@ -238,7 +238,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	}
 	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
-		st.Services = serviceStatuses(res.in, r.Components, st.Conditions)
+		st.Services = serviceStatuses(res.in, r.Components, st.Conditions, st.Services)
 	}
 	r.recordTransition(ws, before.Status.Conditions, st.Conditions)
 	if equalStatus(&before.Status, st) {

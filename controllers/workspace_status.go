@@ -12,8 +12,14 @@ import (
 )
 
 // serviceStatuses lists the enabled user-facing services with their address, version and the
-// status of their condition, in component order.
-func serviceStatuses(in stack.Inputs, components []stack.Component, conds []metav1.Condition) []rathausv1alpha1.ServiceStatus {
+// status of their condition, in component order. The version is the one the service has been
+// seen running: the release's version once the service is Ready on it, the previously
+// recorded one meanwhile (upgrades rely on it, e.g. Nextcloud moves one major at a time).
+func serviceStatuses(in stack.Inputs, components []stack.Component, conds []metav1.Condition, previous []rathausv1alpha1.ServiceStatus) []rathausv1alpha1.ServiceStatus {
+	running := map[string]string{}
+	for _, p := range previous {
+		running[p.Name] = p.Version
+	}
 	var out []rathausv1alpha1.ServiceStatus
 	for _, c := range components {
 		svc, ok := c.(stack.Service)
@@ -28,7 +34,11 @@ func serviceStatuses(in stack.Inputs, components []stack.Component, conds []meta
 		if cond := meta.FindStatusCondition(conds, svc.ConditionType()); cond != nil {
 			ready = cond.Status
 		}
-		out = append(out, rathausv1alpha1.ServiceStatus{Name: name, URL: url, Version: svc.Version(in), Ready: ready})
+		version := running[name]
+		if ready == metav1.ConditionTrue {
+			version = svc.Version(in)
+		}
+		out = append(out, rathausv1alpha1.ServiceStatus{Name: name, URL: url, Version: version, Ready: ready})
 	}
 	return out
 }

@@ -304,7 +304,8 @@ type ServiceStatus struct {
 	Name string `json:"name"`
 	// URL is where users reach the service.
 	URL string `json:"url"`
-	// Version is the upstream version the service runs.
+	// Version is the upstream version the service was last seen Ready on; during an upgrade,
+	// the version it is upgrading from.
 	// +optional
 	Version string `json:"version,omitempty"`
 	// Ready is the status of the service's condition: True, False or Unknown.

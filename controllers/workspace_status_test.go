@@ -1,0 +1,40 @@
+package controllers
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/nextcloud"
+	"github.com/rathaus-io/rathaus/internal/release"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+func TestServiceStatusesRecordTheVersionSeenRunning(t *testing.T) {
+	in := stack.Inputs{
+		Workspace: &rathausv1alpha1.MunicipalityWorkspace{Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
+			Domain:   "kiel.de",
+			Services: rathausv1alpha1.WorkspaceServices{Files: rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true}}},
+		}},
+		Release: release.BuiltIn(),
+	}
+	components := []stack.Component{nextcloud.Component{}}
+	previous := []rathausv1alpha1.ServiceStatus{{Name: "files", Version: "33.0.7"}}
+	cond := func(s metav1.ConditionStatus) []metav1.Condition {
+		return []metav1.Condition{{Type: "FilesReady", Status: s}}
+	}
+
+	upgrading := serviceStatuses(in, components, cond(metav1.ConditionFalse), previous)
+	if len(upgrading) != 1 || upgrading[0].Version != "33.0.7" || upgrading[0].Ready != metav1.ConditionFalse || upgrading[0].URL != "https://files.kiel.de" {
+		t.Fatalf("while not Ready: %+v, want the previous version 33.0.7", upgrading)
+	}
+	done := serviceStatuses(in, components, cond(metav1.ConditionTrue), previous)
+	if done[0].Version != "34.0.2" {
+		t.Fatalf("once Ready: version %q, want the release's 34.0.2", done[0].Version)
+	}
+	fresh := serviceStatuses(in, components, nil, nil)
+	if fresh[0].Version != "" || fresh[0].Ready != metav1.ConditionUnknown {
+		t.Fatalf("never seen: %+v", fresh[0])
+	}
+}
