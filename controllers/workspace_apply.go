@@ -52,18 +52,23 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured
 	return observed, nil, nil
 }
 
-// upToDate reads the object from the cache, typed, so that no second (unstructured) informer
-// is started per kind.
+// upToDate reads the object from the cache: typed for the kinds of the scheme, so that no
+// second (unstructured) informer is started per kind; unstructured for kinds of other
+// operators (CloudNativePG's Cluster).
 func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unstructured) (client.Object, bool, error) {
-	obj, err := r.Client.Scheme().New(u.GroupVersionKind())
-	if err != nil {
-		return nil, false, fmt.Errorf("kind %s is not registered: %w", u.GroupVersionKind(), err)
+	var observed client.Object
+	if obj, err := r.Client.Scheme().New(u.GroupVersionKind()); err == nil {
+		typed, ok := obj.(client.Object)
+		if !ok {
+			return nil, false, fmt.Errorf("kind %s is not an object", u.GroupVersionKind())
+		}
+		observed = typed
+	} else {
+		foreign := &unstructured.Unstructured{}
+		foreign.SetGroupVersionKind(u.GroupVersionKind())
+		observed = foreign
 	}
-	observed, ok := obj.(client.Object)
-	if !ok {
-		return nil, false, fmt.Errorf("kind %s is not an object", u.GroupVersionKind())
-	}
-	err = r.Client.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, observed)
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, observed)
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, false, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -23,6 +24,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -36,6 +38,8 @@ const (
 	ReasonReleaseNotFound  = "ReleaseNotFound"
 	ReasonInvalidSpec      = "InvalidSpec"
 	ReasonApplyRejected    = "ApplyRejected"
+	// ReasonCloudNativePGMissing: the platform's database mode needs an operator that is not installed.
+	ReasonCloudNativePGMissing = "CloudNativePGMissing"
 )
 
 // WorkspaceReconciler provisions and keeps the stack of each MunicipalityWorkspace.
@@ -63,6 +67,7 @@ type WorkspaceReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters;databases,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile brings one workspace's stack to its desired state and records the outcome in the
 // workspace's status with a single patch.
@@ -205,6 +210,14 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		return in, nil, fmt.Errorf("reading platform: %w", err)
 	}
 	in.Platform = platform
+	if platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG {
+		if _, err := r.Client.RESTMapper().RESTMapping(postgres.ClusterKind.GroupKind(), postgres.ClusterKind.Version); err != nil {
+			if meta.IsNoMatchError(err) {
+				return in, &status.Problem{Reason: ReasonCloudNativePGMissing, Message: fmt.Sprintf("WorkspacePlatform %s asks for CloudNativePG databases, but the postgresql.cnpg.io CRDs are not installed", platform.Name)}, nil
+			}
+			return in, nil, fmt.Errorf("looking up CloudNativePG: %w", err)
+		}
+	}
 
 	var catalog rathausv1alpha1.StackReleaseList
 	if err := r.Client.List(ctx, &catalog); err != nil {

@@ -18,6 +18,10 @@ type WorkspacePlatformSpec struct {
 	// +optional
 	Storage StorageSettings `json:"storage,omitempty"`
 
+	// Database is where workspaces' PostgreSQL databases live.
+	// +optional
+	Database DatabaseSettings `json:"database,omitempty"`
+
 	// Registry is the provider's image registry mirror.
 	// +optional
 	Registry RegistrySettings `json:"registry,omitempty"`
@@ -87,6 +91,29 @@ type StorageSettings struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	VolumeSnapshotClass string `json:"volumeSnapshotClass,omitempty"`
+}
+
+// DatabaseMode selects how workspaces get PostgreSQL.
+// +kubebuilder:validation:Enum=Bundled;CloudNativePG;External
+type DatabaseMode string
+
+const (
+	// DatabaseBundled runs one PostgreSQL StatefulSet from the official image per workspace.
+	DatabaseBundled DatabaseMode = "Bundled"
+	// DatabaseCloudNativePG creates a CloudNativePG Cluster per workspace; the
+	// postgresql.cnpg.io CRDs must be installed.
+	DatabaseCloudNativePG DatabaseMode = "CloudNativePG"
+	// DatabaseExternal uses databases the provider runs elsewhere: each workspace namespace
+	// holds a Secret rathaus-db-<database> with keys host, port, dbname, username, password.
+	DatabaseExternal DatabaseMode = "External"
+)
+
+// DatabaseSettings configures PostgreSQL for workspaces.
+type DatabaseSettings struct {
+	// Mode is Bundled (default), CloudNativePG or External.
+	// +kubebuilder:default=Bundled
+	// +optional
+	Mode DatabaseMode `json:"mode,omitempty"`
 }
 
 // RegistrySettings describes the provider's registry mirror.

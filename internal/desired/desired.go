@@ -145,9 +145,13 @@ func Secrets(in stack.Inputs, components []stack.Component) ([]secrets.Spec, err
 
 // SecretObject returns the Secret of spec without its data: the shell generates that once.
 func SecretObject(in stack.Inputs, spec secrets.Spec) *corev1.Secret {
+	typ := corev1.SecretTypeOpaque
+	if spec.Type != "" {
+		typ = corev1.SecretType(spec.Type)
+	}
 	return &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: stack.DataMeta(in, spec.Component, spec.Name),
-		Type:       corev1.SecretTypeOpaque,
+		Type:       typ,
 	}
 }

@@ -97,6 +97,16 @@ func TestStateGolden(t *testing.T) {
 		in.Platform.Spec.Ingress = rathausv1alpha1.IngressSettings{ClassName: "traefik", ClusterIssuer: "letsencrypt"}
 		in.Platform.Spec.SMTPRelay = &rathausv1alpha1.SMTPRelay{Host: "relay.example.eu", Port: 465}
 	})})
+	for _, mode := range []rathausv1alpha1.DatabaseMode{rathausv1alpha1.DatabaseCloudNativePG, rathausv1alpha1.DatabaseExternal} {
+		tests = append(tests, struct {
+			name string
+			in   stack.Inputs
+		}{name: "files-database-" + string(mode) + ".yaml", in: inputs(func(in *stack.Inputs) {
+			in.Workspace.Spec.Size = rathausv1alpha1.SizeL
+			in.Workspace.Spec.Services.Files.Enabled = true
+			in.Platform.Spec.Database.Mode = mode
+		})})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			golden.Assert(t, tt.name, render(t, tt.in))

@@ -44,6 +44,30 @@ func Of(kind, name string, obj client.Object) Status {
 		if o.Status.Phase != corev1.ClaimBound {
 			return Status{Message: fmt.Sprintf("PersistentVolumeClaim %s to be bound", name)}
 		}
+	case *unstructured.Unstructured:
+		return foreign(kind, name, o)
+	}
+	return Status{Ready: true}
+}
+
+// foreign judges objects of other operators by their published status: CloudNativePG's
+// Cluster by its Ready condition, its Database by status.applied (cloudnative-pg
+// api/v1/cluster_types.go, database_types.go).
+func foreign(kind, name string, u *unstructured.Unstructured) Status {
+	switch kind {
+	case "Cluster":
+		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+		for _, c := range conds {
+			m, _ := c.(map[string]any)
+			if m["type"] == "Ready" && m["status"] == "True" {
+				return Status{Ready: true}
+			}
+		}
+		return Status{Message: fmt.Sprintf("Cluster %s to be ready", name)}
+	case "Database":
+		if applied, _, _ := unstructured.NestedBool(u.Object, "status", "applied"); !applied {
+			return Status{Message: fmt.Sprintf("Database %s to be applied", name)}
+		}
 	}
 	return Status{Ready: true}
 }

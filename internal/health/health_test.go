@@ -7,6 +7,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -41,6 +42,10 @@ func TestOf(t *testing.T) {
 		{name: "job running", kind: "Job", obj: &batchv1.Job{}, want: Status{Message: "Job x to complete"}},
 		{name: "claim pending", kind: "PersistentVolumeClaim", obj: &corev1.PersistentVolumeClaim{}, want: Status{Message: "PersistentVolumeClaim x to be bound"}},
 		{name: "config map", kind: "ConfigMap", obj: &corev1.ConfigMap{}, want: Status{Ready: true}},
+		{name: "cnpg cluster ready", kind: "Cluster", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}), want: Status{Ready: true}},
+		{name: "cnpg cluster coming up", kind: "Cluster", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "False"}}}), want: Status{Message: "Cluster x to be ready"}},
+		{name: "cnpg database applied", kind: "Database", obj: foreignObj(map[string]any{"applied": true}), want: Status{Ready: true}},
+		{name: "cnpg database pending", kind: "Database", obj: foreignObj(nil), want: Status{Message: "Database x to be applied"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,4 +54,12 @@ func TestOf(t *testing.T) {
 			}
 		})
 	}
+}
+
+func foreignObj(status map[string]any) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	if status != nil {
+		u.Object["status"] = status
+	}
+	return u
 }

@@ -28,12 +28,7 @@ func UDP(n int32) Port { return Port{Protocol: corev1.ProtocolUDP, Number: n} }
 // Path lets pods matching clients reach pods matching servers, in the same namespace, on the
 // given ports only. The policies are named <name>-egress and <name>-ingress.
 func Path(in stack.Inputs, component, name string, clients, servers map[string]string, ports ...Port) []client.Object {
-	npPorts := make([]networkingv1.NetworkPolicyPort, 0, len(ports))
-	for _, p := range ports {
-		protocol := p.Protocol
-		number := intstr.FromInt32(p.Number)
-		npPorts = append(npPorts, networkingv1.NetworkPolicyPort{Protocol: &protocol, Port: &number})
-	}
+	npPorts := policyPorts(ports)
 	return []client.Object{
 		&networkingv1.NetworkPolicy{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
@@ -60,4 +55,30 @@ func Path(in stack.Inputs, component, name string, clients, servers map[string]s
 			},
 		},
 	}
+}
+
+// FromNamespace admits pods of another namespace (by name) to the servers on the given ports.
+func FromNamespace(in stack.Inputs, component, name, namespace string, servers map[string]string, ports ...Port) client.Object {
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: stack.Meta(in, component, name),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: servers},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{
+				From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: namespace}}}},
+				Ports: policyPorts(ports),
+			}},
+		},
+	}
+}
+
+func policyPorts(ports []Port) []networkingv1.NetworkPolicyPort {
+	out := make([]networkingv1.NetworkPolicyPort, 0, len(ports))
+	for _, p := range ports {
+		protocol := p.Protocol
+		number := intstr.FromInt32(p.Number)
+		out = append(out, networkingv1.NetworkPolicyPort{Protocol: &protocol, Port: &number})
+	}
+	return out
 }

@@ -1,7 +1,9 @@
-// Package postgres renders the bundled PostgreSQL of a workspace: one StatefulSet from the
-// official image, with one database and one role per service that needs a database, each
-// service reaching it through a connection Secret of the same shape CloudNativePG's
-// <cluster>-app Secret has (host, port, dbname, username, password).
+// Package postgres renders a workspace's PostgreSQL in the platform's mode: Bundled (one
+// StatefulSet from the official image), CloudNativePG (a Cluster with managed roles and
+// Database objects) or External (nothing: the provider supplies the connection Secrets). In
+// every mode each service that needs a database has its own database and role and reaches it
+// through a connection Secret rathaus-db-<database> of the same shape as CloudNativePG's
+// <cluster>-app Secret (host, port, dbname, username, password).
 package postgres
 
 import (
@@ -64,16 +66,22 @@ func (Component) ConditionType() string { return "DatabaseReady" }
 // Secrets implements stack.SecretOwner: the superuser's password and one connection Secret
 // per database.
 func (Component) Secrets(in stack.Inputs) []secrets.Spec {
-	if len(in.Databases) == 0 {
+	mode := in.Platform.Spec.Database.Mode
+	if len(in.Databases) == 0 || mode == rathausv1alpha1.DatabaseExternal {
 		return nil
 	}
-	specs := []secrets.Spec{{Name: superuserSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"username": "postgres"}}}
+	var specs []secrets.Spec
+	if mode != rathausv1alpha1.DatabaseCloudNativePG {
+		specs = append(specs, secrets.Spec{Name: superuserSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"username": "postgres"}})
+	}
 	for _, db := range in.Databases {
 		specs = append(specs, secrets.Spec{
 			Name: ConnectionSecret(db),
+			// basic-auth: CloudNativePG reads managed roles' passwords from such Secrets.
+			Type: "kubernetes.io/basic-auth",
 			Keys: []secrets.Key{secrets.Password("password")},
 			Static: map[string]string{
-				"host":     Name,
+				"host":     connectionHost(in),
 				"port":     fmt.Sprint(Port),
 				"dbname":   db,
 				"username": db,
@@ -98,8 +106,11 @@ var figures = map[rathausv1alpha1.SizeTier]tierFigures{
 // Render implements stack.Component. Without databases to serve it renders nothing; its
 // volume and credentials, being data, stay unless the deletion policy is Delete.
 func (Component) Render(in stack.Inputs) ([]client.Object, error) {
-	if len(in.Databases) == 0 {
+	switch {
+	case len(in.Databases) == 0, in.Platform.Spec.Database.Mode == rathausv1alpha1.DatabaseExternal:
 		return nil, nil
+	case in.Platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG:
+		return renderCloudNativePG(in), nil
 	}
 	image, err := in.Image(ReleaseComponent)
 	if err != nil {

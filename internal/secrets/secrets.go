@@ -18,6 +18,8 @@ type Spec struct {
 	Component string
 	// Keys to generate, each with its own length.
 	Keys []Key
+	// Type is the Secret's type; Opaque when empty. It cannot change once the Secret exists.
+	Type string
 	// Static values stored alongside, so that consumers find everything about a connection
 	// (host, port, user) in one Secret. They are kept up to date, unlike generated keys.
 	Static map[string]string

@@ -1,0 +1,93 @@
+package postgres
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/web"
+)
+
+// ClusterKind is CloudNativePG's Cluster; the reconciler checks that its CRD is installed
+// before a platform in CloudNativePG mode is used.
+var ClusterKind = schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"}
+
+// CloudNativePG names the read-write Service of a Cluster <name>-rw
+// (cloudnative-pg docs/src/service_management.md).
+const cnpgHost = Name + "-rw"
+
+// cnpgOperatorNamespace is where CloudNativePG's operator runs by default (its release
+// manifest installs into cnpg-system); it probes and manages the instances.
+const cnpgOperatorNamespace = "cnpg-system"
+
+var instances = map[rathausv1alpha1.SizeTier]int64{
+	rathausv1alpha1.SizeS: 1, rathausv1alpha1.SizeM: 1, rathausv1alpha1.SizeL: 2, rathausv1alpha1.SizeXL: 3,
+}
+
+// renderCloudNativePG renders a Cluster with one managed role per database and a Database
+// object for each (postgresql.cnpg.io/v1 Database, CloudNativePG 1.25+). The roles' passwords
+// come from the connection Secrets, as for the bundled database.
+func renderCloudNativePG(in stack.Inputs) []client.Object {
+	f := figures[in.Size()]
+	var roles []any
+	for _, db := range in.Databases {
+		roles = append(roles, map[string]any{
+			"name": db, "ensure": "present", "login": true,
+			"passwordSecret": map[string]any{"name": ConnectionSecret(db)},
+		})
+	}
+	storage := map[string]any{"size": f.volume}
+	if c := in.StorageClass(); c != nil {
+		storage["storageClass"] = *c
+	}
+	cluster := dataObject(in, "Cluster", Name, map[string]any{
+		"instances": instances[in.Size()],
+		"storage":   storage,
+		"resources": map[string]any{
+			"requests": map[string]any{"cpu": f.requests[0], "memory": f.requests[1]},
+			"limits":   map[string]any{"cpu": f.limits[0], "memory": f.limits[1]},
+		},
+		"managed": map[string]any{"roles": roles},
+	})
+	objs := []client.Object{cluster}
+	for _, db := range in.Databases {
+		objs = append(objs, dataObject(in, "Database", ConnectionSecret(db), map[string]any{
+			"name": db, "owner": db,
+			"cluster": map[string]any{"name": Name},
+			// Never drop a municipality's database because an object went away.
+			"databaseReclaimPolicy": "retain",
+		}))
+	}
+
+	instancesSel := map[string]string{"cnpg.io/cluster": Name}
+	clients := map[string]string{ClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, instancesSel, netpol.TCP(Port))...)
+	// Instances replicate among themselves and answer the operator's status probes (port 8000);
+	// each instance manager talks to the Kubernetes API.
+	objs = append(objs, netpol.Path(in, ComponentName, Name+"-replication", instancesSel, instancesSel, netpol.TCP(Port), netpol.TCP(8000))...)
+	objs = append(objs, netpol.FromNamespace(in, ComponentName, Name+"-operator", cnpgOperatorNamespace, instancesSel, netpol.TCP(Port), netpol.TCP(8000)))
+	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-kube-api", instancesSel, 443, 6443))
+	return objs
+}
+
+func dataObject(in stack.Inputs, kind, name string, spec map[string]any) *unstructured.Unstructured {
+	m := stack.DataMeta(in, ComponentName, name)
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+	u.SetGroupVersionKind(ClusterKind.GroupVersion().WithKind(kind))
+	u.SetName(m.Name)
+	u.SetNamespace(m.Namespace)
+	u.SetLabels(m.Labels)
+	return u
+}
+
+// connectionHost is the host services connect to in each mode.
+func connectionHost(in stack.Inputs) string {
+	if in.Platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG {
+		return cnpgHost
+	}
+	return Name
+}
