@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,6 +39,8 @@ const (
 	ReasonReleaseNotFound  = "ReleaseNotFound"
 	ReasonInvalidSpec      = "InvalidSpec"
 	ReasonApplyRejected    = "ApplyRejected"
+	// ReasonPlatformSecretMissing: a Secret the platform names does not exist.
+	ReasonPlatformSecretMissing = "PlatformSecretMissing"
 	// ReasonCloudNativePGMissing: the platform's database mode needs an operator that is not installed.
 	ReasonCloudNativePGMissing = "CloudNativePGMissing"
 )
@@ -217,6 +220,21 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 			}
 			return in, nil, fmt.Errorf("looking up CloudNativePG: %w", err)
 		}
+	}
+
+	// Platform Secrets are read past the cache, which holds only the operator's own Secrets.
+	for _, ref := range stack.PlatformSecretRefs(platform) {
+		secret := &corev1.Secret{}
+		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
+			if apierrors.IsNotFound(err) {
+				return in, &status.Problem{Reason: ReasonPlatformSecretMissing, Message: fmt.Sprintf("Secret %s/%s named by WorkspacePlatform %s does not exist", ref.Namespace, ref.Name, platform.Name)}, nil
+			}
+			return in, nil, fmt.Errorf("reading platform Secret: %w", err)
+		}
+		if in.PlatformSecrets == nil {
+			in.PlatformSecrets = map[string]map[string][]byte{}
+		}
+		in.PlatformSecrets[stack.RefKey(ref)] = secret.Data
 	}
 
 	var catalog rathausv1alpha1.StackReleaseList

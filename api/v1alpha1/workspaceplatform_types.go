@@ -22,6 +22,11 @@ type WorkspacePlatformSpec struct {
 	// +optional
 	Database DatabaseSettings `json:"database,omitempty"`
 
+	// ObjectStorage is S3-compatible storage that Nextcloud uses as primary storage, one
+	// bucket per workspace. Without it, files live on the workspace's volume.
+	// +optional
+	ObjectStorage *ObjectStorage `json:"objectStorage,omitempty"`
+
 	// Registry is the provider's image registry mirror.
 	// +optional
 	Registry RegistrySettings `json:"registry,omitempty"`
@@ -114,6 +119,34 @@ type DatabaseSettings struct {
 	// +kubebuilder:default=Bundled
 	// +optional
 	Mode DatabaseMode `json:"mode,omitempty"`
+}
+
+// ObjectStorage is an S3-compatible endpoint.
+type ObjectStorage struct {
+	// Endpoint is the S3 host name, e.g. s3.example.eu.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Endpoint string `json:"endpoint"`
+	// Port of the endpoint; 443 when unset.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+	// Region of the buckets.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Region string `json:"region,omitempty"`
+	// BucketPrefix is put before the workspace's namespace to form its bucket name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9-]*$')",message="objectStorage.bucketPrefix must be lower-case letters, digits and dashes"
+	BucketPrefix string `json:"bucketPrefix,omitempty"`
+	// PathStyle addresses buckets as endpoint/bucket instead of bucket.endpoint (MinIO, Ceph).
+	// +optional
+	PathStyle bool `json:"pathStyle,omitempty"`
+	// CredentialsSecret holds the keys access-key and secret-key; the operator copies it into
+	// each workspace namespace that uses it.
+	CredentialsSecret NamespacedName `json:"credentialsSecret"`
 }
 
 // RegistrySettings describes the provider's registry mirror.

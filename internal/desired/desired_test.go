@@ -96,6 +96,14 @@ func TestStateGolden(t *testing.T) {
 		in.Platform.Spec.Registry.Mirror = "registry.example.eu/mirror"
 		in.Platform.Spec.Ingress = rathausv1alpha1.IngressSettings{ClassName: "traefik", ClusterIssuer: "letsencrypt"}
 		in.Platform.Spec.SMTPRelay = &rathausv1alpha1.SMTPRelay{Host: "relay.example.eu", Port: 465}
+	})}, struct {
+		name string
+		in   stack.Inputs
+	}{name: "files-S3.yaml", in: inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Services.Files.Enabled = true
+		ref := rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "s3-credentials"}
+		in.Platform.Spec.ObjectStorage = &rathausv1alpha1.ObjectStorage{Endpoint: "s3.example.eu", Region: "eu-central-1", BucketPrefix: "nc", CredentialsSecret: ref}
+		in.PlatformSecrets = map[string]map[string][]byte{stack.RefKey(ref): {"access-key": []byte("AKIAEXAMPLE"), "secret-key": []byte("example-secret")}}
 	})})
 	for _, mode := range []rathausv1alpha1.DatabaseMode{rathausv1alpha1.DatabaseCloudNativePG, rathausv1alpha1.DatabaseExternal} {
 		tests = append(tests, struct {

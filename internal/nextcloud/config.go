@@ -43,6 +43,23 @@ $CONFIG = array (
   'mail_from_address' => 'nextcloud',
   'mail_domain' => getenv('RATHAUS_MAIL_DOMAIN'),
 );
+// Primary storage on S3, as the image's s3.config.php configures it from OBJECTSTORE_S3_*.
+if (getenv('RATHAUS_S3_BUCKET') !== false && getenv('RATHAUS_S3_BUCKET') !== '') {
+  $CONFIG['objectstore'] = array (
+    'class' => '\OC\Files\ObjectStore\S3',
+    'arguments' => array (
+      'bucket' => getenv('RATHAUS_S3_BUCKET'),
+      'region' => getenv('RATHAUS_S3_REGION'),
+      'hostname' => getenv('RATHAUS_S3_HOST'),
+      'port' => (int) getenv('RATHAUS_S3_PORT'),
+      'key' => getenv('RATHAUS_S3_ACCESS_KEY'),
+      'secret' => getenv('RATHAUS_S3_SECRET_KEY'),
+      'use_ssl' => true,
+      'use_path_style' => getenv('RATHAUS_S3_PATH_STYLE') === 'true',
+      'autocreate' => true,
+    ),
+  );
+}
 `
 
 // sessionINI is mounted as a PHP ini file so that sessions live in Valkey. The image's

@@ -156,30 +156,100 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		f.replicas = 1
 	}
 	h := host(in)
+	storage := primaryStorage(in)
 	objs := []client.Object{
-		claim(in, f, rwx),
+		claim(in, f, rwx, storage),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 			ObjectMeta: stack.Meta(in, ComponentName, configMapName),
 			Data:       map[string]string{"rathaus.config.php": configPHP, "zz-rathaus-session.ini": sessionINI, "rathaus-oidc.sh": oidcHook},
 		},
-		deployment(in, image, h, f),
-		cronJob(in, image, h),
+		deployment(in, image, h, f, storage),
+		cronJob(in, image, h, storage),
 		web.Service(in, ComponentName, Name, stack.PodLabels(in, ReleaseComponent), httpPort),
 		web.Ingress(in, ComponentName, Name, h, Name, httpPort),
 	}
-	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), 443, 465, 587))
+	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), 443, 465, 587, s3Port(in)))
+	if storage == storageS3 {
+		creds, ok := in.PlatformSecrets[stack.RefKey(in.Platform.Spec.ObjectStorage.CredentialsSecret)]
+		if !ok {
+			return nil, errors.New("the platform's object storage credentials were not read")
+		}
+		objs = append(objs, &corev1.Secret{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+			ObjectMeta: stack.Meta(in, ComponentName, s3Secret),
+			Type:       corev1.SecretTypeOpaque,
+			Data:       map[string][]byte{"access-key": creds["access-key"], "secret-key": creds["secret-key"]},
+		})
+	}
 	return objs, nil
 }
 
-func claim(in stack.Inputs, f tierFigures, rwxClass string) *corev1.PersistentVolumeClaim {
+// Primary storage is chosen once, when the data volume is created, and recorded in a label
+// on it: Nextcloud cannot move files between local and object storage, so a platform that
+// gains or loses object storage later must not switch existing installations.
+const (
+	storageLabel  = "rathaus.io/files-primary-storage"
+	storageS3     = "s3"
+	storageVolume = "volume"
+	s3Secret      = "rathaus-nextcloud-s3"
+)
+
+func primaryStorage(in stack.Inputs) string {
+	if pvc, ok := in.Observed[stack.Key("PersistentVolumeClaim", in.Workspace.Namespace, dataClaim)]; ok {
+		if v := pvc.GetLabels()[storageLabel]; v == storageS3 || v == storageVolume {
+			return v
+		}
+		return storageVolume // installed before the choice was recorded: files are on the volume
+	}
+	if in.Platform.Spec.ObjectStorage != nil {
+		return storageS3
+	}
+	return storageVolume
+}
+
+func s3Port(in stack.Inputs) int32 {
+	if s := in.Platform.Spec.ObjectStorage; s != nil && s.Port != 0 {
+		return s.Port
+	}
+	return 443
+}
+
+// bucket is the workspace's bucket: the platform's prefix and the namespace, which is unique
+// and a valid bucket name (DNS label).
+func bucket(in stack.Inputs) string {
+	if p := in.Platform.Spec.ObjectStorage.BucketPrefix; p != "" {
+		return p + "-" + in.Workspace.Namespace
+	}
+	return in.Workspace.Namespace
+}
+
+func s3Env(in stack.Inputs, storage string) []corev1.EnvVar {
+	if storage != storageS3 {
+		return nil
+	}
+	s := in.Platform.Spec.ObjectStorage
+	return []corev1.EnvVar{
+		{Name: "RATHAUS_S3_BUCKET", Value: bucket(in)},
+		{Name: "RATHAUS_S3_REGION", Value: s.Region},
+		{Name: "RATHAUS_S3_HOST", Value: s.Endpoint},
+		{Name: "RATHAUS_S3_PORT", Value: fmt.Sprint(s3Port(in))},
+		{Name: "RATHAUS_S3_PATH_STYLE", Value: fmt.Sprint(s.PathStyle)},
+		stack.SecretEnv("RATHAUS_S3_ACCESS_KEY", s3Secret, "access-key"),
+		stack.SecretEnv("RATHAUS_S3_SECRET_KEY", s3Secret, "secret-key"),
+	}
+}
+
+func claim(in stack.Inputs, f tierFigures, rwxClass, storage string) *corev1.PersistentVolumeClaim {
 	mode, class := corev1.ReadWriteOnce, in.StorageClass()
 	if f.replicas > 1 {
 		mode, class = corev1.ReadWriteMany, ptr.To(rwxClass)
 	}
+	meta := stack.DataMeta(in, ComponentName, dataClaim)
+	meta.Labels[storageLabel] = storage
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: stack.DataMeta(in, ComponentName, dataClaim),
+		ObjectMeta: meta,
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{mode},
 			StorageClassName: class,
@@ -197,7 +267,7 @@ func podLabels(in stack.Inputs) map[string]string {
 }
 
 // env is shared by the web pods and the cron job, so both see the same configuration.
-func env(in stack.Inputs, h string) []corev1.EnvVar {
+func env(in stack.Inputs, h, storage string) []corev1.EnvVar {
 	relay := in.Platform.Spec.SMTPRelay
 	smtpHost, smtpPort, smtpSecure := "", "", ""
 	if relay != nil {
@@ -211,7 +281,7 @@ func env(in stack.Inputs, h string) []corev1.EnvVar {
 		}
 	}
 	conn := postgres.ConnectionSecret(database)
-	return []corev1.EnvVar{
+	return append([]corev1.EnvVar{
 		// Read by the entrypoint at first install only (nextcloud/docker entrypoint.sh).
 		stack.SecretEnv("POSTGRES_HOST", conn, "host"),
 		stack.SecretEnv("POSTGRES_DB", conn, "dbname"),
@@ -234,7 +304,7 @@ func env(in stack.Inputs, h string) []corev1.EnvVar {
 		{Name: "OIDC_ISSUER_URL", Value: in.Identity.IssuerURL},
 		stack.SecretEnv("OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
 		stack.SecretEnv("OIDC_CLIENT_SECRET", stack.OIDCClientSecret(ComponentName), "client-secret"),
-	}
+	}, s3Env(in, storage)...)
 }
 
 func volumeMounts() []corev1.VolumeMount {
@@ -270,7 +340,7 @@ func podSecurity() *corev1.PodSecurityContext {
 // rsyncs into /var/www). Everything else of the restricted profile applies.
 const readOnlyRoot = false
 
-func deployment(in stack.Inputs, image, h string, f tierFigures) *appsv1.Deployment {
+func deployment(in stack.Inputs, image, h string, f tierFigures, storage string) *appsv1.Deployment {
 	labels := podLabels(in)
 	status := func(delay, failures int32) *corev1.Probe {
 		// status.php with the public host, as the Helm chart probes: after installation
@@ -300,7 +370,7 @@ func deployment(in stack.Inputs, image, h string, f tierFigures) *appsv1.Deploym
 					Containers: []corev1.Container{{
 						Name:  "nextcloud",
 						Image: image,
-						Env: append(env(in, h),
+						Env: append(env(in, h, storage),
 							corev1.EnvVar{Name: "PHP_MEMORY_LIMIT", Value: f.phpMemory},
 							corev1.EnvVar{Name: "PHP_UPLOAD_LIMIT", Value: f.upload},
 						),
@@ -323,7 +393,7 @@ func deployment(in stack.Inputs, image, h string, f tierFigures) *appsv1.Deploym
 
 // cronJob runs background jobs every five minutes, as the image's own crontab does, as www-data
 // and on the same volume; with a single-node volume it must run where the web pod runs.
-func cronJob(in stack.Inputs, image, h string) *batchv1.CronJob {
+func cronJob(in stack.Inputs, image, h, storage string) *batchv1.CronJob {
 	labels := podLabels(in)
 	delete(labels, tenant.WebLabel)
 	labels[stack.AppLabel] = "nextcloud-cron"
@@ -355,7 +425,7 @@ func cronJob(in stack.Inputs, image, h string) *batchv1.CronJob {
 							Image: image,
 							// Bypasses the entrypoint, so the job never installs or upgrades.
 							Command:         []string{"php", "-f", "/var/www/html/cron.php"},
-							Env:             env(in, h),
+							Env:             env(in, h, storage),
 							Resources:       stack.Resources("100m", "256Mi", "1", "1Gi"),
 							SecurityContext: stack.ContainerSecurity(readOnlyRoot),
 							VolumeMounts:    volumeMounts(),

@@ -29,6 +29,11 @@ type Inputs struct {
 	// Databases are the PostgreSQL databases the enabled components use, sorted.
 	Databases []string
 
+	// PlatformSecrets are the data of the Secrets the platform references (object storage
+	// credentials, ...), by "namespace/name", for components that copy them into the
+	// workspace namespace. Gathered by the reconciler as PlatformSecretRefs lists them.
+	PlatformSecrets map[string]map[string][]byte
+
 	// Identity is the workspace's single sign-on; nil when none is configured.
 	Identity *Identity
 	// OIDCClients are the clients of the enabled services that log users in, by service.
@@ -75,6 +80,18 @@ func OIDCClientSecret(service string) string { return "rathaus-oidc-" + service 
 type Pender interface {
 	Pending(in Inputs) string
 }
+
+// PlatformSecretRefs lists the Secrets of the platform that workspaces copy.
+func PlatformSecretRefs(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
+	var out []rathausv1alpha1.NamespacedName
+	if s := p.Spec.ObjectStorage; s != nil {
+		out = append(out, s.CredentialsSecret)
+	}
+	return out
+}
+
+// RefKey is the key of a platform Secret in PlatformSecrets.
+func RefKey(ref rathausv1alpha1.NamespacedName) string { return ref.Namespace + "/" + ref.Name }
 
 // Key identifies an object by kind, namespace and name, e.g.
 // "NetworkPolicy/kiel/rathaus-default-deny".

@@ -1,0 +1,55 @@
+package nextcloud
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+func TestPrimaryStorageIsChosenOnce(t *testing.T) {
+	s3 := &rathausv1alpha1.ObjectStorage{Endpoint: "s3.example.eu", CredentialsSecret: rathausv1alpha1.NamespacedName{Namespace: "p", Name: "s3"}}
+	claim := func(label string) map[string]client.Object {
+		pvc := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: dataClaim, Namespace: "kiel", Labels: map[string]string{}}}
+		if label != "" {
+			pvc.Labels[storageLabel] = label
+		}
+		return map[string]client.Object{stack.Key("PersistentVolumeClaim", "kiel", dataClaim): pvc}
+	}
+	tests := []struct {
+		name     string
+		platform *rathausv1alpha1.ObjectStorage
+		observed map[string]client.Object
+		want     string
+	}{
+		{name: "new, platform without S3", want: storageVolume},
+		{name: "new, platform with S3", platform: s3, want: storageS3},
+		{name: "installed on the volume, platform gains S3", platform: s3, observed: claim(storageVolume), want: storageVolume},
+		{name: "installed on S3, platform loses S3", observed: claim(storageS3), want: storageS3},
+		{name: "installed before the label existed", platform: s3, observed: claim(""), want: storageVolume},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := stack.Inputs{
+				Workspace: &rathausv1alpha1.MunicipalityWorkspace{ObjectMeta: metav1.ObjectMeta{Namespace: "kiel"}},
+				Platform:  &rathausv1alpha1.WorkspacePlatform{Spec: rathausv1alpha1.WorkspacePlatformSpec{ObjectStorage: tt.platform}},
+				Observed:  tt.observed,
+			}
+			if got := primaryStorage(in); got != tt.want {
+				t.Fatalf("primaryStorage = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for tag, want := range map[string]string{"34.0.2-apache": "34.0.2", "33.0.7": "33.0.7"} {
+		if got := Version(tag); got != want {
+			t.Errorf("Version(%s) = %s, want %s", tag, got, want)
+		}
+	}
+}
