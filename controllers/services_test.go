@@ -112,20 +112,26 @@ var _ = Describe("Files service", func() {
 		waitReady(ctx, ws)
 	})
 
-	It("stalls with a clear reason when the platform wants CloudNativePG and it is not installed", func() {
-		platform := uniqueName("cnpg")
-		ensurePlatform(ctx, platform, func(p *rathausv1alpha1.WorkspacePlatform) {
+	DescribeTable("stalls with a clear reason when the platform relies on an API that is not installed",
+		func(platformSpec func(*rathausv1alpha1.WorkspacePlatform), reason string) {
+			platform := uniqueName("needs")
+			ensurePlatform(ctx, platform, platformSpec)
+			ns := createNamespace(ctx)
+			ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+				w.Spec.Platform = platform
+				w.Spec.Services.Files.Enabled = true
+			})
+			Expect(k8s.Create(ctx, ws)).To(Succeed())
+			Eventually(condition(ctx, ws, "Stalled")).Should(Equal("True/" + reason))
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-nextcloud"}, &appsv1.Deployment{})).NotTo(Succeed())
+		},
+		Entry("CloudNativePG", func(p *rathausv1alpha1.WorkspacePlatform) {
 			p.Spec.Database.Mode = rathausv1alpha1.DatabaseCloudNativePG
-		})
-		ns := createNamespace(ctx)
-		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
-			w.Spec.Platform = platform
-			w.Spec.Services.Files.Enabled = true
-		})
-		Expect(k8s.Create(ctx, ws)).To(Succeed())
-		Eventually(condition(ctx, ws, "Stalled")).Should(Equal("True/CloudNativePGMissing"))
-		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-nextcloud"}, &appsv1.Deployment{})).NotTo(Succeed())
-	})
+		}, "CloudNativePGMissing"),
+		Entry("Gateway API", func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Ingress.Gateway = &rathausv1alpha1.GatewayRef{Namespace: "gateways", Name: "public"}
+		}, "GatewayAPIMissing"),
+	)
 
 	It("stalls instead of overwriting a Secret it does not manage", func() {
 		ns := createNamespace(ctx)

@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,6 +31,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
+	"github.com/rathaus-io/rathaus/internal/web"
 )
 
 // Condition reasons the workspace reconciler sets besides those of internal/status and
@@ -43,6 +45,8 @@ const (
 	ReasonPlatformSecretMissing = "PlatformSecretMissing"
 	// ReasonCloudNativePGMissing: the platform's database mode needs an operator that is not installed.
 	ReasonCloudNativePGMissing = "CloudNativePGMissing"
+	// ReasonGatewayAPIMissing: the platform names a Gateway, but the Gateway API is not installed.
+	ReasonGatewayAPIMissing = "GatewayAPIMissing"
 )
 
 // WorkspaceReconciler provisions and keeps the stack of each MunicipalityWorkspace.
@@ -71,6 +75,7 @@ type WorkspaceReconciler struct {
 // +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters;databases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile brings one workspace's stack to its desired state and records the outcome in the
 // workspace's status with a single patch.
@@ -213,15 +218,9 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		return in, nil, fmt.Errorf("reading platform: %w", err)
 	}
 	in.Platform = platform
-	if platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG {
-		if _, err := r.Client.RESTMapper().RESTMapping(postgres.ClusterKind.GroupKind(), postgres.ClusterKind.Version); err != nil {
-			if meta.IsNoMatchError(err) {
-				return in, &status.Problem{Reason: ReasonCloudNativePGMissing, Message: fmt.Sprintf("WorkspacePlatform %s asks for CloudNativePG databases, but the postgresql.cnpg.io CRDs are not installed", platform.Name)}, nil
-			}
-			return in, nil, fmt.Errorf("looking up CloudNativePG: %w", err)
-		}
+	if problem, err := r.checkCapabilities(platform); err != nil || problem != nil {
+		return in, problem, err
 	}
-
 	// Platform Secrets are read past the cache, which holds only the operator's own Secrets.
 	for _, ref := range stack.PlatformSecretRefs(platform) {
 		secret := &corev1.Secret{}
@@ -251,6 +250,31 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 	}
 	in.Release = rel
 	return in, nil, nil
+}
+
+// checkCapabilities makes sure the APIs the platform's choices rely on are installed.
+func (r *WorkspaceReconciler) checkCapabilities(platform *rathausv1alpha1.WorkspacePlatform) (*status.Problem, error) {
+	type need struct {
+		gvk    schema.GroupVersionKind
+		reason string
+		what   string
+	}
+	var needs []need
+	if platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG {
+		needs = append(needs, need{postgres.ClusterKind, ReasonCloudNativePGMissing, "CloudNativePG databases, but the postgresql.cnpg.io CRDs are"})
+	}
+	if platform.Spec.Ingress.Gateway != nil {
+		needs = append(needs, need{web.HTTPRouteKind, ReasonGatewayAPIMissing, "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"})
+	}
+	for _, n := range needs {
+		if _, err := r.Client.RESTMapper().RESTMapping(n.gvk.GroupKind(), n.gvk.Version); err != nil {
+			if meta.IsNoMatchError(err) {
+				return &status.Problem{Reason: n.reason, Message: fmt.Sprintf("WorkspacePlatform %s asks for %s not installed", platform.Name, n.what)}, nil
+			}
+			return nil, fmt.Errorf("looking up %s: %w", n.gvk.Kind, err)
+		}
+	}
+	return nil, nil
 }
 
 // patchStatus computes the new status from the outcome and writes it, if it changed, with one

@@ -76,10 +76,31 @@ type IngressSettings struct {
 	// +optional
 	WildcardCertificateSecret *NamespacedName `json:"wildcardCertificateSecret,omitempty"`
 
+	// Gateway, when set, exposes web-facing services with Gateway API HTTPRoutes attached to
+	// this Gateway instead of Ingress objects; TLS is then the Gateway's listeners' business.
+	// +optional
+	Gateway *GatewayRef `json:"gateway,omitempty"`
+
 	// ControllerNamespaceSelector selects the namespace(s) of the ingress controller; only they
 	// may reach web-facing pods. Without it, no traffic from outside a workspace is admitted.
 	// +optional
 	ControllerNamespaceSelector *metav1.LabelSelector `json:"controllerNamespaceSelector,omitempty"`
+}
+
+// GatewayRef names a Gateway API Gateway and optionally one of its listeners.
+type GatewayRef struct {
+	// Namespace of the Gateway.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace"`
+	// Name of the Gateway.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// SectionName is the listener routes attach to; all listeners that allow them when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SectionName string `json:"sectionName,omitempty"`
 }
 
 // StorageSettings names storage classes.

@@ -99,6 +99,12 @@ func TestStateGolden(t *testing.T) {
 	})}, struct {
 		name string
 		in   stack.Inputs
+	}{name: "files-gateway.yaml", in: inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Services.Files.Enabled = true
+		in.Platform.Spec.Ingress.Gateway = &rathausv1alpha1.GatewayRef{Namespace: "gateways", Name: "public", SectionName: "https"}
+	})}, struct {
+		name string
+		in   stack.Inputs
 	}{name: "files-S3.yaml", in: inputs(func(in *stack.Inputs) {
 		in.Workspace.Spec.Services.Files.Enabled = true
 		ref := rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "s3-credentials"}

@@ -130,7 +130,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	objs := []client.Object{
 		deployment(in, image, host),
 		web.Service(in, ComponentName, Name, labels, httpPort),
-		web.Ingress(in, ComponentName, Name, host, Name, httpPort),
+		web.Route(in, ComponentName, Name, host, Name, httpPort),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 			ObjectMeta: stack.Meta(in, ComponentName, realmConfigMap),

@@ -167,7 +167,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		deployment(in, image, h, f, storage),
 		cronJob(in, image, h, storage),
 		web.Service(in, ComponentName, Name, stack.PodLabels(in, ReleaseComponent), httpPort),
-		web.Ingress(in, ComponentName, Name, h, Name, httpPort),
+		web.Route(in, ComponentName, Name, h, Name, httpPort),
 	}
 	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), 443, 465, 587, s3Port(in)))
 	if storage == storageS3 {

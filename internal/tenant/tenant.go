@@ -188,6 +188,7 @@ func tenantRole(in stack.Inputs) *rbacv1.Role {
 			{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: readOnly},
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: readOnly},
 			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: readOnly},
+			{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"httproutes"}, Verbs: readOnly},
 		},
 	}
 }

@@ -6,8 +6,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
@@ -26,6 +29,40 @@ func Service(in stack.Inputs, component, name string, selector map[string]string
 			Ports:    []corev1.ServicePort{{Name: "http", Port: port, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
 		},
 	}
+}
+
+// HTTPRouteKind is the Gateway API route; the reconciler checks that its CRD is installed
+// before a platform with a Gateway is used.
+var HTTPRouteKind = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRoute"}
+
+// Route exposes host through the platform's Gateway when it names one, otherwise through an
+// Ingress (see Ingress).
+func Route(in stack.Inputs, component, name, host, service string, port int32) client.Object {
+	gw := in.Platform.Spec.Ingress.Gateway
+	if gw == nil {
+		return Ingress(in, component, name, host, service, port)
+	}
+	meta := stack.Meta(in, component, name)
+	parent := map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": gw.Namespace, "name": gw.Name}
+	if gw.SectionName != "" {
+		parent["sectionName"] = gw.SectionName
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"spec": map[string]any{
+			"parentRefs": []any{parent},
+			"hostnames":  []any{host},
+			"rules": []any{map[string]any{
+				"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/"}}},
+				"backendRefs": []any{map[string]any{"name": service, "port": int64(port)}},
+			}},
+		},
+	}}
+	u.SetGroupVersionKind(HTTPRouteKind)
+	u.SetName(meta.Name)
+	u.SetNamespace(meta.Namespace)
+	u.SetLabels(meta.Labels)
+	u.SetOwnerReferences(meta.OwnerReferences)
+	return u
 }
 
 // Ingress routes host to the Service. With a ClusterIssuer, cert-manager issues a certificate
