@@ -13,6 +13,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/jitsi"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
 	"github.com/rathaus-io/rathaus/internal/postgres"
@@ -31,6 +32,7 @@ var Components = []stack.Component{
 	valkey.Component{},
 	keycloak.Component{},
 	nextcloud.Component{},
+	jitsi.Component{},
 }
 
 // InvalidInputError means the workspace or platform cannot be rendered; the message is for

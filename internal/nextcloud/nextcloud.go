@@ -169,7 +169,11 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		web.Service(in, ComponentName, Name, stack.PodLabels(in, ReleaseComponent), httpPort),
 		web.Route(in, ComponentName, Name, h, Name, httpPort),
 	}
-	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), 443, 465, 587, s3Port(in)))
+	ports := []int32{443, 465, 587}
+	if storage == storageS3 && s3Port(in) != 443 {
+		ports = append(ports, s3Port(in))
+	}
+	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), ports...))
 	if storage == storageS3 {
 		creds, ok := in.PlatformSecrets[stack.RefKey(in.Platform.Spec.ObjectStorage.CredentialsSecret)]
 		if !ok {

@@ -18,7 +18,8 @@ const DefaultChannel = "stable"
 // BuiltIn is the release the operator ships with. It is used when the cluster's catalog has no
 // release for a workspace's selection, so a fresh installation works before a catalog exists.
 //
-// Versions are upstream's current stable tags: nextcloud/docker latest.txt (34.0.2),
+// Versions are upstream's current stable tags: docker-jitsi-meet's newest stable release
+// (stable-11146-2, also jitsi-helm's appVersion), nextcloud/docker latest.txt (34.0.2),
 // docker-library official-images library/postgres (17.11; 18 moved the data directory and
 // needs a different mount), valkey-io/valkey-container versions.json (9.0.4).
 func BuiltIn() *rathausv1alpha1.StackRelease {
@@ -31,6 +32,13 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 			Components: []rathausv1alpha1.Component{
 				// keycloak-config-cli publishes one build per Keycloak version, tagged
 				// <cli>-<keycloak>; 6.5.0 is built for Keycloak 26.5.4 (its ci.yaml matrix).
+				// docker-jitsi-meet images are rootless (uid 1000, read-only root) from
+				// stable-11146 on and published on ghcr.io only (its README, "Tags").
+				{Name: "jitsi-jicofo", Image: "ghcr.io/jitsi/jicofo", Version: "stable-11146-2"},
+				{Name: "jitsi-jvb", Image: "ghcr.io/jitsi/jvb", Version: "stable-11146-2"},
+				{Name: "jitsi-oidc-adapter", Image: "ghcr.io/jitsi-contrib/jitsi-oidc-adapter", Version: "v20260328"},
+				{Name: "jitsi-prosody", Image: "ghcr.io/jitsi/prosody", Version: "stable-11146-2"},
+				{Name: "jitsi-web", Image: "ghcr.io/jitsi/web", Version: "stable-11146-2"},
 				{Name: "keycloak", Image: "quay.io/keycloak/keycloak", Version: "26.5.4"},
 				{Name: "keycloak-config-cli", Image: "docker.io/adorsys/keycloak-config-cli", Version: "6.5.0-26.5.4"},
 				{Name: "nextcloud", Image: "docker.io/library/nextcloud", Version: "34.0.2-apache"},

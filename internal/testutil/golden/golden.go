@@ -4,8 +4,10 @@ package golden
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +31,26 @@ func Assert(t *testing.T, name string, got []byte) {
 		t.Fatalf("reading golden file (run the test with -update to create it): %v", err)
 	}
 	if string(want) != string(got) {
-		t.Fatalf("output differs from %s (run with -update to accept):\n--- want\n%s\n--- got\n%s", path, want, got)
+		t.Fatalf("output differs from %s (run with -update to accept, then review the diff):\n%s", path, firstDifference(string(want), string(got)))
 	}
+}
+
+// firstDifference shows the first differing line with a little context, rather than two
+// complete documents of a thousand lines.
+func firstDifference(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			from := max(0, i-3)
+			return fmt.Sprintf("line %d:\n%s\n- %s\n+ %s", i+1, strings.Join(g[from:i], "\n"), wl, gl)
+		}
+	}
+	return "(no line differs; line endings?)"
 }
