@@ -211,8 +211,7 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 	}
 }
 
-// realmJob applies the realm with keycloak-config-cli. Its name carries a hash of the
-// document and image: a changed realm is a new Job, the old one is pruned.
+// realmJob applies the realm with keycloak-config-cli, again whenever the document changes.
 func realmJob(in stack.Inputs, image, doc string) *batchv1.Job {
 	labels := stack.PodLabels(in, "keycloak-config-cli")
 	labels[clientLabel] = "true"
@@ -231,35 +230,12 @@ func realmJob(in stack.Inputs, image, doc string) *batchv1.Job {
 	for _, c := range in.OIDCClients {
 		env = append(env, stack.SecretEnv(secretEnv(c.Service), stack.OIDCClientSecret(c.Service), "client-secret"))
 	}
-	return &batchv1.Job{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: stack.Meta(in, ComponentName, "rathaus-keycloak-realm-"+stack.ShortHash(image, doc)),
-		Spec: batchv1.JobSpec{
-			BackoffLimit:          ptr.To[int32](6),
-			ActiveDeadlineSeconds: ptr.To[int64](1800),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{
-					RestartPolicy:                corev1.RestartPolicyNever,
-					SecurityContext:              stack.PodSecurity(configUID),
-					AutomountServiceAccountToken: ptr.To(false),
-					Containers: []corev1.Container{{
-						Name:            "keycloak-config-cli",
-						Image:           image,
-						Env:             env,
-						Resources:       stack.Resources("100m", "256Mi", "1", "768Mi"),
-						SecurityContext: stack.ContainerSecurity(true),
-						VolumeMounts: []corev1.VolumeMount{
-							{Name: "realm", MountPath: "/config", ReadOnly: true},
-							{Name: "tmp", MountPath: "/tmp"},
-						},
-					}},
-					Volumes: []corev1.Volume{
-						{Name: "realm", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: realmConfigMap}}}},
-						stack.EmptyDir("tmp"),
-					},
-				},
-			},
-		},
-	}
+	return stack.ConfigJob{
+		Component: ComponentName, NamePrefix: "rathaus-keycloak-realm-",
+		Image: image, Content: []string{doc}, UID: configUID, PodLabels: labels,
+		Env:       env,
+		ConfigMap: realmConfigMap, MountPath: "/config",
+		Resources:       stack.Resources("100m", "256Mi", "1", "768Mi"),
+		DeadlineSeconds: 1800,
+	}.Job(in)
 }

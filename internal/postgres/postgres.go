@@ -246,38 +246,13 @@ func setupJob(in stack.Inputs, image, script string) *batchv1.Job {
 	}
 	labels := stack.PodLabels(in, "postgresql-setup")
 	labels[ClientLabel] = "true"
-	return &batchv1.Job{
-		TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		// The name carries a hash of what the Job does: a Job's template is immutable, so a
-		// changed setup is a new Job, and the old one is pruned.
-		ObjectMeta: stack.Meta(in, ComponentName, "rathaus-postgresql-setup-"+stack.ShortHash(image, setupSQL, script)),
-		Spec: batchv1.JobSpec{
-			BackoffLimit:          ptr.To[int32](6),
-			ActiveDeadlineSeconds: ptr.To[int64](900),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{
-					RestartPolicy:                corev1.RestartPolicyNever,
-					SecurityContext:              stack.PodSecurity(uid),
-					AutomountServiceAccountToken: ptr.To(false),
-					Containers: []corev1.Container{{
-						Name:            "setup",
-						Image:           image,
-						Command:         []string{"sh", "/setup/setup.sh"},
-						Env:             env,
-						Resources:       stack.Resources("50m", "64Mi", "500m", "256Mi"),
-						SecurityContext: stack.ContainerSecurity(true),
-						VolumeMounts: []corev1.VolumeMount{
-							{Name: "setup", MountPath: "/setup", ReadOnly: true},
-							{Name: "tmp", MountPath: "/tmp"},
-						},
-					}},
-					Volumes: []corev1.Volume{
-						{Name: "setup", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: setupConfigMap}}}},
-						stack.EmptyDir("tmp"),
-					},
-				},
-			},
-		},
-	}
+	return stack.ConfigJob{
+		Component: ComponentName, NamePrefix: "rathaus-postgresql-setup-",
+		Image: image, Content: []string{setupSQL, script}, UID: uid, PodLabels: labels,
+		Command:   []string{"sh", "/setup/setup.sh"},
+		Env:       env,
+		ConfigMap: setupConfigMap, MountPath: "/setup",
+		Resources:       stack.Resources("50m", "64Mi", "500m", "256Mi"),
+		DeadlineSeconds: 900,
+	}.Job(in)
 }
