@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -83,7 +82,7 @@ func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unst
 // them (e.g. the address a load balancer got) and prune compares them with the desired state.
 func (r *WorkspaceReconciler) owned(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (map[string]client.Object, error) {
 	out := map[string]client.Object{}
-	err := forEachOwned(ctx, r.Client, r.Client.Scheme(), ws, func(kind string, obj client.Object) error {
+	err := forEachOwned(ctx, r.Client, r.Client, ws, func(kind string, obj client.Object) error {
 		out[stack.Key(kind, obj.GetNamespace(), obj.GetName())] = obj
 		return nil
 	})
@@ -118,29 +117,47 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 }
 
 // forEachOwned calls fn for every object of a managed kind in the workspace's namespace that
-// carries the workspace's inventory labels.
-func forEachOwned(ctx context.Context, reader client.Reader, scheme *runtime.Scheme, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
-	for _, k := range managedKinds {
-		list := k.list()
-		if err := reader.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: inventory.WorkspaceSelector(ws.Name)}); err != nil {
-			return fmt.Errorf("listing owned objects: %w", err)
-		}
-		gvk, err := apiutil.GVKForObject(k.object(), scheme)
-		if err != nil {
-			return err
+// carries the workspace's inventory labels: the typed kinds, and the foreign kinds whose CRDs
+// the cluster has.
+func forEachOwned(ctx context.Context, reader client.Reader, c client.Client, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
+	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: inventory.WorkspaceSelector(ws.Name)}}
+	visit := func(kind string, list client.ObjectList) error {
+		if err := reader.List(ctx, list, opts...); err != nil {
+			return fmt.Errorf("listing owned %s objects: %w", kind, err)
 		}
 		items, err := meta.ExtractList(list)
 		if err != nil {
 			return err
 		}
 		for _, item := range items {
-			obj, ok := item.(client.Object)
-			if !ok {
-				continue
+			if obj, ok := item.(client.Object); ok {
+				if err := fn(kind, obj); err != nil {
+					return err
+				}
 			}
-			if err := fn(gvk.Kind, obj); err != nil {
-				return err
+		}
+		return nil
+	}
+	for _, k := range managedKinds {
+		gvk, err := apiutil.GVKForObject(k.object(), c.Scheme())
+		if err != nil {
+			return err
+		}
+		if err := visit(gvk.Kind, k.list()); err != nil {
+			return err
+		}
+	}
+	for _, gvk := range foreignKinds {
+		if _, err := c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+			if meta.IsNoMatchError(err) {
+				continue // not installed, so nothing of that kind can exist
 			}
+			return err
+		}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err := visit(gvk.Kind, list); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -7,7 +7,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/postgres"
+	"github.com/rathaus-io/rathaus/internal/web"
 )
 
 // managedKind is a namespaced kind the operator creates in workspace namespaces. Every object
@@ -36,4 +40,13 @@ var managedKinds = []managedKind{
 	{func() client.Object { return &networkingv1.NetworkPolicy{} }, func() client.ObjectList { return &networkingv1.NetworkPolicyList{} }},
 	{func() client.Object { return &corev1.LimitRange{} }, func() client.ObjectList { return &corev1.LimitRangeList{} }},
 	{func() client.Object { return &corev1.ResourceQuota{} }, func() client.ObjectList { return &corev1.ResourceQuotaList{} }},
+}
+
+// foreignKinds are kinds of other projects the operator creates when the platform asks for
+// them (Gateway API routes, CloudNativePG databases). Their CRDs may be missing, so they are
+// not watched; they are found for pruning and deletion when the cluster has them.
+var foreignKinds = []schema.GroupVersionKind{
+	web.HTTPRouteKind,
+	postgres.ClusterKind,
+	postgres.DatabaseKind,
 }

@@ -2,7 +2,7 @@ package v1alpha1
 
 import "slices"
 
-// Service names, as used in conditions, endpoints and labels.
+// Service names, as used in conditions, status.services and labels.
 const (
 	ServiceMail  = "mail"
 	ServiceFiles = "files"
@@ -43,6 +43,13 @@ func (w *MunicipalityWorkspace) ServiceHost(service string, sw ServiceSwitch) st
 	return defaultSubdomains[service] + "." + w.Spec.Domain
 }
 
+// usesSingleSignOn reports whether any enabled service logs users in; video with public
+// rooms does not.
+func (w *MunicipalityWorkspace) usesSingleSignOn() bool {
+	s := w.Spec.Services
+	return s.Files.Enabled || s.Mail.Enabled || s.Media.Enabled || s.Video.Enabled && !s.Video.PublicRooms
+}
+
 // IdentityHost returns the host of the workspace's bundled Keycloak.
 func (w *MunicipalityWorkspace) IdentityHost() string {
 	if w.Spec.Identity.Host != "" {
@@ -52,18 +59,16 @@ func (w *MunicipalityWorkspace) IdentityHost() string {
 }
 
 // ClaimedHosts returns the DNS names this workspace uses: its domain, the hosts of its enabled
-// services and, while any service is enabled and single sign-on is bundled, the identity host;
-// sorted and without duplicates. Two workspaces must never share one.
+// services and, while an enabled service logs users in through the bundled Keycloak, the
+// identity host; sorted and without duplicates. Two workspaces must never share one.
 func (w *MunicipalityWorkspace) ClaimedHosts() []string {
 	hosts := []string{w.Spec.Domain}
-	anyEnabled := false
 	for _, s := range w.Spec.Services.ServiceSwitches() {
 		if s.Switch.Enabled {
-			anyEnabled = true
 			hosts = append(hosts, w.ServiceHost(s.Name, s.Switch))
 		}
 	}
-	if anyEnabled && w.Spec.Identity.Mode != IdentityExternal {
+	if w.usesSingleSignOn() && w.Spec.Identity.Mode != IdentityExternal {
 		hosts = append(hosts, w.IdentityHost())
 	}
 	slices.Sort(hosts)

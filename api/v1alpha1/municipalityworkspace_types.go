@@ -181,7 +181,8 @@ const (
 	// clients and the application admins.
 	IdentityBundled IdentityMode = "Bundled"
 	// IdentityExternal uses the municipality's own OpenID Connect issuer; the client
-	// credentials of each service come from Secrets the municipality creates.
+	// credentials of each service come from Secrets rathaus-oidc-<service> (keys client-id,
+	// client-secret) that the provider creates in the workspace namespace.
 	IdentityExternal IdentityMode = "External"
 )
 
@@ -284,8 +285,9 @@ type MunicipalityWorkspaceStatus struct {
 	// +optional
 	Release string `json:"release,omitempty"`
 
-	// Hosts are the DNS names this workspace holds: its domain and its enabled services' hosts
-	// as of its last reconcile that passed the conflict check. No other workspace may use them.
+	// Hosts are the DNS names this workspace holds: its domain, its enabled services' hosts and
+	// its bundled identity host, as of its last reconcile that passed the conflict check. No
+	// other workspace may use them.
 	// +optional
 	// +listType=set
 	Hosts []string `json:"hosts,omitempty"`

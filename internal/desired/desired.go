@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
@@ -93,6 +96,7 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 			return nil, &InvalidInputError{Component: c.Name(), Err: err}
 		}
 		for _, obj := range objs {
+			withPullSecret(in, obj)
 			u, err := apply.Prepare(obj)
 			if err != nil {
 				return nil, fmt.Errorf("component %s: %w", c.Name(), err)
@@ -106,6 +110,28 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 		}
 	}
 	return out, nil
+}
+
+// withPullSecret makes every pod pull with the copy of the platform's registry Secret, so that
+// no component has to remember it.
+func withPullSecret(in stack.Inputs, obj client.Object) {
+	if in.Platform.Spec.Registry.PullSecret == nil {
+		return
+	}
+	var spec *corev1.PodSpec
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		spec = &o.Spec.Template.Spec
+	case *appsv1.StatefulSet:
+		spec = &o.Spec.Template.Spec
+	case *batchv1.Job:
+		spec = &o.Spec.Template.Spec
+	case *batchv1.CronJob:
+		spec = &o.Spec.JobTemplate.Spec.Template.Spec
+	default:
+		return
+	}
+	spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: stack.RegistrySecret}}
 }
 
 // Key identifies a rendered object as stack.Key does.

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -99,6 +100,9 @@ func TestStateGolden(t *testing.T) {
 	})}, struct {
 		name string
 		in   stack.Inputs
+	}{name: "files-platform-secrets.yaml", in: platformSecretInputs()}, struct {
+		name string
+		in   stack.Inputs
 	}{name: "files-gateway.yaml", in: inputs(func(in *stack.Inputs) {
 		in.Workspace.Spec.Services.Files.Enabled = true
 		in.Platform.Spec.Ingress.Gateway = &rathausv1alpha1.GatewayRef{Namespace: "gateways", Name: "public", SectionName: "https"}
@@ -125,6 +129,56 @@ func TestStateGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			golden.Assert(t, tt.name, render(t, tt.in))
 		})
+	}
+}
+
+// platformSecretInputs: a platform with a registry pull secret, a wildcard certificate and
+// relay credentials, all copied into the workspace.
+func platformSecretInputs() stack.Inputs {
+	return inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Services.Files.Enabled = true
+		pull := rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "mirror-pull"}
+		tls := rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "wildcard"}
+		smtp := rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "relay"}
+		in.Platform.Spec.Registry = rathausv1alpha1.RegistrySettings{Mirror: "registry.example.eu/mirror", PullSecret: &pull}
+		in.Platform.Spec.Ingress.WildcardCertificateSecret = &tls
+		in.Platform.Spec.SMTPRelay = &rathausv1alpha1.SMTPRelay{Host: "relay.example.eu", Port: 587, CredentialsSecret: &smtp}
+		in.PlatformSecrets = map[string]map[string][]byte{
+			stack.RefKey(pull): {".dockerconfigjson": []byte(`{"auths":{}}`)},
+			stack.RefKey(tls):  {"tls.crt": []byte("CERT"), "tls.key": []byte("KEY"), "ca.crt": []byte("not copied")},
+			stack.RefKey(smtp): {"username": []byte("relay-user"), "password": []byte("relay-password")},
+		}
+	})
+}
+
+func TestEveryPodPullsWithThePlatformSecret(t *testing.T) {
+	in, err := Derive(platformSecretInputs(), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := State(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := 0
+	for _, u := range objs {
+		var path []string
+		switch u.GetKind() {
+		case "Deployment", "StatefulSet", "Job":
+			path = []string{"spec", "template", "spec", "imagePullSecrets"}
+		case "CronJob":
+			path = []string{"spec", "jobTemplate", "spec", "template", "spec", "imagePullSecrets"}
+		default:
+			continue
+		}
+		pods++
+		secrets, _, _ := unstructured.NestedSlice(u.Object, path...)
+		if len(secrets) != 1 || secrets[0].(map[string]any)["name"] != stack.RegistrySecret {
+			t.Errorf("%s pulls with %v, want %s", Key(u), secrets, stack.RegistrySecret)
+		}
+	}
+	if pods < 5 {
+		t.Fatalf("only %d pod templates rendered; the test would prove little", pods)
 	}
 }
 

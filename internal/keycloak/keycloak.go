@@ -140,6 +140,8 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	}
 	clients := map[string]string{clientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, labels, netpol.TCP(httpPort))...)
+	// Mail to the relay: admins set their first password from a mailed link.
+	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-mail", labels, 465, 587))
 	return objs, nil
 }
 
@@ -229,6 +231,11 @@ func realmJob(in stack.Inputs, image, doc string) *batchv1.Job {
 	}
 	for _, c := range in.OIDCClients {
 		env = append(env, stack.SecretEnv(secretEnv(c.Service), stack.OIDCClientSecret(c.Service), "client-secret"))
+	}
+	if r := in.Platform.Spec.SMTPRelay; r != nil && r.CredentialsSecret != nil {
+		env = append(env,
+			stack.SecretEnv(smtpUserEnv, stack.SMTPSecret, "username"),
+			stack.SecretEnv(smtpPasswordEnv, stack.SMTPSecret, "password"))
 	}
 	return stack.ConfigJob{
 		Component: ComponentName, NamePrefix: "rathaus-keycloak-realm-",

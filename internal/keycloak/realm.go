@@ -65,6 +65,12 @@ type user struct {
 	RequiredActions []string `json:"requiredActions"`
 }
 
+// The realm job's environment variables with the relay's credentials.
+const (
+	smtpUserEnv     = "SMTP_USER"
+	smtpPasswordEnv = "SMTP_PASSWORD"
+)
+
 // secretEnv is the job's environment variable holding a service's client secret.
 func secretEnv(service string) string {
 	return "CLIENT_SECRET_" + strings.ToUpper(strings.ReplaceAll(service, "-", "_"))
@@ -97,6 +103,11 @@ func realmDocument(in stack.Inputs) (string, error) {
 			"from":     "noreply@" + in.Workspace.Spec.Domain,
 			"starttls": fmt.Sprint(port != 465),
 			"ssl":      fmt.Sprint(port == 465),
+		}
+		if relay.CredentialsSecret != nil {
+			r.SMTPServer["auth"] = "true"
+			r.SMTPServer["user"] = "$(env:" + smtpUserEnv + ")"
+			r.SMTPServer["password"] = "$(env:" + smtpPasswordEnv + ")"
 		}
 	}
 	for _, c := range in.OIDCClients {

@@ -43,6 +43,12 @@ $CONFIG = array (
   'mail_from_address' => 'nextcloud',
   'mail_domain' => getenv('RATHAUS_MAIL_DOMAIN'),
 );
+// Relay credentials, when the platform's relay needs them.
+if (getenv('RATHAUS_SMTP_NAME') !== false && getenv('RATHAUS_SMTP_NAME') !== '') {
+  $CONFIG['mail_smtpauth'] = true;
+  $CONFIG['mail_smtpname'] = getenv('RATHAUS_SMTP_NAME');
+  $CONFIG['mail_smtppassword'] = getenv('RATHAUS_SMTP_PASSWORD');
+}
 // Primary storage on S3, as the image's s3.config.php configures it from OBJECTSTORE_S3_*.
 if (getenv('RATHAUS_S3_BUCKET') !== false && getenv('RATHAUS_S3_BUCKET') !== '') {
   $CONFIG['objectstore'] = array (

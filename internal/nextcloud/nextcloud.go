@@ -175,16 +175,11 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	}
 	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), ports...))
 	if storage == storageS3 {
-		creds, ok := in.PlatformSecrets[stack.RefKey(in.Platform.Spec.ObjectStorage.CredentialsSecret)]
+		creds, ok := stack.PlatformSecretCopy(in, ComponentName, s3Secret, in.Platform.Spec.ObjectStorage.CredentialsSecret, corev1.SecretTypeOpaque, "access-key", "secret-key")
 		if !ok {
 			return nil, errors.New("the platform's object storage credentials were not read")
 		}
-		objs = append(objs, &corev1.Secret{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-			ObjectMeta: stack.Meta(in, ComponentName, s3Secret),
-			Type:       corev1.SecretTypeOpaque,
-			Data:       map[string][]byte{"access-key": creds["access-key"], "secret-key": creds["secret-key"]},
-		})
+		objs = append(objs, creds)
 	}
 	return objs, nil
 }
@@ -308,7 +303,18 @@ func env(in stack.Inputs, h, storage string) []corev1.EnvVar {
 		{Name: "OIDC_ISSUER_URL", Value: in.Identity.IssuerURL},
 		stack.SecretEnv("OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
 		stack.SecretEnv("OIDC_CLIENT_SECRET", stack.OIDCClientSecret(ComponentName), "client-secret"),
-	}, s3Env(in, storage)...)
+	}, append(smtpAuthEnv(in), s3Env(in, storage)...)...)
+}
+
+// smtpAuthEnv reads the relay's credentials from the baseline's copy of the platform Secret.
+func smtpAuthEnv(in stack.Inputs) []corev1.EnvVar {
+	if r := in.Platform.Spec.SMTPRelay; r == nil || r.CredentialsSecret == nil {
+		return nil
+	}
+	return []corev1.EnvVar{
+		stack.SecretEnv("RATHAUS_SMTP_NAME", stack.SMTPSecret, "username"),
+		stack.SecretEnv("RATHAUS_SMTP_PASSWORD", stack.SMTPSecret, "password"),
+	}
 }
 
 func volumeMounts() []corev1.VolumeMount {

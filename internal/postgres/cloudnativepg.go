@@ -16,6 +16,9 @@ import (
 // before a platform in CloudNativePG mode is used.
 var ClusterKind = schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"}
 
+// DatabaseKind is CloudNativePG's declarative database.
+var DatabaseKind = ClusterKind.GroupVersion().WithKind("Database")
+
 // CloudNativePG names the read-write Service of a Cluster <name>-rw
 // (cloudnative-pg docs/src/service_management.md).
 const cnpgHost = Name + "-rw"

@@ -3,6 +3,7 @@
 package stack
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -70,8 +71,8 @@ type OIDCUser interface {
 }
 
 // OIDCClientSecret names the Secret holding a service's OIDC client credentials, keys
-// "client-id" and "client-secret". The identity component creates it in Managed mode; in
-// External mode the municipality does.
+// "client-id" and "client-secret". The identity component creates it in Bundled mode; in
+// External mode the provider does, with what the municipality's issuer registered.
 func OIDCClientSecret(service string) string { return "rathaus-oidc-" + service }
 
 // Pender is a component that can know, before any of its objects report, that it must wait:
@@ -81,13 +82,58 @@ type Pender interface {
 	Pending(in Inputs) string
 }
 
-// PlatformSecretRefs lists the Secrets of the platform that workspaces copy.
+// PlatformSecretRefs lists the Secrets of the platform that workspaces copy: object storage
+// and mail relay credentials, the registry pull secret and the wildcard certificate.
 func PlatformSecretRefs(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
 	var out []rathausv1alpha1.NamespacedName
-	if s := p.Spec.ObjectStorage; s != nil {
-		out = append(out, s.CredentialsSecret)
+	for _, ref := range []*rathausv1alpha1.NamespacedName{
+		objectStorageCredentials(p), p.Spec.Registry.PullSecret, smtpCredentials(p), p.Spec.Ingress.WildcardCertificateSecret,
+	} {
+		if ref != nil {
+			out = append(out, *ref)
+		}
 	}
 	return out
+}
+
+func objectStorageCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
+	if p.Spec.ObjectStorage == nil {
+		return nil
+	}
+	return &p.Spec.ObjectStorage.CredentialsSecret
+}
+
+func smtpCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
+	if p.Spec.SMTPRelay == nil {
+		return nil
+	}
+	return p.Spec.SMTPRelay.CredentialsSecret
+}
+
+// Names of the copies of platform Secrets in every workspace namespace that needs them.
+const (
+	RegistrySecret = "rathaus-registry"
+	TLSSecret      = "rathaus-tls"
+	SMTPSecret     = "rathaus-smtp"
+)
+
+// PlatformSecretCopy returns a copy of the platform Secret ref under name, with the given keys,
+// as an object of component; false when the platform Secret was not read.
+func PlatformSecretCopy(in Inputs, component, name string, ref rathausv1alpha1.NamespacedName, typ corev1.SecretType, keys ...string) (*corev1.Secret, bool) {
+	data, ok := in.PlatformSecrets[RefKey(ref)]
+	if !ok {
+		return nil, false
+	}
+	copied := make(map[string][]byte, len(keys))
+	for _, k := range keys {
+		copied[k] = data[k]
+	}
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: Meta(in, component, name),
+		Type:       typ,
+		Data:       copied,
+	}, true
 }
 
 // RefKey is the key of a platform Secret in PlatformSecrets.

@@ -60,6 +60,7 @@ func (Baseline) Render(in stack.Inputs) ([]client.Object, error) {
 	if sel := in.Platform.Spec.Ingress.ControllerNamespaceSelector; sel != nil {
 		objs = append(objs, allowIngressController(in, sel))
 	}
+	objs = append(objs, platformCopies(in)...)
 	objs = append(objs, tenantRole(in))
 	if b := tenantRoleBinding(in); b != nil {
 		objs = append(objs, b)
@@ -167,6 +168,27 @@ func allowIngressController(in stack.Inputs, sel *metav1.LabelSelector) *network
 			}},
 		},
 	}
+}
+
+// platformCopies are the platform Secrets every workspace namespace needs: pods can only use
+// image pull Secrets, Ingress TLS Secrets and credential Secrets of their own namespace.
+func platformCopies(in stack.Inputs) []client.Object {
+	spec := in.Platform.Spec
+	var out []client.Object
+	add := func(ref *rathausv1alpha1.NamespacedName, name string, typ corev1.SecretType, keys ...string) {
+		if ref == nil {
+			return
+		}
+		if s, ok := stack.PlatformSecretCopy(in, ComponentName, name, *ref, typ, keys...); ok {
+			out = append(out, s)
+		}
+	}
+	add(spec.Registry.PullSecret, stack.RegistrySecret, corev1.SecretTypeDockerConfigJson, corev1.DockerConfigJsonKey)
+	add(spec.Ingress.WildcardCertificateSecret, stack.TLSSecret, corev1.SecretTypeTLS, corev1.TLSCertKey, corev1.TLSPrivateKeyKey)
+	if spec.SMTPRelay != nil {
+		add(spec.SMTPRelay.CredentialsSecret, stack.SMTPSecret, corev1.SecretTypeOpaque, "username", "password")
+	}
+	return out
 }
 
 func port(protocol corev1.Protocol, number int32) networkingv1.NetworkPolicyPort {

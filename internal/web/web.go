@@ -66,16 +66,19 @@ func Route(in stack.Inputs, component, name, host, service string, port int32) c
 }
 
 // Ingress routes host to the Service. With a ClusterIssuer, cert-manager issues a certificate
-// into <name>-tls; with a wildcard certificate, the TLS section names no Secret, so the
-// ingress controller serves its default certificate, which the provider sets to the wildcard
-// (an Ingress can only use Secrets of its own namespace).
+// into <name>-tls; with a wildcard certificate, the Ingress uses the tenant baseline's copy of
+// it (an Ingress can only use Secrets of its own namespace); with neither, the TLS section
+// names no Secret and the ingress controller serves its default certificate.
 func Ingress(in stack.Inputs, component, name, host, service string, port int32) *networkingv1.Ingress {
 	ing := in.Platform.Spec.Ingress
 	meta := stack.Meta(in, component, name)
 	tls := networkingv1.IngressTLS{Hosts: []string{host}}
-	if ing.ClusterIssuer != "" {
+	switch {
+	case ing.ClusterIssuer != "":
 		meta.Annotations = map[string]string{ClusterIssuerAnnotation: ing.ClusterIssuer}
 		tls.SecretName = name + "-tls"
+	case ing.WildcardCertificateSecret != nil:
+		tls.SecretName = stack.TLSSecret // the baseline's copy of the platform's certificate
 	}
 	var class *string
 	if ing.ClassName != "" {
