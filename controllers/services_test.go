@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -151,3 +152,56 @@ func isClaim(obj client.Object) bool {
 	_, ok := obj.(*corev1.PersistentVolumeClaim)
 	return ok
 }
+
+var _ = Describe("Video service", func() {
+	ctx := context.Background()
+
+	It("runs the bridge on the node port the cluster allocated, and keeps credentials when switched off", func() {
+		platform := uniqueName("nodeport")
+		ensurePlatform(ctx, platform, func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Video.Exposure = rathausv1alpha1.MediaExposureNodePort
+		})
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Platform = platform
+			w.Spec.Services.Video = rathausv1alpha1.VideoService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true}, PublicRooms: true}
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+
+		media := &corev1.Service{}
+		Eventually(func() int32 {
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jvb-media"}, media); err != nil {
+				return 0
+			}
+			return media.Spec.Ports[0].NodePort
+		}).ShouldNot(BeZero())
+		nodePort := media.Spec.Ports[0].NodePort
+
+		bridge := &appsv1.Deployment{}
+		Eventually(func() string {
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jitsi-jvb"}, bridge); err != nil {
+				return err.Error()
+			}
+			for _, e := range bridge.Spec.Template.Spec.Containers[0].Env {
+				if e.Name == "JVB_PORT" {
+					return e.Value
+				}
+			}
+			return "no JVB_PORT"
+		}).Should(Equal(fmt.Sprint(nodePort)), "the bridge listens on the allocated node port")
+		Expect(*bridge.Spec.Replicas).To(Equal(int32(1)))
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jvb-media"}, media)).To(Succeed())
+		Expect(media.Spec.Ports[0].TargetPort.IntValue()).To(Equal(int(nodePort)))
+		jvbSecret := &corev1.Secret{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jitsi-jvb"}, jvbSecret)).To(Succeed())
+		Expect(getWorkspace(ctx, ws).Status.Hosts).NotTo(ContainElement("id."+ns+".example.de"), "public rooms need no identity provider")
+
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Video.Enabled = false })
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jitsi-jvb"}, &appsv1.Deployment{}))
+		}).Should(BeTrue())
+		kept := &corev1.Secret{}
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(jvbSecret), kept)).To(Succeed())
+		Expect(kept.Data).To(Equal(jvbSecret.Data))
+	})
+})
