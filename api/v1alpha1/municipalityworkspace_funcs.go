@@ -50,7 +50,8 @@ func (w *MunicipalityWorkspace) usesSingleSignOn() bool {
 	return s.Files.Enabled || s.Mail.Enabled || s.Media.Enabled || s.Video.Enabled && !s.Video.PublicRooms
 }
 
-// IdentityHost returns the host of the workspace's bundled Keycloak.
+// IdentityHost returns the host of the Keycloak the operator runs for the workspace when the
+// platform names none.
 func (w *MunicipalityWorkspace) IdentityHost() string {
 	if w.Spec.Identity.Host != "" {
 		return w.Spec.Identity.Host
@@ -59,8 +60,10 @@ func (w *MunicipalityWorkspace) IdentityHost() string {
 }
 
 // ClaimedHosts returns the DNS names this workspace uses: its domain, the hosts of its enabled
-// services and, while an enabled service logs users in through the bundled Keycloak, the
-// identity host; sorted and without duplicates. Two workspaces must never share one.
+// services and, while an enabled service logs users in through the provider's single
+// sign-on, the identity host (reserved even while the platform's Keycloak holds the realm, so
+// the workspace's own Keycloak can take over); sorted and without duplicates. Two workspaces
+// must never share one.
 func (w *MunicipalityWorkspace) ClaimedHosts() []string {
 	hosts := []string{w.Spec.Domain}
 	for _, s := range w.Spec.Services.ServiceSwitches() {

@@ -173,13 +173,14 @@ type TenantAccess struct {
 }
 
 // IdentityMode selects where users log in.
-// +kubebuilder:validation:Enum=Bundled;External
+// +kubebuilder:validation:Enum=Provider;External
 type IdentityMode string
 
 const (
-	// IdentityBundled runs a Keycloak for the workspace with one realm holding the services'
-	// clients and the application admins.
-	IdentityBundled IdentityMode = "Bundled"
+	// IdentityProvider is the provider's single sign-on: one realm for the workspace, holding
+	// the services' clients and the application admins, in the Keycloak the platform names,
+	// or, when it names none, in a Keycloak the operator runs for the workspace.
+	IdentityProvider IdentityMode = "Provider"
 	// IdentityExternal uses the municipality's own OpenID Connect issuer; the client
 	// credentials of each service come from Secrets rathaus-oidc-<service> (keys client-id,
 	// client-secret) that the provider creates in the workspace namespace.
@@ -189,12 +190,13 @@ const (
 // IdentitySpec configures single sign-on.
 // +kubebuilder:validation:XValidation:rule="self.mode != 'External' || has(self.issuerURL)",message="identity.issuerURL is required when identity.mode is External"
 type IdentitySpec struct {
-	// Mode is Bundled (default) or External.
-	// +kubebuilder:default=Bundled
+	// Mode is Provider (default) or External.
+	// +kubebuilder:default=Provider
 	// +optional
 	Mode IdentityMode `json:"mode,omitempty"`
 
-	// Host of the bundled Keycloak; id.<domain> by default.
+	// Host of the Keycloak the operator runs for the workspace when the platform names no
+	// Keycloak; id.<domain> by default.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$')",message="identity.host must be a lower-case DNS name such as id.musterstadt.de"

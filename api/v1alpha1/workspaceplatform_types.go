@@ -39,6 +39,10 @@ type WorkspacePlatformSpec struct {
 	// +optional
 	Network NetworkSettings `json:"network,omitempty"`
 
+	// Identity is the provider's single sign-on.
+	// +optional
+	Identity PlatformIdentity `json:"identity,omitempty"`
+
 	// Video is how the video bridges' media traffic reaches participants.
 	// +optional
 	Video VideoSettings `json:"video,omitempty"`
@@ -182,6 +186,27 @@ type RegistrySettings struct {
 	// PullSecret is a dockerconfigjson Secret copied into every workspace namespace.
 	// +optional
 	PullSecret *NamespacedName `json:"pullSecret,omitempty"`
+}
+
+// PlatformIdentity configures the provider's single sign-on.
+type PlatformIdentity struct {
+	// Keycloak, when set, is the provider's Keycloak: each workspace gets a realm in it.
+	// Without it, the operator runs a Keycloak for each workspace that needs one.
+	// +optional
+	Keycloak *KeycloakRef `json:"keycloak,omitempty"`
+}
+
+// KeycloakRef is a Keycloak the provider runs.
+type KeycloakRef struct {
+	// URL is Keycloak's public base URL, e.g. https://login.example.eu; issuers are
+	// <url>/realms/<realm>.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://')",message="identity.keycloak.url must be an https:// URL"
+	URL string `json:"url"`
+	// AdminCredentialsSecret holds username and password keys of an account that may create
+	// and manage realms; the operator copies it into each workspace namespace, where a Job
+	// applies the workspace's realm with it.
+	AdminCredentialsSecret NamespacedName `json:"adminCredentialsSecret"`
 }
 
 // MediaExposure is how a workspace's video bridge receives media over UDP.

@@ -103,6 +103,14 @@ func TestStateGolden(t *testing.T) {
 	}{name: "files-platform-secrets.yaml", in: platformSecretInputs()}, struct {
 		name string
 		in   stack.Inputs
+	}{name: "files-managed-keycloak.yaml", in: inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Services.Files.Enabled = true
+		ref := rathausv1alpha1.NamespacedName{Namespace: "identity", Name: "keycloak-admin"}
+		in.Platform.Spec.Identity.Keycloak = &rathausv1alpha1.KeycloakRef{URL: "https://login.example.eu", AdminCredentialsSecret: ref}
+		in.PlatformSecrets = map[string]map[string][]byte{stack.RefKey(ref): {"username": []byte("realm-admin"), "password": []byte("example")}}
+	})}, struct {
+		name string
+		in   stack.Inputs
 	}{name: "files-gateway.yaml", in: inputs(func(in *stack.Inputs) {
 		in.Workspace.Spec.Services.Files.Enabled = true
 		in.Platform.Spec.Ingress.Gateway = &rathausv1alpha1.GatewayRef{Namespace: "gateways", Name: "public", SectionName: "https"}
@@ -222,6 +230,33 @@ func TestSecretsOfEnabledServices(t *testing.T) {
 	}
 	if in.Identity.IssuerURL != "https://login.kiel.de/realms/staff" {
 		t.Fatalf("issuer = %s", in.Identity.IssuerURL)
+	}
+}
+
+func TestManagedKeycloakRunsNoKeycloak(t *testing.T) {
+	ref := rathausv1alpha1.NamespacedName{Namespace: "identity", Name: "keycloak-admin"}
+	in, err := Derive(inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Services.Files.Enabled = true
+		in.Platform.Spec.Identity.Keycloak = &rathausv1alpha1.KeycloakRef{URL: "https://login.example.eu/", AdminCredentialsSecret: ref}
+		in.PlatformSecrets = map[string]map[string][]byte{stack.RefKey(ref): {"username": []byte("u"), "password": []byte("p")}}
+	}), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Identity.IssuerURL != "https://login.example.eu/realms/kiel" {
+		t.Errorf("issuer = %s", in.Identity.IssuerURL)
+	}
+	if strings.Join(in.Databases, ",") != "nextcloud" {
+		t.Errorf("databases = %v; a realm in the provider's Keycloak needs none here", in.Databases)
+	}
+	objs, err := State(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range objs {
+		if u.GetKind() == "Deployment" && u.GetName() == "rathaus-keycloak" {
+			t.Fatal("a Keycloak Deployment was rendered although the platform names its Keycloak")
+		}
 	}
 }
 

@@ -1,7 +1,8 @@
-// Package keycloak renders the workspace's bundled single sign-on: a Keycloak on the
-// workspace's PostgreSQL, reached at id.<domain>, with one realm that holds an OpenID Connect
-// client per enabled service and the application admins. The realm is applied by
-// keycloak-config-cli in a Job that runs again whenever the realm document changes.
+// Package keycloak renders the workspace's single sign-on: one realm that holds an OpenID
+// Connect client per enabled service and the application admins, in the provider's Keycloak
+// when the platform names one (managed), otherwise in a Keycloak the operator runs for the
+// workspace on its PostgreSQL at id.<domain> (bundled). keycloak-config-cli applies the realm
+// in a Job that runs again whenever the realm document changes.
 //
 // Upstream contract: keycloak.org/server/containers, /server/hostname, /server/reverseproxy
 // and /server/health (docs/guides/server in keycloak/keycloak); adorsys/keycloak-config-cli
@@ -9,7 +10,11 @@
 package keycloak
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -36,9 +41,11 @@ const (
 	ConfigReleaseComponent = "keycloak-config-cli"
 	Name                   = "rathaus-keycloak"
 	adminSecret            = "rathaus-keycloak-admin"
-	realmConfigMap         = "rathaus-keycloak-realm"
-	database               = "keycloak"
-	httpPort               = 8080
+	// platformAdminSecret is the copy of the platform Keycloak's admin credentials.
+	platformAdminSecret = "rathaus-keycloak-platform-admin"
+	realmConfigMap      = "rathaus-keycloak-realm"
+	database            = "keycloak"
+	httpPort            = 8080
 	// managementPort serves /health and /metrics, never proxied outside (server/reverseproxy).
 	managementPort = 9000
 	// uid of the keycloak user in the image (USER 1000 in its Containerfile).
@@ -65,19 +72,26 @@ func (Component) Name() string { return ComponentName }
 // ConditionType implements stack.Conditioned.
 func (Component) ConditionType() string { return "IdentityReady" }
 
-// enabled: bundled mode, and some enabled service logs users in.
+// enabled: the provider's single sign-on, and some enabled service logs users in.
 func enabled(in stack.Inputs) bool {
 	return in.Workspace.Spec.Identity.Mode != rathausv1alpha1.IdentityExternal && len(in.OIDCClients) > 0
 }
 
-// IssuerURL is the bundled realm's issuer.
+// managed reports whether the realm lives in the provider's Keycloak.
+func managed(in stack.Inputs) *rathausv1alpha1.KeycloakRef { return in.Platform.Spec.Identity.Keycloak }
+
+// IssuerURL is the workspace realm's issuer.
 func IssuerURL(in stack.Inputs) string {
+	if kc := managed(in); kc != nil {
+		return strings.TrimSuffix(kc.URL, "/") + "/realms/" + RealmName(in)
+	}
 	return "https://" + in.Workspace.IdentityHost() + "/realms/" + RealmName(in)
 }
 
-// Databases implements stack.DatabaseUser.
+// Databases implements stack.DatabaseUser: a bundled Keycloak keeps its data in the
+// workspace's PostgreSQL.
 func (Component) Databases(in stack.Inputs) []string {
-	if !enabled(in) {
+	if !enabled(in) || managed(in) != nil {
 		return nil
 	}
 	return []string{database}
@@ -89,7 +103,10 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 	if !enabled(in) {
 		return nil
 	}
-	specs := []secrets.Spec{{Name: adminSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"username": "admin"}}}
+	var specs []secrets.Spec
+	if managed(in) == nil {
+		specs = append(specs, secrets.Spec{Name: adminSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"username": "admin"}})
+	}
 	for _, c := range in.OIDCClients {
 		specs = append(specs, secrets.Spec{
 			Name:   stack.OIDCClientSecret(c.Service),
@@ -113,15 +130,23 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	if !enabled(in) {
 		return nil, nil
 	}
-	image, err := in.Image(ReleaseComponent)
-	if err != nil {
-		return nil, err
-	}
 	configImage, err := in.Image(ConfigReleaseComponent)
 	if err != nil {
 		return nil, err
 	}
 	doc, err := realmDocument(in)
+	if err != nil {
+		return nil, err
+	}
+	realm := &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: stack.Meta(in, ComponentName, realmConfigMap),
+		Data:       map[string]string{"realm.json": doc},
+	}
+	if kc := managed(in); kc != nil {
+		return renderManaged(in, kc, configImage, doc, realm)
+	}
+	image, err := in.Image(ReleaseComponent)
 	if err != nil {
 		return nil, err
 	}
@@ -131,12 +156,8 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		deployment(in, image, host),
 		web.Service(in, ComponentName, Name, labels, httpPort),
 		web.Route(in, ComponentName, Name, host, Name, httpPort),
-		&corev1.ConfigMap{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-			ObjectMeta: stack.Meta(in, ComponentName, realmConfigMap),
-			Data:       map[string]string{"realm.json": doc},
-		},
-		realmJob(in, configImage, doc),
+		realm,
+		realmJob(in, configImage, doc, fmt.Sprintf("http://%s:%d", Name, httpPort), adminSecret),
 	}
 	clients := map[string]string{clientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, labels, netpol.TCP(httpPort))...)
@@ -213,14 +234,43 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 	}
 }
 
-// realmJob applies the realm with keycloak-config-cli, again whenever the document changes.
-func realmJob(in stack.Inputs, image, doc string) *batchv1.Job {
+// renderManaged renders the realm of a workspace in the provider's Keycloak: the realm, the
+// Job that applies it with a copy of the platform's admin credentials, and its way out.
+func renderManaged(in stack.Inputs, kc *rathausv1alpha1.KeycloakRef, configImage, doc string, realm *corev1.ConfigMap) ([]client.Object, error) {
+	creds, ok := stack.PlatformSecretCopy(in, ComponentName, platformAdminSecret, kc.AdminCredentialsSecret, corev1.SecretTypeOpaque, "username", "password")
+	if !ok {
+		return nil, errors.New("the platform Keycloak's admin credentials were not read")
+	}
+	job := realmJob(in, configImage, doc, kc.URL, platformAdminSecret)
+	return []client.Object{
+		creds,
+		realm,
+		job,
+		web.EgressToInternet(in, ComponentName, "rathaus-keycloak-realm-internet", job.Spec.Template.Labels, urlPort(kc.URL)),
+	}, nil
+}
+
+// urlPort is the TCP port of an https URL, 443 unless it names one.
+func urlPort(raw string) int32 {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 443
+	}
+	if p, err := strconv.Atoi(u.Port()); err == nil && p > 0 && p <= 65535 {
+		return int32(p)
+	}
+	return 443
+}
+
+// realmJob applies the realm with keycloak-config-cli at keycloakURL, with the admin
+// credentials of Secret admin, again whenever the document changes.
+func realmJob(in stack.Inputs, image, doc, keycloakURL, admin string) *batchv1.Job {
 	labels := stack.PodLabels(in, "keycloak-config-cli")
 	labels[clientLabel] = "true"
 	env := []corev1.EnvVar{
-		{Name: "KEYCLOAK_URL", Value: fmt.Sprintf("http://%s:%d", Name, httpPort)},
-		stack.SecretEnv("KEYCLOAK_USER", adminSecret, "username"),
-		stack.SecretEnv("KEYCLOAK_PASSWORD", adminSecret, "password"),
+		{Name: "KEYCLOAK_URL", Value: keycloakURL},
+		stack.SecretEnv("KEYCLOAK_USER", admin, "username"),
+		stack.SecretEnv("KEYCLOAK_PASSWORD", admin, "password"),
 		{Name: "KEYCLOAK_AVAILABILITYCHECK_ENABLED", Value: "true"},
 		{Name: "KEYCLOAK_AVAILABILITYCHECK_TIMEOUT", Value: "600s"},
 		{Name: "IMPORT_FILES_LOCATIONS", Value: "/config/realm.json"},

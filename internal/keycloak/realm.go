@@ -76,8 +76,9 @@ func secretEnv(service string) string {
 	return "CLIENT_SECRET_" + strings.ToUpper(strings.ReplaceAll(service, "-", "_"))
 }
 
-// RealmName is the workspace's realm: one realm per workspace, named like it.
-func RealmName(in stack.Inputs) string { return in.Workspace.Name }
+// RealmName is the workspace's realm, named like its namespace: unique in a Keycloak that many
+// workspaces share, since a namespace holds one workspace.
+func RealmName(in stack.Inputs) string { return in.Workspace.Namespace }
 
 // realmDocument renders the realm as JSON, deterministic: clients in the order of
 // in.OIDCClients (sorted by service), admins in spec order, keys as declared.

@@ -71,7 +71,7 @@ type OIDCUser interface {
 }
 
 // OIDCClientSecret names the Secret holding a service's OIDC client credentials, keys
-// "client-id" and "client-secret". The identity component creates it in Bundled mode; in
+// "client-id" and "client-secret". The identity component creates it in Provider mode; in
 // External mode the provider does, with what the municipality's issuer registered.
 func OIDCClientSecret(service string) string { return "rathaus-oidc-" + service }
 
@@ -82,12 +82,13 @@ type Pender interface {
 	Pending(in Inputs) string
 }
 
-// PlatformSecretRefs lists the Secrets of the platform that workspaces copy: object storage
-// and mail relay credentials, the registry pull secret and the wildcard certificate.
+// PlatformSecretRefs lists the Secrets of the platform that workspaces copy: object storage,
+// mail relay and Keycloak admin credentials, the registry pull secret and the wildcard
+// certificate.
 func PlatformSecretRefs(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
 	var out []rathausv1alpha1.NamespacedName
 	for _, ref := range []*rathausv1alpha1.NamespacedName{
-		objectStorageCredentials(p), p.Spec.Registry.PullSecret, smtpCredentials(p), p.Spec.Ingress.WildcardCertificateSecret,
+		objectStorageCredentials(p), p.Spec.Registry.PullSecret, smtpCredentials(p), p.Spec.Ingress.WildcardCertificateSecret, keycloakCredentials(p),
 	} {
 		if ref != nil {
 			out = append(out, *ref)
@@ -101,6 +102,13 @@ func objectStorageCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1al
 		return nil
 	}
 	return &p.Spec.ObjectStorage.CredentialsSecret
+}
+
+func keycloakCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
+	if p.Spec.Identity.Keycloak == nil {
+		return nil
+	}
+	return &p.Spec.Identity.Keycloak.AdminCredentialsSecret
 }
 
 func smtpCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
