@@ -1,0 +1,110 @@
+package desired
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+// TestEverythingFitsTheQuota renders every tier with every service and checks that all pods
+// at once (each Deployment and StatefulSet at its replicas, each Job and CronJob once) and all
+// volumes fit the namespace quota the same render sets: otherwise the API server would refuse
+// pods and the workspace would never become Ready.
+func TestEverythingFitsTheQuota(t *testing.T) {
+	for _, size := range []rathausv1alpha1.SizeTier{rathausv1alpha1.SizeS, rathausv1alpha1.SizeM, rathausv1alpha1.SizeL, rathausv1alpha1.SizeXL} {
+		t.Run(string(size), func(t *testing.T) {
+			in, err := Derive(inputs(func(in *stack.Inputs) {
+				in.Workspace.Spec.Size = size
+				in.Workspace.Spec.Services.Files.Enabled = true
+				in.Workspace.Spec.Services.Video.Enabled = true
+				in.Platform.Spec.Storage.ReadWriteManyClass = "rwx" // the largest layout: several Nextcloud replicas
+			}), Components)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs, err := State(in, Components)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hard corev1.ResourceList
+			used := corev1.ResourceList{}
+			add := func(name corev1.ResourceName, q resource.Quantity, times int64) {
+				q.Mul(times)
+				sum := used[name]
+				sum.Add(q)
+				used[name] = sum
+			}
+			pods := int64(0)
+			addPod := func(spec corev1.PodSpec, replicas int64) {
+				pods += replicas
+				for _, c := range spec.Containers {
+					if c.Resources.Requests.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
+						t.Errorf("container %s has no requests or limits", c.Name)
+					}
+					add(corev1.ResourceRequestsCPU, *c.Resources.Requests.Cpu(), replicas)
+					add(corev1.ResourceRequestsMemory, *c.Resources.Requests.Memory(), replicas)
+					add(corev1.ResourceLimitsCPU, *c.Resources.Limits.Cpu(), replicas)
+					add(corev1.ResourceLimitsMemory, *c.Resources.Limits.Memory(), replicas)
+				}
+			}
+			for _, u := range objs {
+				switch u.GetKind() {
+				case "ResourceQuota":
+					q := &corev1.ResourceQuota{}
+					convert(t, u, q)
+					hard = q.Spec.Hard
+				case "Deployment":
+					d := &appsv1.Deployment{}
+					convert(t, u, d)
+					addPod(d.Spec.Template.Spec, int64(ptr.Deref(d.Spec.Replicas, 1)))
+				case "StatefulSet":
+					s := &appsv1.StatefulSet{}
+					convert(t, u, s)
+					addPod(s.Spec.Template.Spec, int64(ptr.Deref(s.Spec.Replicas, 1)))
+				case "Job":
+					j := &batchv1.Job{}
+					convert(t, u, j)
+					addPod(j.Spec.Template.Spec, 1)
+				case "CronJob":
+					c := &batchv1.CronJob{}
+					convert(t, u, c)
+					addPod(c.Spec.JobTemplate.Spec.Template.Spec, 1)
+				case "PersistentVolumeClaim":
+					c := &corev1.PersistentVolumeClaim{}
+					convert(t, u, c)
+					add(corev1.ResourceRequestsStorage, *c.Spec.Resources.Requests.Storage(), 1)
+				}
+			}
+			add(corev1.ResourcePods, *resource.NewQuantity(pods, resource.DecimalSI), 1)
+			if hard == nil {
+				t.Fatal("no ResourceQuota rendered")
+			}
+			for name, u := range used {
+				limit, ok := hard[name]
+				if !ok {
+					t.Errorf("quota has no %s", name)
+					continue
+				}
+				if u.Cmp(limit) > 0 {
+					t.Errorf("%s: the stack needs %s, the quota allows %s", name, u.String(), limit.String())
+				}
+			}
+		})
+	}
+}
+
+func convert(t *testing.T, u *unstructured.Unstructured, into any) {
+	t.Helper()
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into); err != nil {
+		t.Fatal(err)
+	}
+}
