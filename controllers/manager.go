@@ -3,6 +3,8 @@ package controllers
 import (
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -67,6 +69,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 				&rathausv1alpha1.MunicipalityWorkspace{}: everything,
 				&rathausv1alpha1.WorkspacePlatform{}:     everything,
 				&rathausv1alpha1.StackRelease{}:          everything,
+				// All nodes, for data residency; without their image lists, the bulk of a node.
+				&corev1.Node{}: {Label: labels.Everything(), Transform: stripNodeImages},
 			},
 		},
 	})
@@ -89,5 +93,18 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, err
 	}
+	platforms := &PlatformReconciler{Client: mgr.GetClient(), Now: func() metav1.Time { return metav1.NewTime(opts.Now()) }}
+	if err := platforms.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
 	return mgr, nil
+}
+
+// stripNodeImages drops what the operator never reads of a Node before it is cached.
+func stripNodeImages(obj any) (any, error) {
+	if n, ok := obj.(*corev1.Node); ok {
+		n.Status.Images = nil
+		n.ManagedFields = nil
+	}
+	return obj, nil
 }

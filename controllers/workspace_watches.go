@@ -19,6 +19,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/status"
 )
 
@@ -45,7 +46,7 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 		Watches(&rathausv1alpha1.MunicipalityWorkspace{}, handler.EnqueueRequestsFromMapFunc(r.conflictingWorkspaces),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, hostsChangedPredicate(), deletedPredicate()))).
 		Watches(&rathausv1alpha1.WorkspacePlatform{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOfPlatform),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, placementChanged()))).
 		Watches(&rathausv1alpha1.StackRelease{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces)).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(namespaceWorkspace))
 	for _, k := range managedKinds {
@@ -128,6 +129,20 @@ func hostsChangedPredicate() predicate.Predicate {
 			oldWS, okOld := e.ObjectOld.(*rathausv1alpha1.MunicipalityWorkspace)
 			newWS, okNew := e.ObjectNew.(*rathausv1alpha1.MunicipalityWorkspace)
 			return okOld && okNew && !slices.Equal(oldWS.Status.Hosts, newWS.Status.Hosts)
+		},
+	}
+}
+
+// placementChanged passes platform updates that make workspaces placeable or not.
+func placementChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			oldP, okOld := e.ObjectOld.(*rathausv1alpha1.WorkspacePlatform)
+			newP, okNew := e.ObjectNew.(*rathausv1alpha1.WorkspacePlatform)
+			return okOld && okNew && residency.Blocked(oldP) != residency.Blocked(newP)
 		},
 	}
 }

@@ -343,11 +343,31 @@ type WorkspacePlatformStatus struct {
 	// ObservedGeneration is the generation the status was last computed for.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Nodes counts the cluster's Ready nodes by where they are in terms of data residency.
+	// +optional
+	Nodes *NodePlacement `json:"nodes,omitempty"`
 	// Conditions follow kstatus.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// NodePlacement counts Ready nodes against the platform's allowed regions.
+type NodePlacement struct {
+	// InAllowedRegions are Ready nodes whose region is allowed (all Ready nodes with a region
+	// label when the platform allows every region).
+	InAllowedRegions int32 `json:"inAllowedRegions"`
+	// OutsideAllowedRegions are Ready nodes in other regions; workspaces never run there.
+	OutsideAllowedRegions int32 `json:"outsideAllowedRegions"`
+	// WithoutRegion are Ready nodes without the region label; with allowed regions set,
+	// workspaces never run there either.
+	WithoutRegion int32 `json:"withoutRegion"`
+	// UnlabelledNodes names up to ten Ready nodes without the region label, sorted.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	UnlabelledNodes []string `json:"unlabelledNodes,omitempty"`
 }
 
 // WorkspacePlatform is the provider's hosting environment: ingress, storage, registry mirror,
@@ -358,6 +378,8 @@ type WorkspacePlatformStatus struct {
 // +kubebuilder:resource:scope=Cluster,shortName=wsp,categories=rathaus
 // +kubebuilder:printcolumn:name="Ingress",type=string,JSONPath=`.spec.ingress.className`
 // +kubebuilder:printcolumn:name="Mirror",type=string,JSONPath=`.spec.registry.mirror`
+// +kubebuilder:printcolumn:name="Allowed nodes",type=integer,JSONPath=`.status.nodes.inAllowedRegions`
+// +kubebuilder:printcolumn:name="Residency",type=string,JSONPath=`.status.conditions[?(@.type=="DataResidency")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type WorkspacePlatform struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -20,6 +20,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
 	"github.com/rathaus-io/rathaus/internal/postgres"
+	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/sizing"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -31,6 +32,7 @@ import (
 // service registers itself here and nowhere else.
 var Components = []stack.Component{
 	tenant.Baseline{},
+	residency.Placement{},
 	postgres.Component{},
 	valkey.Component{},
 	keycloak.Component{},
@@ -96,7 +98,7 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 			return nil, &InvalidInputError{Component: c.Name(), Err: err}
 		}
 		for _, obj := range objs {
-			withPullSecret(in, obj)
+			applyPodPolicies(in, obj)
 			u, err := apply.Prepare(obj)
 			if err != nil {
 				return nil, fmt.Errorf("component %s: %w", c.Name(), err)
@@ -112,12 +114,9 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 	return out, nil
 }
 
-// withPullSecret makes every pod pull with the copy of the platform's registry Secret, so that
-// no component has to remember it.
-func withPullSecret(in stack.Inputs, obj client.Object) {
-	if in.Platform.Spec.Registry.PullSecret == nil {
-		return
-	}
+// applyPodPolicies applies what the platform asks of every pod, so that no component has to
+// remember it: the copy of the registry's pull Secret, and the allowed regions.
+func applyPodPolicies(in stack.Inputs, obj client.Object) {
 	var spec *corev1.PodSpec
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -131,7 +130,10 @@ func withPullSecret(in stack.Inputs, obj client.Object) {
 	default:
 		return
 	}
-	spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: stack.RegistrySecret}}
+	if in.Platform.Spec.Registry.PullSecret != nil {
+		spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: stack.RegistrySecret}}
+	}
+	residency.Restrict(spec, in.Platform)
 }
 
 // Key identifies a rendered object as stack.Key does.

@@ -3,6 +3,7 @@ package desired
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -151,6 +152,7 @@ func platformSecretInputs() stack.Inputs {
 		in.Platform.Spec.Registry = rathausv1alpha1.RegistrySettings{Mirror: "registry.example.eu/mirror", PullSecret: &pull}
 		in.Platform.Spec.Ingress.WildcardCertificateSecret = &tls
 		in.Platform.Spec.SMTPRelay = &rathausv1alpha1.SMTPRelay{Host: "relay.example.eu", Port: 587, CredentialsSecret: &smtp}
+		in.Platform.Spec.DataResidency.AllowedRegions = []string{"eu-central"}
 		in.PlatformSecrets = map[string]map[string][]byte{
 			stack.RefKey(pull): {".dockerconfigjson": []byte(`{"auths":{}}`)},
 			stack.RefKey(tls):  {"tls.crt": []byte("CERT"), "tls.key": []byte("KEY"), "ca.crt": []byte("not copied")},
@@ -159,7 +161,9 @@ func platformSecretInputs() stack.Inputs {
 	})
 }
 
-func TestEveryPodPullsWithThePlatformSecret(t *testing.T) {
+// TestEveryPodFollowsThePlatform: every pod template pulls with the registry Secret's copy
+// and may only run in the allowed regions.
+func TestEveryPodFollowsThePlatform(t *testing.T) {
 	in, err := Derive(platformSecretInputs(), Components)
 	if err != nil {
 		t.Fatal(err)
@@ -170,19 +174,23 @@ func TestEveryPodPullsWithThePlatformSecret(t *testing.T) {
 	}
 	pods := 0
 	for _, u := range objs {
-		var path []string
+		var podSpec []string
 		switch u.GetKind() {
 		case "Deployment", "StatefulSet", "Job":
-			path = []string{"spec", "template", "spec", "imagePullSecrets"}
+			podSpec = []string{"spec", "template", "spec"}
 		case "CronJob":
-			path = []string{"spec", "jobTemplate", "spec", "template", "spec", "imagePullSecrets"}
+			podSpec = []string{"spec", "jobTemplate", "spec", "template", "spec"}
 		default:
 			continue
 		}
 		pods++
-		secrets, _, _ := unstructured.NestedSlice(u.Object, path...)
+		secrets, _, _ := unstructured.NestedSlice(u.Object, append(podSpec, "imagePullSecrets")...)
 		if len(secrets) != 1 || secrets[0].(map[string]any)["name"] != stack.RegistrySecret {
 			t.Errorf("%s pulls with %v, want %s", Key(u), secrets, stack.RegistrySecret)
+		}
+		terms, _, _ := unstructured.NestedSlice(u.Object, append(podSpec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")...)
+		if len(terms) != 1 || !strings.Contains(fmt.Sprint(terms[0]), "eu-central") {
+			t.Errorf("%s may run outside the allowed regions: %v", Key(u), terms)
 		}
 	}
 	if pods < 5 {

@@ -107,7 +107,7 @@ type Report struct {
 // Components judges every component that has a condition of its own from the objects it
 // rendered (objs, by component label), what the cache showed of them before this reconcile
 // (observed, by desired.Key; absent for objects just applied) and what it says it waits for
-// (stack.Pender). A component that rendered nothing is switched off and gets no report.
+// (stack.Pender). A component that rendered nothing and waits for nothing gets no report.
 func Components(in stack.Inputs, components []stack.Component, objs []*unstructured.Unstructured, observed map[string]client.Object) []Report {
 	byComponent := map[string][]*unstructured.Unstructured{}
 	for _, u := range objs {
@@ -117,7 +117,7 @@ func Components(in stack.Inputs, components []stack.Component, objs []*unstructu
 	var out []Report
 	for _, c := range components {
 		cond, ok := c.(stack.Conditioned)
-		if !ok || len(byComponent[c.Name()]) == 0 {
+		if !ok {
 			continue
 		}
 		var statuses []Status
@@ -125,6 +125,9 @@ func Components(in stack.Inputs, components []stack.Component, objs []*unstructu
 			if msg := p.Pending(in); msg != "" {
 				statuses = append(statuses, Status{Message: msg})
 			}
+		}
+		if len(statuses) == 0 && len(byComponent[c.Name()]) == 0 {
+			continue // switched off, or nothing to say
 		}
 		for _, u := range byComponent[c.Name()] {
 			statuses = append(statuses, Of(u.GetKind(), u.GetName(), observed[desired.Key(u)]))
