@@ -96,6 +96,17 @@ up() {
 	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.services[*]}    {.name}: {.url} (version {.version}, ready {.ready}){"\n"}{end}{end}'
 	echo
 
+	log "data residency: the platform allows eu-central only"
+	k get wsp default -o jsonpath='{.status.conditions[?(@.type=="DataResidency")].message}{"\n"}'
+	local outside
+	outside=$(k get pods -A -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | grep -c 'eu-west' || true)
+	echo "workspace pods on nodes in eu-west: $outside"
+	if ((outside != 0)); then
+		echo "pods landed outside the allowed regions" >&2
+		exit 1
+	fi
+	echo
+
 	log "restarting the operator: a full resync of the settled fleet must not write"
 	local count
 	count=$(k get mws -A --no-headers | wc -l)
