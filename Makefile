@@ -34,6 +34,10 @@ build: ## Build the operator binary into bin/manager.
 run: ## Run the operator against the current kubeconfig.
 	go run ./cmd --metrics-bind-address=:8080 --health-probe-bind-address=:8081
 
+.PHONY: release-images
+release-images: ## List every image of the built-in release (MIRROR=host/path to see the mirrored references).
+	go run ./hack/releaseimages $(if $(MIRROR),-mirror $(MIRROR))
+
 .PHONY: control-plane
 control-plane: ## Build kube-apiserver, controller-manager, scheduler, etcd, kwok, kwokctl from the Go module proxy.
 	hack/build-control-plane.sh

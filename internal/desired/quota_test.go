@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -106,5 +107,53 @@ func convert(t *testing.T, u *unstructured.Unstructured, into any) {
 	t.Helper()
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEveryImageComesFromTheReleaseThroughTheMirror: no pod pulls an image that the release
+// does not list (hack/releaseimages could not mirror it), and every pull goes through the mirror.
+func TestEveryImageComesFromTheReleaseThroughTheMirror(t *testing.T) {
+	const mirror = "registry.example.eu/mirror"
+	in, err := Derive(inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Services.Files.Enabled = true
+		in.Workspace.Spec.Services.Video.Enabled = true
+		in.Platform.Spec.Registry.Mirror = mirror
+	}), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, c := range in.Release.Spec.Components {
+		listed[images.Reference(c, mirror)] = true
+	}
+	objs, err := State(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, u := range objs {
+		var walk func(v any)
+		walk = func(v any) {
+			switch t2 := v.(type) {
+			case map[string]any:
+				for k, child := range t2 {
+					if img, ok := child.(string); ok && k == "image" {
+						seen++
+						if !listed[img] {
+							t.Errorf("%s pulls %s, which the release does not list through the mirror", Key(u), img)
+						}
+					}
+					walk(child)
+				}
+			case []any:
+				for _, child := range t2 {
+					walk(child)
+				}
+			}
+		}
+		walk(u.Object)
+	}
+	if seen < 8 {
+		t.Fatalf("only %d images found; the test would prove little", seen)
 	}
 }
