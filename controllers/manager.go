@@ -4,10 +4,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -70,7 +72,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 				&rathausv1alpha1.WorkspacePlatform{}:     everything,
 				&rathausv1alpha1.StackRelease{}:          everything,
 				// All nodes, for data residency; without their image lists, the bulk of a node.
-				&corev1.Node{}: {Label: labels.Everything(), Transform: stripNodeImages},
+				&corev1.Node{}:            {Label: labels.Everything(), Transform: stripNodeImages},
+				&storagev1.StorageClass{}: everything,
 			},
 		},
 	})
@@ -93,7 +96,21 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, err
 	}
-	platforms := &PlatformReconciler{Client: mgr.GetClient(), Now: func() metav1.Time { return metav1.NewTime(opts.Now()) }}
+	discover, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	platforms := &PlatformReconciler{
+		Client: mgr.GetClient(),
+		ServerVersion: func() (string, error) {
+			v, err := discover.ServerVersion()
+			if err != nil {
+				return "", err
+			}
+			return v.GitVersion, nil
+		},
+		Now: func() metav1.Time { return metav1.NewTime(opts.Now()) },
+	}
 	if err := platforms.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,18 +19,23 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/compliance"
 	"github.com/rathaus-io/rathaus/internal/residency"
 )
 
 // PlatformReconciler reports on each WorkspacePlatform what a provider shows an auditor: how
-// the cluster's nodes stand against the platform's allowed regions.
+// the cluster's nodes stand against the platform's allowed regions, and the cluster checks of
+// internal/compliance.
 type PlatformReconciler struct {
 	Client client.Client
-	Now    func() metav1.Time
+	// ServerVersion returns the API server's version (discovery).
+	ServerVersion func() (string, error)
+	Now           func() metav1.Time
 }
 
 // +kubebuilder:rbac:groups=rathaus.io,resources=workspaceplatforms/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=storage.k8s.io,resources=storageclasses,verbs=get;list;watch
 
 // Reconcile counts the nodes for one platform and patches its status if that changed.
 func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -41,17 +47,28 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err := r.Client.List(ctx, &nodes); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing nodes: %w", err)
 	}
+	var classes storagev1.StorageClassList
+	if err := r.Client.List(ctx, &classes); err != nil {
+		return ctrl.Result{}, fmt.Errorf("listing storage classes: %w", err)
+	}
+	serverVersion, err := r.ServerVersion()
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("reading the API server's version: %w", err)
+	}
 	counted := residency.Count(nodes.Items, platform)
 	before := platform.DeepCopy()
 	platform.Status.Nodes = &counted
 	platform.Status.ObservedGeneration = platform.Generation
-	c := residency.Condition(platform, counted)
-	if existing := meta.FindStatusCondition(platform.Status.Conditions, c.Type); existing != nil && existing.Status == c.Status {
-		c.LastTransitionTime = existing.LastTransitionTime
-	} else {
-		c.LastTransitionTime = r.Now()
+	conds := append([]metav1.Condition{residency.Condition(platform, counted)},
+		compliance.Check(platform, compliance.Observed{ServerVersion: serverVersion, Nodes: nodes.Items, StorageClasses: classes.Items})...)
+	for _, c := range conds {
+		if existing := meta.FindStatusCondition(platform.Status.Conditions, c.Type); existing != nil && existing.Status == c.Status {
+			c.LastTransitionTime = existing.LastTransitionTime
+		} else {
+			c.LastTransitionTime = r.Now()
+		}
+		meta.SetStatusCondition(&platform.Status.Conditions, c)
 	}
-	meta.SetStatusCondition(&platform.Status.Conditions, c)
 	if equality.Semantic.DeepEqual(before.Status, platform.Status) {
 		return ctrl.Result{}, nil
 	}
@@ -64,6 +81,7 @@ func (r *PlatformReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("workspaceplatform").
 		For(&rathausv1alpha1.WorkspacePlatform{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.allPlatforms), builder.WithPredicates(nodePlacementChanged())).
+		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.allPlatforms)).
 		Complete(r)
 }
 

@@ -59,6 +59,20 @@ var _ = Describe("Data residency", func() {
 		Expect(c).NotTo(BeNil())
 		Expect(c.Reason).To(Equal("Enforced"))
 		Expect(c.Message).To(ContainSubstring("2 Ready nodes in eu-central"))
+
+		By("the cluster checks say what they saw")
+		status := func(t string) string {
+			c := meta.FindStatusCondition(got.Status.Conditions, t)
+			if c == nil {
+				return ""
+			}
+			return string(c.Status) + "/" + c.Reason
+		}
+		Expect(status("KubernetesVersionSupported")).To(Equal("True/Supported"), "envtest runs kube-apiserver v1.37")
+		Expect(status("PodSecurityAdmission")).To(Equal("True/BuiltIn"))
+		Expect(status("DefaultStorageClass")).To(Equal("False/Missing"), "envtest has no StorageClass")
+		Expect(status("NodeTopologyLabels")).To(Equal("False/Unlabelled"), "the test's nodes have no zone")
+		Expect(status("NetworkPolicyEnforcement")).To(Equal("Unknown/NotDeclared"))
 	})
 
 	It("tells a workspace that no allowed node can run it", func() {

@@ -17,17 +17,30 @@ mod_version() { # module go.mod -> version required there
 kube_version=$(mod_version k8s.io/kubernetes "$tools/kube/go.mod")
 etcd_version=$(mod_version go.etcd.io/etcd/server/v3 "$tools/etcd/go.mod")
 kwok_version=$(mod_version sigs.k8s.io/kwok "$tools/kwok/go.mod")
-out="${CONTROL_PLANE_DIR:-$root/bin/control-plane/k8s-$kube_version-etcd-$etcd_version-kwok-$kwok_version}"
+# recipe names this script's way of building; bump it when a change must rebuild the binaries.
+recipe=2
+out="${CONTROL_PLANE_DIR:-$root/bin/control-plane/k8s-$kube_version-etcd-$etcd_version-kwok-$kwok_version-r$recipe}"
 mkdir -p "$out"
 
-build() { # module-dir package binary-name
-	local dir=$1 pkg=$2 name=$3
+# Kubernetes' own build stamps the version into component-base (hack/lib/version.sh); a plain
+# go build reports v0.0.0-master, which clients (and rathaus' version check) take literally.
+kube_major=${kube_version#v}
+kube_major=${kube_major%%.*}
+kube_minor=$(echo "$kube_version" | cut -d. -f2)
+kube_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+	kube_ldflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=$kube_major -X $pkg.gitMinor=$kube_minor"
+	kube_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
+
+build() { # module-dir package binary-name [extra ldflags]
+	local dir=$1 pkg=$2 name=$3 extra=${4:-}
 	if [[ -x "$out/$name" ]]; then
 		return
 	fi
 	echo ">> building $name from $pkg" >&2
 	local start=$SECONDS
-	(cd "$tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/$name.tmp" "$pkg")
+	(cd "$tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w$extra" -o "$out/$name.tmp" "$pkg")
 	mv "$out/$name.tmp" "$out/$name"
 	echo ">> built $name in $((SECONDS - start))s" >&2
 }
@@ -36,8 +49,8 @@ build() { # module-dir package binary-name
 build etcd ./cmd/etcd etcd
 build kwok sigs.k8s.io/kwok/cmd/kwok kwok
 build kwok sigs.k8s.io/kwok/cmd/kwokctl kwokctl
-build kube k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver
-build kube k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler
-build kube k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager
+build kube k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$kube_ldflags"
+build kube k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler "$kube_ldflags"
+build kube k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$kube_ldflags"
 
 echo "$out"

@@ -262,6 +262,11 @@ type SMTPRelay struct {
 
 // NetworkSettings locates cluster services for network policies.
 type NetworkSettings struct {
+	// PoliciesEnforced declares that the cluster's network plugin enforces NetworkPolicies,
+	// which no API shows; tenant isolation relies on it.
+	// +optional
+	PoliciesEnforced bool `json:"policiesEnforced,omitempty"`
+
 	// DNSNamespaceSelector selects the namespace of the cluster DNS; by default kube-system.
 	// +optional
 	DNSNamespaceSelector *metav1.LabelSelector `json:"dnsNamespaceSelector,omitempty"`
