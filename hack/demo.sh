@@ -96,8 +96,8 @@ up() {
 	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.services[*]}    {.name}: {.url} (version {.version}, ready {.ready}){"\n"}{end}{end}'
 	echo
 
-	log "data residency: the platform allows eu-central only"
-	k get wsp default -o jsonpath='{.status.conditions[?(@.type=="DataResidency")].message}{"\n"}'
+	log "the platform's data residency and cluster checks"
+	k get wsp default -o jsonpath='{range .status.conditions[*]}{.type}: {.status} ({.message}){"\n"}{end}'
 	local outside
 	outside=$(k get pods -A -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | grep -c 'eu-west' || true)
 	echo "workspace pods on nodes in eu-west: $outside"
