@@ -132,6 +132,7 @@ func TestStateGolden(t *testing.T) {
 			in.Workspace.Spec.Size = rathausv1alpha1.SizeL
 			in.Workspace.Spec.Services.Files.Enabled = true
 			in.Platform.Spec.Database.Mode = mode
+			in.Platform.Spec.DataResidency.AllowedRegions = []string{"eu-central"}
 		})})
 	}
 	for _, tt := range tests {

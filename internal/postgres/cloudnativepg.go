@@ -8,6 +8,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
@@ -56,6 +57,21 @@ func renderCloudNativePG(in stack.Inputs) []client.Object {
 		},
 		"managed": map[string]any{"roles": roles},
 	})
+	if allowed := residency.Allowed(in.Platform); len(allowed) > 0 {
+		// CloudNativePG places its instance pods by spec.affinity.nodeAffinity
+		// (cloudnative-pg api/v1 AffinityConfiguration), so they follow the allowed regions too.
+		values := make([]any, 0, len(allowed))
+		for _, r := range allowed {
+			values = append(values, r)
+		}
+		_ = unstructured.SetNestedField(cluster.Object, map[string]any{
+			"requiredDuringSchedulingIgnoredDuringExecution": map[string]any{
+				"nodeSelectorTerms": []any{map[string]any{"matchExpressions": []any{map[string]any{
+					"key": residency.RegionLabel(in.Platform), "operator": "In", "values": values,
+				}}}},
+			},
+		}, "spec", "affinity", "nodeAffinity")
+	}
 	objs := []client.Object{cluster}
 	for _, db := range in.Databases {
 		objs = append(objs, dataObject(in, "Database", ConnectionSecret(db), map[string]any{
