@@ -110,6 +110,8 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	switch {
 	case res.outcome.Err != nil:
 		return ctrl.Result{}, res.outcome.Err
+	case res.outcome.Stalled != nil && res.outcome.Stalled.Unwatched:
+		return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
 	case res.outcome.Stalled != nil:
 		// Retrying cannot help; a change of the workspace, platform or catalog is watched and
 		// brings the workspace back.
@@ -120,6 +122,10 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	return ctrl.Result{}, nil
 }
+
+// unwatchedRecheck is how often a workspace stalled by something no watch sees is looked at
+// again.
+const unwatchedRecheck = 5 * time.Minute
 
 // stackResult is what a reconcile of the stack found, for the status.
 type stackResult struct {
@@ -226,7 +232,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		secret := &corev1.Secret{}
 		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
 			if apierrors.IsNotFound(err) {
-				return in, &status.Problem{Reason: ReasonPlatformSecretMissing, Message: fmt.Sprintf("Secret %s/%s named by WorkspacePlatform %s does not exist", ref.Namespace, ref.Name, platform.Name)}, nil
+				return in, &status.Problem{Reason: ReasonPlatformSecretMissing, Message: fmt.Sprintf("Secret %s/%s named by WorkspacePlatform %s does not exist", ref.Namespace, ref.Name, platform.Name), Unwatched: true}, nil
 			}
 			return in, nil, fmt.Errorf("reading platform Secret: %w", err)
 		}
@@ -269,7 +275,7 @@ func (r *WorkspaceReconciler) checkCapabilities(platform *rathausv1alpha1.Worksp
 	for _, n := range needs {
 		if _, err := r.Client.RESTMapper().RESTMapping(n.gvk.GroupKind(), n.gvk.Version); err != nil {
 			if meta.IsNoMatchError(err) {
-				return &status.Problem{Reason: n.reason, Message: fmt.Sprintf("WorkspacePlatform %s asks for %s not installed", platform.Name, n.what)}, nil
+				return &status.Problem{Reason: n.reason, Message: fmt.Sprintf("WorkspacePlatform %s asks for %s not installed", platform.Name, n.what), Unwatched: true}, nil
 			}
 			return nil, fmt.Errorf("looking up %s: %w", n.gvk.Kind, err)
 		}

@@ -42,6 +42,9 @@ type Outcome struct {
 type Problem struct {
 	Reason  string
 	Message string
+	// Unwatched marks a problem whose fix no watch sees (a Secret outside the operator's
+	// cache, a CRD installed later): the operator looks again after a while.
+	Unwatched bool
 }
 
 // Apply sets the kstatus conditions of outcome on conds for an object at generation, at time
