@@ -87,11 +87,12 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	r := &WorkspaceReconciler{
-		Client:     mgr.GetClient(),
-		APIReader:  mgr.GetAPIReader(),
-		Recorder:   mgr.GetEventRecorder("rathaus"),
-		Components: desired.Components,
-		Now:        opts.Now,
+		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
+		Recorder:     mgr.GetEventRecorder("rathaus"),
+		Components:   desired.Components,
+		Now:          opts.Now,
+		capabilities: newCapabilities(mgr.GetRESTMapper(), opts.Now),
 	}
 	if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -82,7 +83,7 @@ func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unst
 // them (e.g. the address a load balancer got) and prune compares them with the desired state.
 func (r *WorkspaceReconciler) owned(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (map[string]client.Object, error) {
 	out := map[string]client.Object{}
-	err := forEachOwned(ctx, r.Client, r.Client, ws, func(kind string, obj client.Object) error {
+	err := forEachOwned(ctx, r.Client, r.Client.Scheme(), r.capabilities, ws, func(kind string, obj client.Object) error {
 		out[stack.Key(kind, obj.GetNamespace(), obj.GetName())] = obj
 		return nil
 	})
@@ -119,7 +120,7 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 // forEachOwned calls fn for every object of a managed kind in the workspace's namespace that
 // carries the workspace's inventory labels: the typed kinds, and the foreign kinds whose CRDs
 // the cluster has.
-func forEachOwned(ctx context.Context, reader client.Reader, c client.Client, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
+func forEachOwned(ctx context.Context, reader client.Reader, scheme *runtime.Scheme, caps *capabilities, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
 	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: inventory.WorkspaceSelector(ws.Name)}}
 	visit := func(kind string, list client.ObjectList) error {
 		if err := reader.List(ctx, list, opts...); err != nil {
@@ -139,7 +140,7 @@ func forEachOwned(ctx context.Context, reader client.Reader, c client.Client, ws
 		return nil
 	}
 	for _, k := range managedKinds {
-		gvk, err := apiutil.GVKForObject(k.object(), c.Scheme())
+		gvk, err := apiutil.GVKForObject(k.object(), scheme)
 		if err != nil {
 			return err
 		}
@@ -148,11 +149,12 @@ func forEachOwned(ctx context.Context, reader client.Reader, c client.Client, ws
 		}
 	}
 	for _, gvk := range foreignKinds {
-		if _, err := c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-			if meta.IsNoMatchError(err) {
-				continue // not installed, so nothing of that kind can exist
-			}
+		installed, err := caps.installed(gvk)
+		if err != nil {
 			return err
+		}
+		if !installed {
+			continue // nothing of that kind can exist
 		}
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))

@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -59,6 +58,8 @@ type WorkspaceReconciler struct {
 	Components []stack.Component
 	// Now is the clock for condition transition times.
 	Now func() time.Time
+
+	capabilities *capabilities
 }
 
 // +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces,verbs=get;list;watch;update;patch
@@ -273,11 +274,12 @@ func (r *WorkspaceReconciler) checkCapabilities(platform *rathausv1alpha1.Worksp
 		needs = append(needs, need{web.HTTPRouteKind, ReasonGatewayAPIMissing, "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"})
 	}
 	for _, n := range needs {
-		if _, err := r.Client.RESTMapper().RESTMapping(n.gvk.GroupKind(), n.gvk.Version); err != nil {
-			if meta.IsNoMatchError(err) {
-				return &status.Problem{Reason: n.reason, Message: fmt.Sprintf("WorkspacePlatform %s asks for %s not installed", platform.Name, n.what), Unwatched: true}, nil
-			}
+		installed, err := r.capabilities.installed(n.gvk)
+		if err != nil {
 			return nil, fmt.Errorf("looking up %s: %w", n.gvk.Kind, err)
+		}
+		if !installed {
+			return &status.Problem{Reason: n.reason, Message: fmt.Sprintf("WorkspacePlatform %s asks for %s not installed", platform.Name, n.what), Unwatched: true}, nil
 		}
 	}
 	return nil, nil
