@@ -59,7 +59,7 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	before := platform.DeepCopy()
 	platform.Status.Nodes = &counted
 	platform.Status.ObservedGeneration = platform.Generation
-	conds := append([]metav1.Condition{residency.Condition(platform, counted)},
+	conds := append([]metav1.Condition{residency.Condition(platform, counted, residency.VolumeWarnings(platform, classes.Items))},
 		compliance.Check(platform, compliance.Observed{ServerVersion: serverVersion, Nodes: nodes.Items, StorageClasses: classes.Items})...)
 	for _, c := range conds {
 		if existing := meta.FindStatusCondition(platform.Status.Conditions, c.Type); existing != nil && existing.Status == c.Status {

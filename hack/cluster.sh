@@ -149,6 +149,11 @@ provisioner: rathaus.io/simulated
 reclaimPolicy: Delete
 volumeBindingMode: Immediate
 allowVolumeExpansion: true
+# The simulated storage lives in eu-central only: volumes (and so their pods) stay there.
+allowedTopologies:
+- matchLabelExpressions:
+  - key: topology.kubernetes.io/region
+    values: [eu-central]
 ---
 # Same simulated backend; use this class for ReadWriteMany claims.
 apiVersion: storage.k8s.io/v1
@@ -159,6 +164,11 @@ provisioner: rathaus.io/simulated
 reclaimPolicy: Delete
 volumeBindingMode: Immediate
 allowVolumeExpansion: true
+# The simulated storage lives in eu-central only: volumes (and so their pods) stay there.
+allowedTopologies:
+- matchLabelExpressions:
+  - key: topology.kubernetes.io/region
+    values: [eu-central]
 EOF
 }
 

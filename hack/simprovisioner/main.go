@@ -171,6 +171,18 @@ func (p *provisioner) syncClaim(ctx context.Context, pvc *corev1.PersistentVolum
 			},
 		},
 	}
+	// A class restricted to topologies pins its volumes there, as real provisioners do.
+	if len(class.AllowedTopologies) > 0 {
+		var terms []corev1.NodeSelectorTerm
+		for _, t := range class.AllowedTopologies {
+			var term corev1.NodeSelectorTerm
+			for _, e := range t.MatchLabelExpressions {
+				term.MatchExpressions = append(term.MatchExpressions, corev1.NodeSelectorRequirement{Key: e.Key, Operator: corev1.NodeSelectorOpIn, Values: e.Values})
+			}
+			terms = append(terms, term)
+		}
+		pv.Spec.NodeAffinity = &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{NodeSelectorTerms: terms}}
+	}
 	_, err = p.client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{})
 	switch {
 	case err == nil:

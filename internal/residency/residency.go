@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -28,6 +29,9 @@ const (
 	ReasonUnrestricted   = "Unrestricted"
 	ReasonEnforced       = "Enforced"
 	ReasonNoAllowedNodes = "NoAllowedNodes"
+	// ReasonVolumesUnrestricted: a storage class the platform uses may provision volumes in
+	// any region.
+	ReasonVolumesUnrestricted = "VolumesUnrestricted"
 )
 
 // RegionLabel is the node label the platform matches regions against.
@@ -111,8 +115,9 @@ func ready(n *corev1.Node) bool {
 	return false
 }
 
-// Condition states what the platform's data residency looks like, with what it counted.
-func Condition(p *rathausv1alpha1.WorkspacePlatform, counted rathausv1alpha1.NodePlacement) metav1.Condition {
+// Condition states what the platform's data residency looks like, with what it counted and
+// the storage classes that could put volumes elsewhere (see VolumeWarnings).
+func Condition(p *rathausv1alpha1.WorkspacePlatform, counted rathausv1alpha1.NodePlacement, volumeWarnings []string) metav1.Condition {
 	c := metav1.Condition{Type: ConditionType, ObservedGeneration: p.Generation}
 	allowed := Allowed(p)
 	switch {
@@ -123,12 +128,39 @@ func Condition(p *rathausv1alpha1.WorkspacePlatform, counted rathausv1alpha1.Nod
 		c.Status, c.Reason = metav1.ConditionFalse, ReasonNoAllowedNodes
 		c.Message = fmt.Sprintf("no Ready node carries %s in %s; workspaces cannot run (%d Ready nodes elsewhere, %d without the label)",
 			RegionLabel(p), strings.Join(allowed, ", "), counted.OutsideAllowedRegions, counted.WithoutRegion)
+	case len(volumeWarnings) > 0:
+		c.Status, c.Reason = metav1.ConditionFalse, ReasonVolumesUnrestricted
+		c.Message = fmt.Sprintf("pods run only on the %d Ready nodes in %s, but StorageClass %s binds volumes before scheduling and restricts no topology: use volumeBindingMode WaitForFirstConsumer or allowedTopologies",
+			counted.InAllowedRegions, strings.Join(allowed, ", "), strings.Join(volumeWarnings, ", "))
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, ReasonEnforced
 		c.Message = fmt.Sprintf("workloads run only on the %d Ready nodes in %s; %d Ready nodes in other regions and %d without the label %s are never used",
 			counted.InAllowedRegions, strings.Join(allowed, ", "), counted.OutsideAllowedRegions, counted.WithoutRegion, RegionLabel(p))
 	}
 	return c
+}
+
+// VolumeWarnings names the platform's storage classes that could provision a volume outside
+// the allowed regions: they bind a claim at once (not when its pod is scheduled) and restrict
+// no topology. A claim cannot restrict its own topology, so only the class can keep volumes in.
+func VolumeWarnings(p *rathausv1alpha1.WorkspacePlatform, classes []storagev1.StorageClass) []string {
+	if len(Allowed(p)) == 0 {
+		return nil
+	}
+	used := map[string]bool{p.Spec.Storage.ReadWriteOnceClass: true, p.Spec.Storage.ReadWriteManyClass: true}
+	var out []string
+	for _, c := range classes {
+		isDefault := c.Annotations["storageclass.kubernetes.io/is-default-class"] == "true"
+		if !used[c.Name] && !(used[""] && isDefault) {
+			continue
+		}
+		late := c.VolumeBindingMode != nil && *c.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
+		if !late && len(c.AllowedTopologies) == 0 {
+			out = append(out, c.Name)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Blocked returns why a workspace cannot be placed, from the platform's last count, or "".

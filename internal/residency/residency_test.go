@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -86,7 +87,7 @@ func TestCountAndCondition(t *testing.T) {
 			if got.InAllowedRegions != tt.want.InAllowedRegions || got.OutsideAllowedRegions != tt.want.OutsideAllowedRegions || got.WithoutRegion != tt.want.WithoutRegion || len(got.UnlabelledNodes) != len(tt.want.UnlabelledNodes) {
 				t.Fatalf("Count = %+v, want %+v", got, tt.want)
 			}
-			c := Condition(tt.p, got)
+			c := Condition(tt.p, got, nil)
 			if c.Reason != tt.reason || c.Message != tt.messages {
 				t.Fatalf("condition = %s %q", c.Reason, c.Message)
 			}
@@ -95,5 +96,31 @@ func TestCountAndCondition(t *testing.T) {
 				t.Fatalf("Blocked = %q, want blocked %v", Blocked(tt.p), tt.blocked)
 			}
 		})
+	}
+}
+
+func TestVolumeWarnings(t *testing.T) {
+	late := storagev1.VolumeBindingWaitForFirstConsumer
+	immediate := storagev1.VolumeBindingImmediate
+	classes := []storagev1.StorageClass{
+		{ObjectMeta: metav1.ObjectMeta{Name: "late"}, VolumeBindingMode: &late},
+		{ObjectMeta: metav1.ObjectMeta{Name: "fenced"}, VolumeBindingMode: &immediate, AllowedTopologies: []corev1.TopologySelectorTerm{{}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "anywhere", Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"}}, VolumeBindingMode: &immediate},
+		{ObjectMeta: metav1.ObjectMeta{Name: "unused"}},
+	}
+	p := platform("eu-central")
+	if got := VolumeWarnings(p, classes); len(got) != 1 || got[0] != "anywhere" {
+		t.Fatalf("warnings = %v, want the default class, which the platform uses by naming none", got)
+	}
+	p.Spec.Storage = rathausv1alpha1.StorageSettings{ReadWriteOnceClass: "late", ReadWriteManyClass: "fenced"}
+	if got := VolumeWarnings(p, classes); len(got) != 0 {
+		t.Fatalf("warnings = %v, want none", got)
+	}
+	c := Condition(p, rathausv1alpha1.NodePlacement{InAllowedRegions: 3}, []string{"anywhere"})
+	if c.Status != metav1.ConditionFalse || c.Reason != ReasonVolumesUnrestricted {
+		t.Fatalf("condition = %+v", c)
+	}
+	if got := VolumeWarnings(platform(), classes); got != nil {
+		t.Fatalf("without allowed regions nothing is restricted: %v", got)
 	}
 }
