@@ -55,7 +55,7 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing)
 	switch {
 	case err == nil && inventory.WorkspaceOf(existing) != in.Workspace.Name:
-		return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name)}, nil
+		return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name), Unwatched: true}, nil
 	case err == nil:
 		return nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
 	case !apierrors.IsNotFound(err):
