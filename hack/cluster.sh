@@ -19,6 +19,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=hack/lib.sh
+source "$root/hack/lib.sh"
 demo="$root/.demo"
 CLUSTER_NAME=${CLUSTER_NAME:-rathaus-demo}
 NODES=${NODES:-4}
@@ -39,22 +41,7 @@ binaries() { # prints the directory holding the control-plane binaries, building
 	"$root/hack/build-control-plane.sh" | tail -n 1
 }
 
-stop_provisioner() {
-	[[ -f "$provisioner_pid" ]] || return 0
-	local pid
-	pid=$(<"$provisioner_pid")
-	# Only signal the process if it still is our provisioner (pids get reused).
-	if [[ -n "$pid" ]] && grep -qa simprovisioner "/proc/$pid/cmdline" 2>/dev/null; then
-		log "stopping simprovisioner (pid $pid)"
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$provisioner_pid"
-}
+stop_provisioner() { stop_pidfile "$provisioner_pid" simprovisioner; }
 
 start_provisioner() {
 	stop_provisioner # always restart: the cluster (and so the kubeconfig) may be new

@@ -11,6 +11,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=hack/lib.sh
+source "$root/hack/lib.sh"
 demo="$root/.demo"
 export KUBECONFIG_OUT=${KUBECONFIG_OUT:-$demo/kubeconfig}
 READY_TIMEOUT=${READY_TIMEOUT:-300s}
@@ -21,20 +23,7 @@ metrics_addr=127.0.0.1:18080
 log() { echo ">> $*" >&2; }
 k() { kubectl --kubeconfig "$KUBECONFIG_OUT" "$@"; }
 
-stop_operator() {
-	[[ -f "$operator_pid" ]] || return 0
-	local pid
-	pid=$(<"$operator_pid")
-	if [[ -n "$pid" ]] && grep -qa rathaus-manager "/proc/$pid/cmdline" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$operator_pid"
-}
+stop_operator() { stop_pidfile "$operator_pid" rathaus-manager; }
 
 start_operator() {
 	stop_operator

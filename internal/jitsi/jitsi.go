@@ -192,7 +192,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	if sso(in) {
 		// The adapter fetches the issuer's discovery document and exchanges codes for tokens.
 		// Pod-level policies cannot tell it from nginx in the same pod.
-		objs = append(objs, web.EgressToInternet(in, ComponentName, "rathaus-jitsi-oidc-internet", webPods, issuerPort(in.Identity.IssuerURL)))
+		objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-jitsi-oidc-internet", webPods, issuerPort(in.Identity.IssuerURL)))
 	}
 	return objs, nil
 }

@@ -162,7 +162,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	clients := map[string]string{clientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, labels, netpol.TCP(httpPort))...)
 	// Mail to the relay: admins set their first password from a mailed link.
-	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-mail", labels, 465, 587))
+	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-mail", labels, 465, 587))
 	return objs, nil
 }
 
@@ -246,7 +246,7 @@ func renderManaged(in stack.Inputs, kc *rathausv1alpha1.KeycloakRef, configImage
 		creds,
 		realm,
 		job,
-		web.EgressToInternet(in, ComponentName, "rathaus-keycloak-realm-internet", job.Spec.Template.Labels, urlPort(kc.URL)),
+		netpol.ToInternet(in, ComponentName, "rathaus-keycloak-realm-internet", job.Spec.Template.Labels, urlPort(kc.URL)),
 	}, nil
 }
 

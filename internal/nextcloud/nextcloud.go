@@ -22,6 +22,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/images"
+	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -173,7 +174,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	if storage == storageS3 && s3Port(in) != 443 {
 		ports = append(ports, s3Port(in))
 	}
-	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), ports...))
+	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), ports...))
 	if storage == storageS3 {
 		creds, ok := stack.PlatformSecretCopy(in, ComponentName, s3Secret, in.Platform.Spec.ObjectStorage.CredentialsSecret, corev1.SecretTypeOpaque, "access-key", "secret-key")
 		if !ok {

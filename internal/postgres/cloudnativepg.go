@@ -10,7 +10,6 @@ import (
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/stack"
-	"github.com/rathaus-io/rathaus/internal/web"
 )
 
 // ClusterKind is CloudNativePG's Cluster; the reconciler checks that its CRD is installed
@@ -89,7 +88,7 @@ func renderCloudNativePG(in stack.Inputs) []client.Object {
 	// each instance manager talks to the Kubernetes API.
 	objs = append(objs, netpol.Path(in, ComponentName, Name+"-replication", instancesSel, instancesSel, netpol.TCP(Port), netpol.TCP(8000))...)
 	objs = append(objs, netpol.FromNamespace(in, ComponentName, Name+"-operator", cnpgOperatorNamespace, instancesSel, netpol.TCP(Port), netpol.TCP(8000)))
-	objs = append(objs, web.EgressToInternet(in, ComponentName, Name+"-kube-api", instancesSel, 443, 6443))
+	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-kube-api", instancesSel, 443, 6443))
 	return objs
 }
 

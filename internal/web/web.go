@@ -105,30 +105,3 @@ func Ingress(in stack.Inputs, component, name, host, service string, port int32)
 		},
 	}
 }
-
-// EgressToInternet lets the selected pods open connections on the given TCP ports to any
-// address but the link-local range (cloud metadata endpoints): an app store, an identity
-// provider, the provider's mail relay (often at a private address). Other workspaces stay out
-// of reach because each of them denies ingress from everywhere but its ingress controller.
-func EgressToInternet(in stack.Inputs, component, name string, selector map[string]string, ports ...int32) *networkingv1.NetworkPolicy {
-	npPorts := make([]networkingv1.NetworkPolicyPort, 0, len(ports))
-	for _, p := range ports {
-		protocol, port := corev1.ProtocolTCP, intstr.FromInt32(p)
-		npPorts = append(npPorts, networkingv1.NetworkPolicyPort{Protocol: &protocol, Port: &port})
-	}
-	return &networkingv1.NetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, component, name),
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: selector},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
-			Egress: []networkingv1.NetworkPolicyEgressRule{{
-				To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{
-					CIDR:   "0.0.0.0/0",
-					Except: []string{"169.254.0.0/16"},
-				}}},
-				Ports: npPorts,
-			}},
-		},
-	}
-}
