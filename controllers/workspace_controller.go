@@ -108,16 +108,21 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			retErr = errors.Join(retErr, err)
 		}
 	}()
+	return resultFor(res.outcome)
+}
+
+// resultFor tells controller-runtime what to do after a reconcile with this outcome.
+func resultFor(outcome status.Outcome) (ctrl.Result, error) {
 	switch {
-	case res.outcome.Err != nil:
-		return ctrl.Result{}, res.outcome.Err
-	case res.outcome.Stalled != nil && res.outcome.Stalled.Unwatched:
+	case outcome.Err != nil:
+		return ctrl.Result{}, outcome.Err
+	case outcome.Stalled != nil && outcome.Stalled.Unwatched:
 		return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
-	case res.outcome.Stalled != nil:
+	case outcome.Stalled != nil:
 		// Retrying cannot help; a change of the workspace, platform or catalog is watched and
 		// brings the workspace back.
-		return ctrl.Result{}, reconcile.TerminalError(errors.New(res.outcome.Stalled.Reason + ": " + res.outcome.Stalled.Message))
-	case len(res.outcome.Waiting) > 0:
+		return ctrl.Result{}, reconcile.TerminalError(errors.New(outcome.Stalled.Reason + ": " + outcome.Stalled.Message))
+	case len(outcome.Waiting) > 0:
 		// Children's status changes are watched; this is only a safety net.
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
 	}

@@ -1,14 +1,18 @@
 package controllers
 
 import (
+	"errors"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/status"
 )
 
 func TestServiceStatusesRecordTheVersionSeenRunning(t *testing.T) {
@@ -36,5 +40,36 @@ func TestServiceStatusesRecordTheVersionSeenRunning(t *testing.T) {
 	fresh := serviceStatuses(in, components, nil, nil)
 	if fresh[0].Version != "" || fresh[0].Ready != metav1.ConditionUnknown {
 		t.Fatalf("never seen: %+v", fresh[0])
+	}
+}
+
+func TestResultFor(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name         string
+		outcome      status.Outcome
+		requeueAfter time.Duration
+		terminal     bool
+		err          error
+	}{
+		{name: "done", outcome: status.Outcome{}},
+		{name: "transient error is retried with backoff", outcome: status.Outcome{Err: boom}, err: boom},
+		{name: "stalled waits for a watched change", outcome: status.Outcome{Stalled: &status.Problem{Reason: "DomainConflict"}}, terminal: true},
+		{name: "stalled by something unwatched looks again", outcome: status.Outcome{Stalled: &status.Problem{Reason: "PlatformSecretMissing", Unwatched: true}}, requeueAfter: unwatchedRecheck},
+		{name: "waiting has a safety net", outcome: status.Outcome{Waiting: []string{"files"}}, requeueAfter: time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := resultFor(tt.outcome)
+			if res.RequeueAfter != tt.requeueAfter {
+				t.Errorf("RequeueAfter = %v, want %v", res.RequeueAfter, tt.requeueAfter)
+			}
+			if got := errors.Is(err, reconcile.TerminalError(nil)); got != tt.terminal {
+				t.Errorf("terminal = %v (err %v), want %v", got, err, tt.terminal)
+			}
+			if tt.err != nil && !errors.Is(err, tt.err) {
+				t.Errorf("err = %v, want %v", err, tt.err)
+			}
+		})
 	}
 }
