@@ -10,8 +10,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
@@ -88,20 +88,15 @@ func renderObjects(t *testing.T, in stack.Inputs) []client.Object {
 // render turns the objects into YAML as the operator applies them (internal/desired does the same).
 func render(t *testing.T, in stack.Inputs) []byte {
 	t.Helper()
-	var buf bytes.Buffer
+	var prepared []*unstructured.Unstructured
 	for _, o := range renderObjects(t, in) {
 		u, err := apply.Prepare(o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := yaml.Marshal(u.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
-		buf.WriteString("---\n")
-		buf.Write(b)
+		prepared = append(prepared, u)
 	}
-	return buf.Bytes()
+	return golden.YAML(t, prepared)
 }
 
 func TestRenderGolden(t *testing.T) {

@@ -3,12 +3,16 @@
 package golden
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
@@ -53,4 +57,19 @@ func firstDifference(want, got string) string {
 		}
 	}
 	return "(no line differs; line endings?)"
+}
+
+// YAML renders objects as a multi-document YAML stream, in order, as golden files hold them.
+func YAML(t *testing.T, objs []*unstructured.Unstructured) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, o := range objs {
+		b, err := yaml.Marshal(o.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.WriteString("---\n")
+		buf.Write(b)
+	}
+	return buf.Bytes()
 }
