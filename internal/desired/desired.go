@@ -141,16 +141,6 @@ func Key(u *unstructured.Unstructured) string {
 	return stack.Key(u.GetKind(), u.GetNamespace(), u.GetName())
 }
 
-// Keys returns the sorted keys of objs.
-func Keys(objs []*unstructured.Unstructured) []string {
-	keys := make([]string, 0, len(objs))
-	for _, o := range objs {
-		keys = append(keys, Key(o))
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // Secrets returns the generated-credential Secrets the components need, in component order.
 // Two components asking for one Secret name is a programming error.
 func Secrets(in stack.Inputs, components []stack.Component) ([]secrets.Spec, error) {

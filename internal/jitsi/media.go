@@ -173,7 +173,7 @@ func jvbDeployment(in stack.Inputs, image string, f tierFigures, m mediaPlan) *a
 			{Name: "media", ContainerPort: m.port, Protocol: corev1.ProtocolUDP},
 			{Name: "http", ContainerPort: jvbHTTPPort, Protocol: corev1.ProtocolTCP},
 		},
-		Resources:       f.jvb.requirements(),
+		Resources:       f.jvb.Requirements(),
 		SecurityContext: stack.ContainerSecurity(true),
 		StartupProbe:    probe(health, 5, 24),
 		ReadinessProbe:  probe(health, 10, 3),

@@ -81,15 +81,9 @@ func boolEnv(name string, v bool) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, Value: "0"}
 }
 
-type res struct{ requests, limits [2]string } // cpu, memory
-
-func (r res) requirements() corev1.ResourceRequirements {
-	return stack.Resources(r.requests[0], r.requests[1], r.limits[0], r.limits[1])
-}
-
 type tierFigures struct {
 	webReplicas               int32
-	web, prosody, jicofo, jvb res
+	web, prosody, jicofo, jvb stack.Figures
 	// The JVMs' heaps: both start scripts default to -Xmx3072m (jitsi-videobridge
 	// resources/jvb.sh VIDEOBRIDGE_MAX_MEMORY, jicofo resources/jicofo.sh JICOFO_MAX_MEMORY),
 	// above the smaller limits here. About 70% of the limit leaves room for direct buffers.
@@ -102,40 +96,40 @@ type tierFigures struct {
 var figures = map[rathausv1alpha1.SizeTier]tierFigures{
 	rathausv1alpha1.SizeS: {
 		webReplicas: 1,
-		web:         res{[2]string{"50m", "64Mi"}, [2]string{"500m", "256Mi"}},
-		prosody:     res{[2]string{"100m", "128Mi"}, [2]string{"1", "512Mi"}},
-		jicofo:      res{[2]string{"100m", "512Mi"}, [2]string{"1", "1Gi"}},
-		jvb:         res{[2]string{"500m", "1Gi"}, [2]string{"2", "2Gi"}},
+		web:         stack.Figures{Requests: [2]string{"50m", "64Mi"}, Limits: [2]string{"500m", "256Mi"}},
+		prosody:     stack.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
+		jicofo:      stack.Figures{Requests: [2]string{"100m", "512Mi"}, Limits: [2]string{"1", "1Gi"}},
+		jvb:         stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
 		jicofoHeap:  "700m", jvbHeap: "1400m",
 	},
 	rathausv1alpha1.SizeM: {
 		webReplicas: 1,
-		web:         res{[2]string{"100m", "128Mi"}, [2]string{"1", "256Mi"}},
-		prosody:     res{[2]string{"250m", "256Mi"}, [2]string{"1", "1Gi"}},
-		jicofo:      res{[2]string{"200m", "768Mi"}, [2]string{"1", "1536Mi"}},
-		jvb:         res{[2]string{"1", "2Gi"}, [2]string{"4", "3Gi"}},
+		web:         stack.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "256Mi"}},
+		prosody:     stack.Figures{Requests: [2]string{"250m", "256Mi"}, Limits: [2]string{"1", "1Gi"}},
+		jicofo:      stack.Figures{Requests: [2]string{"200m", "768Mi"}, Limits: [2]string{"1", "1536Mi"}},
+		jvb:         stack.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "3Gi"}},
 		jicofoHeap:  "1050m", jvbHeap: "2100m",
 	},
 	rathausv1alpha1.SizeL: {
 		webReplicas: 2,
-		web:         res{[2]string{"100m", "128Mi"}, [2]string{"1", "512Mi"}},
-		prosody:     res{[2]string{"500m", "512Mi"}, [2]string{"2", "2Gi"}},
-		jicofo:      res{[2]string{"500m", "1Gi"}, [2]string{"2", "2Gi"}},
-		jvb:         res{[2]string{"2", "3Gi"}, [2]string{"8", "5Gi"}},
+		web:         stack.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
+		prosody:     stack.Figures{Requests: [2]string{"500m", "512Mi"}, Limits: [2]string{"2", "2Gi"}},
+		jicofo:      stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
+		jvb:         stack.Figures{Requests: [2]string{"2", "3Gi"}, Limits: [2]string{"8", "5Gi"}},
 		jicofoHeap:  "1400m", jvbHeap: "3500m",
 	},
 	rathausv1alpha1.SizeXL: {
 		webReplicas: 3,
-		web:         res{[2]string{"250m", "256Mi"}, [2]string{"2", "512Mi"}},
-		prosody:     res{[2]string{"1", "1Gi"}, [2]string{"2", "2Gi"}},
-		jicofo:      res{[2]string{"1", "2Gi"}, [2]string{"2", "3Gi"}},
-		jvb:         res{[2]string{"4", "6Gi"}, [2]string{"12", "8Gi"}},
+		web:         stack.Figures{Requests: [2]string{"250m", "256Mi"}, Limits: [2]string{"2", "512Mi"}},
+		prosody:     stack.Figures{Requests: [2]string{"1", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
+		jicofo:      stack.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"2", "3Gi"}},
+		jvb:         stack.Figures{Requests: [2]string{"4", "6Gi"}, Limits: [2]string{"12", "8Gi"}},
 		jicofoHeap:  "2100m", jvbHeap: "5600m",
 	},
 }
 
 // adapterResources: a small Deno server, the same at every tier.
-var adapterResources = res{[2]string{"10m", "64Mi"}, [2]string{"200m", "256Mi"}}
+var adapterResources = stack.Figures{Requests: [2]string{"10m", "64Mi"}, Limits: [2]string{"200m", "256Mi"}}
 
 // Writable paths under the read-only root: s6-overlay's state and every service's rendered
 // config live in /run (base/Dockerfile S6_READ_ONLY_ROOT=1; scripts/config writes
@@ -226,7 +220,7 @@ func webDeployment(in stack.Inputs, imgs imageSet, h string, f tierFigures) *app
 		Image:           imgs.web,
 		Env:             env,
 		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: webPort, Protocol: corev1.ProtocolTCP}},
-		Resources:       f.web.requirements(),
+		Resources:       f.web.Requirements(),
 		SecurityContext: stack.ContainerSecurity(true),
 		ReadinessProbe:  probe(root, 10, 3),
 		LivenessProbe:   probe(root, 10, 6),
@@ -284,7 +278,7 @@ func adapterContainer(in stack.Inputs, image string) corev1.Container {
 			{Name: "PORT", Value: fmt.Sprint(adapterPort)},
 		},
 		Ports:           []corev1.ContainerPort{{Name: "oidc", ContainerPort: adapterPort, Protocol: corev1.ProtocolTCP}},
-		Resources:       adapterResources.requirements(),
+		Resources:       adapterResources.Requirements(),
 		SecurityContext: sc,
 		ReadinessProbe:  probe(health, 10, 3),
 		LivenessProbe:   probe(health, 10, 6),
@@ -357,7 +351,7 @@ func prosodyDeployment(in stack.Inputs, image string, f tierFigures) *appsv1.Dep
 			{Name: "xmpp", ContainerPort: c2sPort, Protocol: corev1.ProtocolTCP},
 			{Name: "http", ContainerPort: boshPort, Protocol: corev1.ProtocolTCP},
 		},
-		Resources:       f.prosody.requirements(),
+		Resources:       f.prosody.Requirements(),
 		SecurityContext: stack.ContainerSecurity(true),
 		StartupProbe:    probe(health, 5, 24),
 		ReadinessProbe:  probe(health, 10, 3),
@@ -392,7 +386,7 @@ func jicofoDeployment(in stack.Inputs, image string, f tierFigures) *appsv1.Depl
 		Image:           image,
 		Env:             env,
 		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: jicofoRESTPort, Protocol: corev1.ProtocolTCP}},
-		Resources:       f.jicofo.requirements(),
+		Resources:       f.jicofo.Requirements(),
 		SecurityContext: stack.ContainerSecurity(true),
 		StartupProbe:    probe(rest, 5, 24),
 		ReadinessProbe:  probe(rest, 10, 3),

@@ -117,12 +117,12 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 	return specs
 }
 
-var figures = map[rathausv1alpha1.SizeTier][4]string{ // cpu request, memory request, cpu limit, memory limit
+var figures = map[rathausv1alpha1.SizeTier]stack.Figures{
 	// Keycloak's container guide asks for at least 750 MB and recommends 2 GB.
-	rathausv1alpha1.SizeS:  {"250m", "1Gi", "1", "1536Mi"},
-	rathausv1alpha1.SizeM:  {"500m", "1536Mi", "2", "2Gi"},
-	rathausv1alpha1.SizeL:  {"1", "2Gi", "2", "3Gi"},
-	rathausv1alpha1.SizeXL: {"1", "3Gi", "4", "4Gi"},
+	rathausv1alpha1.SizeS:  {Requests: [2]string{"250m", "1Gi"}, Limits: [2]string{"1", "1536Mi"}},
+	rathausv1alpha1.SizeM:  {Requests: [2]string{"500m", "1536Mi"}, Limits: [2]string{"2", "2Gi"}},
+	rathausv1alpha1.SizeL:  {Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"2", "3Gi"}},
+	rathausv1alpha1.SizeXL: {Requests: [2]string{"1", "3Gi"}, Limits: [2]string{"4", "4Gi"}},
 }
 
 // Render implements stack.Component.
@@ -219,7 +219,7 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 							{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP},
 							{Name: "management", ContainerPort: managementPort, Protocol: corev1.ProtocolTCP},
 						},
-						Resources: stack.Resources(f[0], f[1], f[2], f[3]),
+						Resources: f.Requirements(),
 						// A read-write root: plain "start" runs Keycloak's build step, which rewrites
 						// /opt/keycloak/lib/quarkus; a read-only root needs a custom pre-built image
 						// (server/containers, "Creating a customized and optimized container image").

@@ -126,15 +126,15 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 
 type tierFigures struct {
 	replicas                  int32
-	requests, limits          [2]string
+	container                 stack.Figures
 	volume, phpMemory, upload string
 }
 
 var figures = map[rathausv1alpha1.SizeTier]tierFigures{
-	rathausv1alpha1.SizeS:  {replicas: 1, requests: [2]string{"500m", "1Gi"}, limits: [2]string{"2", "2Gi"}, volume: "250Gi", phpMemory: "512M", upload: "4G"},
-	rathausv1alpha1.SizeM:  {replicas: 1, requests: [2]string{"1", "2Gi"}, limits: [2]string{"4", "4Gi"}, volume: "1Ti", phpMemory: "1G", upload: "10G"},
-	rathausv1alpha1.SizeL:  {replicas: 2, requests: [2]string{"2", "4Gi"}, limits: [2]string{"4", "8Gi"}, volume: "5Ti", phpMemory: "1G", upload: "10G"},
-	rathausv1alpha1.SizeXL: {replicas: 3, requests: [2]string{"4", "8Gi"}, limits: [2]string{"8", "16Gi"}, volume: "25Ti", phpMemory: "2G", upload: "16G"},
+	rathausv1alpha1.SizeS:  {replicas: 1, container: stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "250Gi", phpMemory: "512M", upload: "4G"},
+	rathausv1alpha1.SizeM:  {replicas: 1, container: stack.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "4Gi"}}, volume: "1Ti", phpMemory: "1G", upload: "10G"},
+	rathausv1alpha1.SizeL:  {replicas: 2, container: stack.Figures{Requests: [2]string{"2", "4Gi"}, Limits: [2]string{"4", "8Gi"}}, volume: "5Ti", phpMemory: "1G", upload: "10G"},
+	rathausv1alpha1.SizeXL: {replicas: 3, container: stack.Figures{Requests: [2]string{"4", "8Gi"}, Limits: [2]string{"8", "16Gi"}}, volume: "25Ti", phpMemory: "2G", upload: "16G"},
 }
 
 // Render implements stack.Component.
@@ -386,7 +386,7 @@ func deployment(in stack.Inputs, image, h string, f tierFigures, storage string)
 							corev1.EnvVar{Name: "PHP_UPLOAD_LIMIT", Value: f.upload},
 						),
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP}},
-						Resources:       stack.Resources(f.requests[0], f.requests[1], f.limits[0], f.limits[1]),
+						Resources:       f.container.Requirements(),
 						SecurityContext: stack.ContainerSecurity(readOnlyRoot),
 						// The first start installs and every new major upgrades the database:
 						// minutes, not seconds (nextcloud/helm README, "startupProbe").

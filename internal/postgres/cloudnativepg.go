@@ -51,8 +51,8 @@ func renderCloudNativePG(in stack.Inputs) []client.Object {
 		"instances": instances[in.Size()],
 		"storage":   storage,
 		"resources": map[string]any{
-			"requests": map[string]any{"cpu": f.requests[0], "memory": f.requests[1]},
-			"limits":   map[string]any{"cpu": f.limits[0], "memory": f.limits[1]},
+			"requests": map[string]any{"cpu": f.container.Requests[0], "memory": f.container.Requests[1]},
+			"limits":   map[string]any{"cpu": f.container.Limits[0], "memory": f.container.Limits[1]},
 		},
 		"managed": map[string]any{"roles": roles},
 	})

@@ -92,15 +92,15 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 }
 
 type tierFigures struct {
-	requests, limits [2]string // cpu, memory
-	volume           string
+	container stack.Figures
+	volume    string
 }
 
 var figures = map[rathausv1alpha1.SizeTier]tierFigures{
-	rathausv1alpha1.SizeS:  {requests: [2]string{"250m", "512Mi"}, limits: [2]string{"1", "1Gi"}, volume: "20Gi"},
-	rathausv1alpha1.SizeM:  {requests: [2]string{"500m", "1Gi"}, limits: [2]string{"2", "2Gi"}, volume: "50Gi"},
-	rathausv1alpha1.SizeL:  {requests: [2]string{"1", "4Gi"}, limits: [2]string{"4", "8Gi"}, volume: "200Gi"},
-	rathausv1alpha1.SizeXL: {requests: [2]string{"2", "8Gi"}, limits: [2]string{"8", "16Gi"}, volume: "500Gi"},
+	rathausv1alpha1.SizeS:  {container: stack.Figures{Requests: [2]string{"250m", "512Mi"}, Limits: [2]string{"1", "1Gi"}}, volume: "20Gi"},
+	rathausv1alpha1.SizeM:  {container: stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "50Gi"},
+	rathausv1alpha1.SizeL:  {container: stack.Figures{Requests: [2]string{"1", "4Gi"}, Limits: [2]string{"4", "8Gi"}}, volume: "200Gi"},
+	rathausv1alpha1.SizeXL: {container: stack.Figures{Requests: [2]string{"2", "8Gi"}, Limits: [2]string{"8", "16Gi"}}, volume: "500Gi"},
 }
 
 // Render implements stack.Component. Without databases to serve it renders nothing; its
@@ -183,7 +183,7 @@ func statefulSet(in stack.Inputs, image string, f tierFigures) *appsv1.StatefulS
 							stack.SecretEnv("POSTGRES_PASSWORD", superuserSecret, "password"),
 						},
 						Ports:           []corev1.ContainerPort{{Name: "postgresql", ContainerPort: Port, Protocol: corev1.ProtocolTCP}},
-						Resources:       stack.Resources(f.requests[0], f.requests[1], f.limits[0], f.limits[1]),
+						Resources:       f.container.Requirements(),
 						SecurityContext: stack.ContainerSecurity(true),
 						ReadinessProbe: &corev1.Probe{
 							ProbeHandler:  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: pgIsReady}},

@@ -48,6 +48,17 @@ func ContainerSecurity(readOnlyRoot bool) *corev1.SecurityContext {
 	}
 }
 
+// Figures are a container's CPU and memory requests and limits, written as size-tier tables
+// read: Figures{Requests: {"250m", "512Mi"}, Limits: {"1", "1Gi"}}.
+type Figures struct {
+	Requests, Limits [2]string // cpu, memory
+}
+
+// Requirements are the figures as Kubernetes resource requirements.
+func (f Figures) Requirements() corev1.ResourceRequirements {
+	return Resources(f.Requests[0], f.Requests[1], f.Limits[0], f.Limits[1])
+}
+
 // Resources are requests and limits of one container.
 func Resources(cpuRequest, memoryRequest, cpuLimit, memoryLimit string) corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{

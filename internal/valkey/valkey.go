@@ -57,11 +57,11 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 	return []secrets.Spec{{Name: PasswordSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"host": Name, "port": "6379"}}}
 }
 
-var figures = map[rathausv1alpha1.SizeTier][4]string{ // cpu request, memory request, cpu limit, memory limit
-	rathausv1alpha1.SizeS:  {"50m", "64Mi", "500m", "256Mi"},
-	rathausv1alpha1.SizeM:  {"100m", "128Mi", "1", "512Mi"},
-	rathausv1alpha1.SizeL:  {"250m", "512Mi", "2", "1Gi"},
-	rathausv1alpha1.SizeXL: {"500m", "1Gi", "2", "2Gi"},
+var figures = map[rathausv1alpha1.SizeTier]stack.Figures{
+	rathausv1alpha1.SizeS:  {Requests: [2]string{"50m", "64Mi"}, Limits: [2]string{"500m", "256Mi"}},
+	rathausv1alpha1.SizeM:  {Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
+	rathausv1alpha1.SizeL:  {Requests: [2]string{"250m", "512Mi"}, Limits: [2]string{"2", "1Gi"}},
+	rathausv1alpha1.SizeXL: {Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
 }
 
 // Render implements stack.Component.
@@ -106,7 +106,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 							stack.SecretEnv("REDISCLI_AUTH", PasswordSecret, "password"),
 						},
 						Ports:           []corev1.ContainerPort{{Name: "valkey", ContainerPort: Port, Protocol: corev1.ProtocolTCP}},
-						Resources:       stack.Resources(f[0], f[1], f[2], f[3]),
+						Resources:       f.Requirements(),
 						SecurityContext: stack.ContainerSecurity(true),
 						ReadinessProbe:  ping,
 						LivenessProbe:   ping,
