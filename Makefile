@@ -16,13 +16,15 @@ generate: ## Generate deepcopy functions.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
 .PHONY: manifests
-manifests: ## Generate CRDs and the manager's RBAC from markers.
+manifests: ## Generate CRDs and the manager's RBAC from markers, and the chart's copies of them and of config/releases.
 	$(CONTROLLER_GEN) crd rbac:roleName=rathaus-manager paths=./api/... paths=./controllers/... \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	go run ./hack/chartgen
 
 .PHONY: verify
 verify: generate manifests ## Fail when generated files are not up to date.
-	@git diff --exit-code -- api config || { echo "generated files are out of date: run 'make generate manifests' and commit"; exit 1; }
+	@git diff --exit-code -- api config charts && test -z "$$(git ls-files --others --exclude-standard -- charts)" \
+		|| { echo "generated files are out of date: run 'make generate manifests' and commit"; git status --short -- api config charts; exit 1; }
 
 ##@ Build and run
 
@@ -38,6 +40,15 @@ run: ## Run the operator against the current kubeconfig.
 release-images: ## List every image of the built-in release (MIRROR=host/path to see the mirrored references).
 	go run ./hack/releaseimages $(if $(MIRROR),-mirror $(MIRROR))
 
+.PHONY: helm
+helm: ## Build the Helm CLI from the Go module proxy into bin/tools/ (the chart tests and the demo use it).
+	hack/build-helm.sh
+
+IMG ?= ghcr.io/rathaus-io/rathaus:dev
+.PHONY: docker-build
+docker-build: ## Build the operator image IMG with Docker (multi-stage, distroless, non-root).
+	docker build -t $(IMG) .
+
 .PHONY: control-plane
 control-plane: ## Build kube-apiserver, controller-manager, scheduler, etcd, kwok, kwokctl from the Go module proxy.
 	hack/build-control-plane.sh
@@ -50,8 +61,9 @@ lint: ## gofmt and go vet.
 	go vet ./...
 
 .PHONY: test
-test: lint verify ## Unit tests and envtest suites against a real kube-apiserver and etcd.
-	KUBEBUILDER_ASSETS="$$(hack/build-control-plane.sh | tail -n 1)" go test $(GO_TEST_FLAGS) ./...
+test: lint verify ## Unit tests, chart tests with the real Helm CLI, envtest suites against a real kube-apiserver and etcd.
+	HELM="$$(hack/build-helm.sh | tail -n 1)" KUBEBUILDER_ASSETS="$$(hack/build-control-plane.sh | tail -n 1)" \
+		go test $(GO_TEST_FLAGS) ./...
 
 ##@ Demo
 

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # The demo: the operator provisioning three municipalities on the local simulated cluster.
 #
-#   hack/demo.sh up     build what is needed, start the cluster, install the CRDs, the platform
-#                       and the samples, run the operator, wait until every workspace is Ready,
+#   hack/demo.sh up     build what is needed, start the cluster, install the operator with Helm
+#                       from charts/rathaus (CRDs, RBAC, ServiceAccount, catalog, the platform),
+#                       apply the samples, run the operator, wait until every workspace is Ready,
 #                       print them with their endpoints, and show that a full resync of the
 #                       settled fleet issues zero write requests. Exits non-zero on failure.
 #   hack/demo.sh down   stop the operator and remove the cluster and all demo state.
+#
+# kwok runs no containers, so the chart's manager pod is scheduled and admitted (under the
+# restricted Pod Security Standard) but never runs. The operator runs here instead, built from
+# this checkout, with a kubeconfig that impersonates the chart's ServiceAccount: every request
+# it makes is authorized by the chart's RBAC, so workspaces reaching Ready prove that RBAC.
 #
 # Environment: READY_TIMEOUT (default 300s), plus those of hack/cluster.sh.
 set -euo pipefail
@@ -18,7 +24,10 @@ export KUBECONFIG_OUT=${KUBECONFIG_OUT:-$demo/kubeconfig}
 READY_TIMEOUT=${READY_TIMEOUT:-300s}
 operator_pid="$demo/operator.pid"
 operator_log="$demo/operator.log"
+operator_kubeconfig="$demo/operator.kubeconfig"
 metrics_addr=127.0.0.1:18080
+release=rathaus
+release_namespace=rathaus-system
 
 log() { echo ">> $*" >&2; }
 k() { kubectl --kubeconfig "$KUBECONFIG_OUT" "$@"; }
@@ -27,7 +36,8 @@ stop_operator() { stop_pidfile "$operator_pid" rathaus-manager; }
 
 start_operator() {
 	stop_operator
-	setsid "$demo/bin/rathaus-manager" --kubeconfig "$KUBECONFIG_OUT" \
+	setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" \
+		--leader-elect --leader-election-namespace "$release_namespace" \
 		--metrics-bind-address "$metrics_addr" --health-probe-bind-address 127.0.0.1:18081 \
 		</dev/null >>"$operator_log" 2>&1 &
 	echo $! >"$operator_pid"
@@ -57,20 +67,72 @@ writes() {
 	echo "$sum"
 }
 
+# install_chart HELM: the operator's namespace (restricted Pod Security), then the chart with
+# the sample platform as its WorkspacePlatform. 'upgrade --install' makes a rerun on a kept
+# cluster an upgrade, which adopts what the first install created through hooks.
+install_chart() {
+	local helm=$1 spec
+	log "installing the operator with helm from charts/rathaus into $release_namespace"
+	k apply --server-side -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: $release_namespace
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+EOF
+	# The sample platform's spec as JSON, which is YAML, makes the values file.
+	spec=$(k create --dry-run=client -f "$root/config/samples/platform.yaml" -o jsonpath='{.spec}')
+	printf '{"platform": {"create": true, "spec": %s}}\n' "$spec" >"$demo/values.yaml"
+	if ! KUBECONFIG="$KUBECONFIG_OUT" HELM_CACHE_HOME="$demo/helm/cache" HELM_CONFIG_HOME="$demo/helm/config" \
+		HELM_DATA_HOME="$demo/helm/data" "$helm" upgrade --install "$release" "$root/charts/rathaus" \
+		--namespace "$release_namespace" --values "$demo/values.yaml" --wait --timeout 120s >"$demo/helm.log" 2>&1; then
+		echo "helm upgrade --install failed; see $demo/helm.log" >&2
+		tail -20 "$demo/helm.log" >&2
+		exit 1
+	fi
+	k wait --for=condition=Established crd -l app.kubernetes.io/instance="$release" --timeout=60s >/dev/null
+	echo "release $release installed; its manager pod is admitted under Pod Security restricted" \
+		"($(k -n "$release_namespace" get deploy "$release-manager" -o jsonpath='{.status.readyReplicas}') ready; kwok runs no containers). Chart objects:"
+	{
+		k get crd,clusterrole,clusterrolebinding,wsp,srel -l app.kubernetes.io/instance="$release" -o name
+		k -n "$release_namespace" get sa,role,rolebinding,deploy,pdb,svc -l app.kubernetes.io/instance="$release" -o name
+	} | sed 's/^/   /'
+}
+
+# operator_kubeconfig_as_service_account: the cluster's admin kubeconfig, except that every
+# request impersonates the chart's ServiceAccount, so the chart's RBAC decides what the
+# operator may do.
+operator_kubeconfig_as_service_account() {
+	local sa="system:serviceaccount:$release_namespace:$release-manager" user
+	k config view --raw --minify >"$operator_kubeconfig.tmp"
+	chmod 600 "$operator_kubeconfig.tmp"
+	user=$(k config view --minify -o jsonpath='{.contexts[0].context.user}')
+	kubectl --kubeconfig "$operator_kubeconfig.tmp" config set "users.$user.as" "$sa" >/dev/null
+	mv "$operator_kubeconfig.tmp" "$operator_kubeconfig"
+	if [[ $(kubectl --kubeconfig "$operator_kubeconfig" auth whoami -o jsonpath='{.status.userInfo.username}') != "$sa" ]]; then
+		echo "the operator's kubeconfig does not impersonate $sa" >&2
+		exit 1
+	fi
+}
+
 up() {
 	local start=$SECONDS
 	mkdir -p "$demo/bin"
 	"$root/hack/cluster.sh" up
 
-	log "building the operator"
+	log "building the operator and helm"
 	(cd "$root" && go build -o "$demo/bin/rathaus-manager" ./cmd)
+	local helm
+	helm=$("$root/hack/build-helm.sh" | tail -n 1)
 
-	log "installing CRDs, the platform and three municipalities"
-	k apply --server-side -k "$root/config/crd" >/dev/null
-	k wait --for=condition=Established crd --all --timeout=60s >/dev/null
+	install_chart "$helm"
+	operator_kubeconfig_as_service_account
+
+	log "installing three municipalities"
 	k apply --server-side -k "$root/config/samples" >/dev/null
 
-	log "starting the operator (log $operator_log)"
+	log "starting the operator as system:serviceaccount:$release_namespace:$release-manager (log $operator_log)"
 	start_operator
 
 	log "waiting until every workspace is Ready (timeout $READY_TIMEOUT)"
