@@ -101,6 +101,7 @@ func crdTemplate(source string, text []byte) ([]byte, error) {
 	b.WriteString("  annotations:\n")
 	writeMap(&b, crd.Metadata.Annotations, "    ")
 	b.WriteString("    {{- if .Values.crds.keep }}\n    helm.sh/resource-policy: keep\n    {{- end }}\n")
+	b.WriteString("    {{- with .Values.crds.annotations }}\n    {{- toYaml . | nindent 4 }}\n    {{- end }}\n")
 	b.WriteString(escape(spec))
 	b.WriteString("{{- end }}\n")
 	return []byte(b.String()), nil
