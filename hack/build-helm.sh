@@ -10,13 +10,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mod="$root/hack/tools/helm"
 
-mod_version() { # module go.mod -> version required there
-	awk -v m="$1" '$1 == m || ($1 == "require" && $2 == m) { print $NF; exit }' "$2"
+mod_version() { # module go.mod -> version required there (a require line or block entry)
+	awk -v m="$1" '$1 == m { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$2"
 }
 helm_version=$(mod_version helm.sh/helm/v3 "$mod/go.mod")
 client_go=$(mod_version k8s.io/client-go "$mod/go.mod")
 # recipe names this script's way of building; bump it when a change must rebuild the binary.
-recipe=1
+recipe=2
 out="${HELM_DIR:-$root/bin/tools/helm-$helm_version-r$recipe}"
 
 if [[ ! -x "$out/helm" ]]; then

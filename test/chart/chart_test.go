@@ -49,7 +49,7 @@ func TestGolden(t *testing.T) {
 				if k := d.obj.GetKind(); k == "CustomResourceDefinition" || k == "StackRelease" {
 					continue
 				}
-				out.WriteString("---\n" + strings.TrimSuffix(d.text, "\n") + "\n")
+				out.WriteString("---\n" + d.text)
 			}
 			golden.Assert(t, name, []byte(out.String()))
 		})
@@ -270,7 +270,7 @@ func TestImage(t *testing.T) {
 		{"appVersion by default", nil, "ghcr.io/rathaus-io/rathaus:0.1.0"},
 		{"tag", []string{"image.tag=0.2.0"}, "ghcr.io/rathaus-io/rathaus:0.2.0"},
 		{"digest wins over tag", []string{"image.tag=0.2.0", "image.digest=" + digest}, "ghcr.io/rathaus-io/rathaus@" + digest},
-		{"through the mirror", []string{"global.registryMirror=registry.example.eu/mirror/"}, "registry.example.eu/mirror/ghcr.io/rathaus-io/rathaus:0.1.0"},
+		{"through the mirror", []string{"global.registryMirror=registry.example.eu/mirror"}, "registry.example.eu/mirror/ghcr.io/rathaus-io/rathaus:0.1.0"},
 		{"own repository", []string{"image.repository=registry.example.eu/rathaus"}, "registry.example.eu/rathaus:0.1.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -386,8 +386,13 @@ func TestValuesDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, table, ok := strings.Cut(string(readme), "\n## Values\n")
+	if !ok {
+		t.Fatal("charts/rathaus/README.md has no section ## Values")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
 	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(string(readme), -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(table, -1) {
 		documented[m[1]] = true
 	}
 	leaves := leafPaths("", values)

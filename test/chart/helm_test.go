@@ -29,10 +29,14 @@ const (
 
 var chartDir = filepath.Join(repoRoot, "charts", "rathaus")
 
-// helmBinary finds the Helm CLI: $HELM, or the newest build of hack/build-helm.sh.
+// helmBinary finds the Helm CLI: $HELM, or else a build of hack/build-helm.sh. Without either
+// the chart tests skip; 'make test' always sets HELM, so they never skip there.
 func helmBinary(t *testing.T) string {
 	t.Helper()
-	if h := os.Getenv("HELM"); h != "" {
+	if h, set := os.LookupEnv("HELM"); set {
+		if h == "" { // make test sets it from hack/build-helm.sh, which printed nothing
+			t.Fatal("HELM is set but empty: building helm failed (hack/build-helm.sh)")
+		}
 		return h
 	}
 	matches, _ := filepath.Glob(filepath.Join(repoRoot, "bin", "tools", "helm-*", "helm"))
@@ -85,7 +89,8 @@ func split(t *testing.T, out string) []document {
 	t.Helper()
 	var docs []document
 	for _, text := range strings.Split(out, "\n---\n") {
-		text = strings.TrimPrefix(text, "---\n")
+		// Every document ends with one newline, as in a file of its own.
+		text = strings.TrimSuffix(strings.TrimPrefix(text, "---\n"), "\n") + "\n"
 		var obj map[string]any
 		if err := yaml.Unmarshal([]byte(text), &obj); err != nil {
 			t.Fatalf("rendered document does not parse: %v\n%s", err, text)

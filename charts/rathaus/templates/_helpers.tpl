@@ -85,11 +85,11 @@ adopts them as ordinary objects of the release. They are kept on uninstall like 
 workspaces refer to them.
 */}}
 {{- define "rathaus.dependentAnnotations" -}}
+helm.sh/resource-policy: keep
 {{- if not (.Capabilities.APIVersions.Has "rathaus.io/v1alpha1") }}
 helm.sh/hook: post-install,post-upgrade
 helm.sh/hook-weight: "-5"
 meta.helm.sh/release-name: {{ .Release.Name }}
 meta.helm.sh/release-namespace: {{ .Release.Namespace }}
 {{- end }}
-helm.sh/resource-policy: keep
 {{- end }}
