@@ -108,7 +108,7 @@ operator_kubeconfig_as_service_account() {
 	k config view --raw --minify >"$operator_kubeconfig.tmp"
 	chmod 600 "$operator_kubeconfig.tmp"
 	user=$(k config view --minify -o jsonpath='{.contexts[0].context.user}')
-	kubectl --kubeconfig "$operator_kubeconfig.tmp" config set "users.$user.as" "$sa" >/dev/null
+	kubectl --kubeconfig "$operator_kubeconfig.tmp" config set "users.$user.act-as" "$sa" >/dev/null
 	mv "$operator_kubeconfig.tmp" "$operator_kubeconfig"
 	if [[ $(kubectl --kubeconfig "$operator_kubeconfig" auth whoami -o jsonpath='{.status.userInfo.username}') != "$sa" ]]; then
 		echo "the operator's kubeconfig does not impersonate $sa" >&2
