@@ -33,8 +33,8 @@ build: ## Build the operator binary into bin/manager.
 	go build -o bin/manager ./cmd
 
 .PHONY: run
-run: ## Run the operator against the current kubeconfig.
-	go run ./cmd --metrics-bind-address=:8080 --health-probe-bind-address=:8081
+run: ## Run the operator against the current kubeconfig, logging for a terminal.
+	go run ./cmd --metrics-bind-address=:8080 --health-probe-bind-address=:8081 --zap-devel
 
 .PHONY: release-images
 release-images: ## List every image of the built-in release (MIRROR=host/path to see the mirrored references).

@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"go.uber.org/zap/zapcore"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -25,11 +27,13 @@ func main() {
 	flag.DurationVar(&opts.SyncPeriod, "sync-period", 10*time.Hour, "Interval of full resyncs of every workspace.")
 	flag.Float64Var(&qps, "kube-api-qps", 50, "Sustained requests per second to the Kubernetes API.")
 	flag.IntVar(&burst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API.")
-	zapOpts := zap.Options{}
-	zapOpts.BindFlags(flag.CommandLine)
+	zapOpts := logOptions(flag.CommandLine)
 	flag.Parse()
 
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	logger := zap.New(zap.UseFlagOptions(zapOpts))
+	ctrl.SetLogger(logger)
+	// client-go (leader election, watch errors) logs through klog: the same format and sink.
+	klog.SetLogger(logger)
 	log := ctrl.Log.WithName("setup")
 
 	cfg, err := ctrl.GetConfig()
@@ -52,4 +56,13 @@ func main() {
 		log.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// logOptions binds the --zap-* flags with the operator's defaults: production logging, one
+// JSON object per line with ISO 8601 times, for log collectors; --zap-devel gives coloured
+// console lines for a terminal (make run).
+func logOptions(fs *flag.FlagSet) *zap.Options {
+	opts := &zap.Options{TimeEncoder: zapcore.ISO8601TimeEncoder}
+	opts.BindFlags(fs)
+	return opts
 }

@@ -23,6 +23,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/metrics"
 )
 
 // Options are the manager's tunables; cmd/main.go exposes each as a flag.
@@ -95,6 +96,12 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		capabilities: newCapabilities(mgr.GetRESTMapper(), opts.Now),
 	}
 	if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(workspaceMetrics{collector: &metrics.WorkspaceCollector{
+		Lister: cacheLister{reader: mgr.GetCache()},
+		Log:    mgr.GetLogger().WithName("metrics"),
+	}}); err != nil {
 		return nil, err
 	}
 	discover, err := discovery.NewDiscoveryClientForConfig(cfg)

@@ -308,7 +308,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in, r.Components, st.Conditions, st.Services)
 	}
-	r.recordTransition(ws, before.Status.Conditions, st.Conditions)
+	status.MarkProvisioned(st)
 	if equalStatus(&before.Status, st) {
 		return nil
 	}
@@ -316,5 +316,6 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if err := r.Client.Status().Patch(ctx, ws, client.MergeFrom(before)); err != nil {
 		return client.IgnoreNotFound(fmt.Errorf("patching status: %w", err))
 	}
+	r.recordTransitions(ws, &before.Status, st)
 	return nil
 }

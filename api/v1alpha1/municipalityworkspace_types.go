@@ -300,6 +300,12 @@ type MunicipalityWorkspaceStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Services []ServiceStatus `json:"services,omitempty"`
+
+	// ProvisionedTime is when the workspace first became Ready. It is set once and never
+	// changes, so the first Ready is told apart from a recovery (for the Provisioned Event and
+	// the time-to-ready metric).
+	// +optional
+	ProvisionedTime *metav1.Time `json:"provisionedTime,omitempty"`
 }
 
 // ServiceStatus is the state of one user-facing service.

@@ -1,0 +1,119 @@
+// Package events decides which Kubernetes Events a workspace's status change deserves: the
+// transitions an operator on call cares about, and nothing for a status that did not change,
+// so that a settled fleet writes no Events.
+package events
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/status"
+)
+
+// Event is one Kubernetes Event about a workspace. Messages carry no generated names and no
+// changing figures, so that repeated Events aggregate into one series.
+type Event struct {
+	Type    string // corev1.EventTypeNormal or corev1.EventTypeWarning
+	Reason  string
+	Message string
+}
+
+// Event reasons besides those of the Stalled condition, which are used as they are (for
+// example PlatformNotFound, DomainConflict, ComponentFailed).
+const (
+	// ReasonProvisioned: the workspace became Ready for the first time.
+	ReasonProvisioned = status.ReasonProvisioned
+	// ReasonDegraded: a provisioned workspace is no longer Ready, without being stalled.
+	ReasonDegraded = "Degraded"
+	// ReasonRecovered: a provisioned workspace is Ready again.
+	ReasonRecovered = "Recovered"
+	// ReasonStallResolved: the workspace is no longer stalled; the operator works on it again.
+	ReasonStallResolved = "StallResolved"
+	// ReasonServiceDegraded: a service that was ready is not.
+	ReasonServiceDegraded = "ServiceDegraded"
+	// ReasonServiceRecovered: a service that had been ready before is ready again.
+	ReasonServiceRecovered = "ServiceRecovered"
+)
+
+// Transitions returns the Events for a workspace whose status changed from old to new, in a
+// fixed order: the stall, then the workspace's readiness, then its services in status order.
+func Transitions(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) []Event {
+	var out []Event
+
+	oldStall, newStall := trueCondition(old, status.TypeStalled), trueCondition(new, status.TypeStalled)
+	switch {
+	case newStall != nil && (oldStall == nil || oldStall.Reason != newStall.Reason || oldStall.Message != newStall.Message):
+		out = append(out, Event{Type: corev1.EventTypeWarning, Reason: newStall.Reason, Message: newStall.Message})
+	case newStall == nil && oldStall != nil:
+		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonStallResolved, Message: "the workspace is no longer stalled by " + oldStall.Reason})
+	}
+
+	wasReady, isReady := trueCondition(old, status.TypeReady) != nil, trueCondition(new, status.TypeReady) != nil
+	switch {
+	case FirstReady(old, new):
+		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonProvisioned, Message: "the workspace is provisioned and its enabled services are available"})
+	case isReady && !wasReady:
+		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonRecovered, Message: "the workspace is ready again"})
+	case wasReady && !isReady && newStall == nil:
+		// A stall has its own Event, which says why.
+		out = append(out, Event{Type: corev1.EventTypeWarning, Reason: ReasonDegraded, Message: degradedMessage(new.Conditions)})
+	}
+
+	before := map[string]rathausv1alpha1.ServiceStatus{}
+	for _, s := range old.Services {
+		before[s.Name] = s
+	}
+	for _, s := range new.Services {
+		o, known := before[s.Name]
+		switch {
+		case !known:
+			// A service just switched on has no history to degrade from or recover to.
+		case o.Ready == metav1.ConditionTrue && s.Ready != metav1.ConditionTrue:
+			out = append(out, Event{Type: corev1.EventTypeWarning, Reason: ReasonServiceDegraded, Message: "service " + s.Name + " is not ready"})
+		case o.Ready != metav1.ConditionTrue && s.Ready == metav1.ConditionTrue && o.Version != "":
+			// A recorded version means the service was ready before (status.services keeps
+			// the version last seen ready); without one, this is its first start.
+			out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonServiceRecovered, Message: "service " + s.Name + " is ready again"})
+		}
+	}
+	return out
+}
+
+// FirstReady reports whether the change from old to new is the workspace's first Ready. It
+// relies on status.provisionedTime, which survives operator restarts: a workspace that was
+// provisioned before, degraded and became Ready again is not new, whichever operator process
+// saw what. A workspace that was Ready before the operator recorded provisionedTime gets it
+// backfilled while Ready, which is no transition either.
+func FirstReady(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) bool {
+	return old.ProvisionedTime == nil && trueCondition(old, status.TypeReady) == nil && trueCondition(new, status.TypeReady) != nil
+}
+
+// degradedMessage names the component conditions that are not True, in condition order.
+func degradedMessage(conds []metav1.Condition) string {
+	var notReady []string
+	for _, c := range conds {
+		switch c.Type {
+		case status.TypeReady, status.TypeReconciling, status.TypeStalled:
+			continue
+		}
+		if c.Status != metav1.ConditionTrue {
+			notReady = append(notReady, c.Type)
+		}
+	}
+	if len(notReady) == 0 {
+		return "the workspace is no longer ready"
+	}
+	return "the workspace is no longer ready: " + strings.Join(notReady, ", ") + " not True"
+}
+
+func trueCondition(st *rathausv1alpha1.MunicipalityWorkspaceStatus, typ string) *metav1.Condition {
+	c := meta.FindStatusCondition(st.Conditions, typ)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return nil
+	}
+	return c
+}

@@ -1,0 +1,153 @@
+package events
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+)
+
+// st builds a status from conditions written "Type=Status/Reason" and services written
+// "name=Status@version".
+func st(provisioned bool, conds []string, services ...string) *rathausv1alpha1.MunicipalityWorkspaceStatus {
+	out := &rathausv1alpha1.MunicipalityWorkspaceStatus{}
+	if provisioned {
+		t := metav1.NewTime(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+		out.ProvisionedTime = &t
+	}
+	for _, c := range conds {
+		typ, rest := cut(c, "=")
+		s, reason := cut(rest, "/")
+		out.Conditions = append(out.Conditions, metav1.Condition{Type: typ, Status: metav1.ConditionStatus(s), Reason: reason, Message: "message of " + reason})
+	}
+	for _, svc := range services {
+		name, rest := cut(svc, "=")
+		s, version := cut(rest, "@")
+		out.Services = append(out.Services, rathausv1alpha1.ServiceStatus{Name: name, Ready: metav1.ConditionStatus(s), Version: version})
+	}
+	return out
+}
+
+func cut(s, sep string) (string, string) {
+	before, after, _ := strings.Cut(s, sep)
+	return before, after
+}
+
+var (
+	progressing = []string{"FilesReady=False/Progressing", "Ready=False/Progressing", "Reconciling=True/Progressing"}
+	ready       = []string{"FilesReady=True/Available", "Ready=True/Provisioned"}
+	noPlatform  = []string{"Ready=False/PlatformNotFound", "Stalled=True/PlatformNotFound"}
+	conflict    = []string{"Ready=False/DomainConflict", "Stalled=True/DomainConflict"}
+)
+
+func warning(reason, msg string) Event {
+	return Event{Type: corev1.EventTypeWarning, Reason: reason, Message: msg}
+}
+
+func normal(reason, msg string) Event {
+	return Event{Type: corev1.EventTypeNormal, Reason: reason, Message: msg}
+}
+
+func TestTransitions(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new *rathausv1alpha1.MunicipalityWorkspaceStatus
+		want     []Event
+	}{
+		{name: "nothing changed on a settled workspace", old: st(true, ready, "files=True@33.0.7"), new: st(true, ready, "files=True@33.0.7")},
+		{name: "nothing changed while progressing", old: st(false, progressing, "files=False"), new: st(false, progressing, "files=False")},
+		{name: "first reconcile, still progressing", old: st(false, nil), new: st(false, progressing, "files=False")},
+		{
+			name: "first Ready is Provisioned",
+			old:  st(false, progressing, "files=False"), new: st(true, ready, "files=True@33.0.7"),
+			want: []Event{normal(ReasonProvisioned, "the workspace is provisioned and its enabled services are available")},
+		},
+		{
+			name: "Ready on the very first reconcile is Provisioned",
+			old:  st(false, nil), new: st(true, ready),
+			want: []Event{normal(ReasonProvisioned, "the workspace is provisioned and its enabled services are available")},
+		},
+		{
+			name: "a ready workspace and service degrade",
+			old:  st(true, ready, "files=True@33.0.7"), new: st(true, progressing, "files=False@33.0.7"),
+			want: []Event{
+				warning(ReasonDegraded, "the workspace is no longer ready: FilesReady not True"),
+				warning(ReasonServiceDegraded, "service files is not ready"),
+			},
+		},
+		{
+			name: "a degraded workspace and service recover",
+			old:  st(true, progressing, "files=False@33.0.7"), new: st(true, ready, "files=True@33.0.7"),
+			want: []Event{
+				normal(ReasonRecovered, "the workspace is ready again"),
+				normal(ReasonServiceRecovered, "service files is ready again"),
+			},
+		},
+		{
+			name: "a service going Unknown is degraded too",
+			old:  st(true, ready, "files=True@33.0.7"), new: st(true, ready, "files=Unknown@33.0.7"),
+			want: []Event{warning(ReasonServiceDegraded, "service files is not ready")},
+		},
+		{
+			name: "a service ready for the first time is no recovery",
+			old:  st(true, ready, "files=True@33.0.7", "video=False"), new: st(true, ready, "files=True@33.0.7", "video=True@stable-11146-2"),
+		},
+		{
+			name: "a service switched on or off is no transition",
+			old:  st(true, ready, "files=True@33.0.7"), new: st(true, ready, "video=False"),
+		},
+		{
+			name: "stalling on a missing platform",
+			old:  st(false, nil), new: st(false, noPlatform),
+			want: []Event{warning("PlatformNotFound", "message of PlatformNotFound")},
+		},
+		{
+			name: "a conflict stalls a ready workspace: one Event, with the stall's reason",
+			old:  st(true, ready), new: st(true, conflict),
+			want: []Event{warning("DomainConflict", "message of DomainConflict")},
+		},
+		{
+			name: "the stall's reason changes",
+			old:  st(false, noPlatform), new: st(false, conflict),
+			want: []Event{warning("DomainConflict", "message of DomainConflict")},
+		},
+		{
+			name: "a stall resolved before the first Ready",
+			old:  st(false, noPlatform), new: st(false, progressing),
+			want: []Event{normal(ReasonStallResolved, "the workspace is no longer stalled by PlatformNotFound")},
+		},
+		{
+			name: "a stall resolved straight to the first Ready",
+			old:  st(false, noPlatform), new: st(true, ready),
+			want: []Event{
+				normal(ReasonStallResolved, "the workspace is no longer stalled by PlatformNotFound"),
+				normal(ReasonProvisioned, "the workspace is provisioned and its enabled services are available"),
+			},
+		},
+		{
+			name: "a stall of a provisioned workspace resolved",
+			old:  st(true, conflict), new: st(true, ready),
+			want: []Event{
+				normal(ReasonStallResolved, "the workspace is no longer stalled by DomainConflict"),
+				normal(ReasonRecovered, "the workspace is ready again"),
+			},
+		},
+		{
+			name: "an operator upgrade backfilling ProvisionedTime of a ready workspace says nothing",
+			old:  st(false, ready), new: st(true, ready),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Transitions(tt.old, tt.new)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Transitions =\n%v\nwant\n%v", got, tt.want)
+			}
+		})
+	}
+}
