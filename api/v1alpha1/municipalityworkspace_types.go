@@ -300,6 +300,11 @@ type MunicipalityWorkspaceStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Services []ServiceStatus `json:"services,omitempty"`
+
+	// Credentials summarises the Gaia-X credentials published for the workspace; unset when
+	// its platform publishes none.
+	// +optional
+	Credentials *CredentialsStatus `json:"credentials,omitempty"`
 }
 
 // ServiceStatus is the state of one user-facing service.
