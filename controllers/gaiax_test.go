@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -98,6 +99,31 @@ var _ = Describe("Gaia-X credentials", func() {
 			return got.ResourceVersion
 		}, "2s").Should(Equal(before))
 	})
+
+	DescribeTable("refuses incomplete Gaia-X settings at admission",
+		func(mutate func(*rathausv1alpha1.ProviderIdentity), message string) {
+			p := &rathausv1alpha1.WorkspacePlatform{ObjectMeta: metav1.ObjectMeta{Name: uniqueName("gaiax-invalid")}}
+			p.Spec.Provider = &rathausv1alpha1.ProviderIdentity{
+				LegalName: "Nordcloud Kommunal GmbH", RegistrationNumber: "DE123456789", HeadquarterAddress: "DE-SH", LegalAddress: "DE-SH",
+				TermsAndConditionsURL: "https://provider.example.eu/terms", TermsAndConditionsHash: "4ad7",
+				GaiaX: &rathausv1alpha1.GaiaXCredentials{Issuer: "did:web:provider.example.eu"},
+			}
+			mutate(p.Spec.Provider)
+			err := k8s.Create(ctx, p)
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+			Expect(err.Error()).To(ContainSubstring(message))
+		},
+		Entry("no terms hash", func(p *rathausv1alpha1.ProviderIdentity) { p.TermsAndConditionsHash = "" },
+			"provider.gaiaX needs registrationNumber, headquarterAddress, legalAddress, termsAndConditionsURL and termsAndConditionsHash"),
+		Entry("issuer that is no did:web", func(p *rathausv1alpha1.ProviderIdentity) { p.GaiaX.Issuer = "https://provider.example.eu" },
+			"provider.gaiaX.issuer must be a did:web identifier"),
+		Entry("verification method without fragment", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.VerificationMethod = "did:web:provider.example.eu"
+		}, "provider.gaiaX.verificationMethod must be a did:web URL with a fragment"),
+		Entry("country that is no ISO code", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.RegionCountries = []rathausv1alpha1.RegionCountry{{Region: "eu-central", Country: "de"}}
+		}, "country must be an ISO 3166-1 alpha-2 code"),
+	)
 
 	It("stalls while the signing key Secret is missing", func() {
 		platform := gaiaXPlatform(rathausv1alpha1.NamespacedName{Namespace: "default", Name: uniqueName("absent-key")})

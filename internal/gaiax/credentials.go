@@ -89,11 +89,12 @@ func LegalParticipant(in stack.Inputs) (Credential, error) {
 	if gx == nil {
 		return nil, nil
 	}
-	for field, value := range map[string]string{
-		"registrationNumber": provider.RegistrationNumber, "headquarterAddress": provider.HeadquarterAddress, "legalAddress": provider.LegalAddress,
+	// In order, so that the message (a condition's) is the same on every reconcile.
+	for _, f := range []struct{ field, value string }{
+		{"registrationNumber", provider.RegistrationNumber}, {"headquarterAddress", provider.HeadquarterAddress}, {"legalAddress", provider.LegalAddress},
 	} {
-		if value == "" {
-			return nil, fmt.Errorf("WorkspacePlatform %s: provider.%s is required for Gaia-X credentials", in.Platform.Name, field)
+		if f.value == "" {
+			return nil, fmt.Errorf("WorkspacePlatform %s: provider.%s is required for Gaia-X credentials", in.Platform.Name, f.field)
 		}
 	}
 	numberType := string(gx.RegistrationNumberType)
