@@ -23,6 +23,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/postgres"
@@ -145,6 +146,8 @@ type stackResult struct {
 	hosts []string
 	// reports are the components' availability; nil when the stack was not applied.
 	reports []health.Report
+	// credentials summarise the published Gaia-X credentials; nil when none are published.
+	credentials *rathausv1alpha1.CredentialsStatus
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -197,6 +200,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		return res
 	}
 	res.reports = health.Components(in, r.Components, objs, observed)
+	res.credentials = gaiax.Summary(in)
 	res.outcome = status.OutcomeOf(res.reports)
 	return res
 }
@@ -307,6 +311,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in, r.Components, st.Conditions, st.Services)
+		st.Credentials = res.credentials
 	}
 	status.MarkProvisioned(st)
 	if equalStatus(&before.Status, st) {

@@ -116,6 +116,34 @@ operator_kubeconfig_as_service_account() {
 	fi
 }
 
+# create_signing_key creates the Secret with the Ed25519 key the sample platform signs Gaia-X
+# credentials with; a demo key, generated afresh for every cluster.
+create_signing_key() {
+	if k get secret -n default gaiax-signing-key >/dev/null 2>&1; then
+		return
+	fi
+	local key
+	key=$(mktemp)
+	openssl genpkey -algorithm ed25519 -out "$key" 2>/dev/null
+	k create secret generic -n default gaiax-signing-key --from-file=key.pem="$key" >/dev/null
+	rm -f "$key"
+}
+
+# show_offering prints a summary of a workspace's Gaia-X service offering.
+show_offering() {
+	local ns=$1 name=$2
+	log "the Gaia-X service offering of $ns/$name (ConfigMap rathaus-gaiax)"
+	k get mws -n "$ns" "$name" -o jsonpath='{.status.credentials.offeringID}: signed {.status.credentials.signed}, {.status.credentials.digest}{"\n"}'
+	k get configmap -n "$ns" rathaus-gaiax -o jsonpath='{.data.service-offering\.json}' | jq -r '
+		.credentialSubject as $s
+		| "  \($s["gx:name"]), provided by \($s["gx:providedBy"].id), \($s["gx:dataProtectionRegime"]), issued \(.issuanceDate)",
+		  "  located in: \([$s["gx:aggregationOf"][] | select(.type == "gx:PhysicalResource") | .["gx:locationAddress"][]["gx:countryCode"]] | join(", "))",
+		  "  endpoints: \([($s["gx:endpoint"] // [])[] | .["gx:endpointURL"]["@value"]] | join(", "))",
+		  "  components: \([$s["gx:aggregationOf"][] | select(.type == "gx:SoftwareResource") | "\(.["gx:name"]) \(.["gx:version"])"] | join(", "))",
+		  "  proof: \(.proof.type // "none") by \(.proof.verificationMethod // "-")"'
+	echo
+}
+
 up() {
 	local start=$SECONDS
 	mkdir -p "$demo/bin"
@@ -126,6 +154,7 @@ up() {
 	local helm
 	helm=$("$root/hack/build-helm.sh" | tail -n 1)
 
+	create_signing_key
 	install_chart "$helm"
 	operator_kubeconfig_as_service_account
 
@@ -146,6 +175,8 @@ up() {
 	echo
 	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.services[*]}    {.name}: {.url} (version {.version}, ready {.ready}){"\n"}{end}{end}'
 	echo
+
+	show_offering kiel kiel
 
 	log "the platform's data residency and cluster checks"
 	k get wsp default -o jsonpath='{range .status.conditions[*]}{.type}: {.status} ({.message}){"\n"}{end}'

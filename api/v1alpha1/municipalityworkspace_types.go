@@ -306,6 +306,11 @@ type MunicipalityWorkspaceStatus struct {
 	// the time-to-ready metric).
 	// +optional
 	ProvisionedTime *metav1.Time `json:"provisionedTime,omitempty"`
+
+	// Credentials summarises the Gaia-X credentials published for the workspace; unset when
+	// its platform publishes none.
+	// +optional
+	Credentials *CredentialsStatus `json:"credentials,omitempty"`
 }
 
 // ServiceStatus is the state of one user-facing service.

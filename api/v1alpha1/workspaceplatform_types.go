@@ -303,6 +303,7 @@ type DataResidency struct {
 }
 
 // ProviderIdentity is the hosting provider's legal identity.
+// +kubebuilder:validation:XValidation:rule="!has(self.gaiaX) || (has(self.registrationNumber) && has(self.headquarterAddress) && has(self.legalAddress) && has(self.termsAndConditionsURL) && has(self.termsAndConditionsHash))",message="provider.gaiaX needs registrationNumber, headquarterAddress, legalAddress, termsAndConditionsURL and termsAndConditionsHash"
 type ProviderIdentity struct {
 	// LegalName is the provider's registered name.
 	// +kubebuilder:validation:MinLength=1
@@ -328,6 +329,9 @@ type ProviderIdentity struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	TermsAndConditionsHash string `json:"termsAndConditionsHash,omitempty"`
+	// GaiaX, when set, publishes Gaia-X credentials for the provider and every workspace.
+	// +optional
+	GaiaX *GaiaXCredentials `json:"gaiaX,omitempty"`
 }
 
 // NamespacedName references an object in a given namespace; only the platform, which the

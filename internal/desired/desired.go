@@ -16,6 +16,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/jitsi"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
@@ -38,6 +39,7 @@ var Components = []stack.Component{
 	keycloak.Component{},
 	nextcloud.Component{},
 	jitsi.Component{},
+	gaiax.Component{},
 }
 
 // InvalidInputError means the workspace or platform cannot be rendered; the message is for
@@ -50,8 +52,8 @@ type InvalidInputError struct {
 func (e *InvalidInputError) Error() string { return e.Component + ": " + e.Err.Error() }
 func (e *InvalidInputError) Unwrap() error { return e.Err }
 
-// Derive fills the derived fields of in: the size tier, the identity and its clients, and the
-// databases the enabled components need. An unknown size tier is invalid input.
+// Derive fills the derived fields of in: the size tier, the identity and its clients, the
+// enabled services' endpoints and the databases the enabled components need. An unknown size tier is invalid input.
 func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error) {
 	tier, err := sizing.For(in.Workspace.Spec.Size, in.Platform.Spec.Sizes)
 	if err != nil {
@@ -73,6 +75,15 @@ func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error)
 		in.Identity = &stack.Identity{IssuerURL: id.IssuerURL}
 	default:
 		in.Identity = &stack.Identity{IssuerURL: keycloak.IssuerURL(in)}
+	}
+
+	in.Endpoints = nil
+	for _, c := range components {
+		if svc, ok := c.(stack.Service); ok {
+			if name, url, enabled := svc.Endpoint(in); enabled {
+				in.Endpoints = append(in.Endpoints, stack.Endpoint{Service: name, URL: url, Version: svc.Version(in)})
+			}
+		}
 	}
 
 	// Databases last: the identity provider needs one only while some service uses it.

@@ -39,6 +39,9 @@ type Inputs struct {
 	Identity *Identity
 	// OIDCClients are the clients of the enabled services that log users in, by service.
 	OIDCClients []OIDCClient
+	// Endpoints are the enabled user-facing services with their URLs and versions, in
+	// component order.
+	Endpoints []Endpoint
 
 	// Observed are the workspace's objects as the cluster holds them now, by Key. Renderers
 	// read them only for facts the cluster decides, such as the address a load balancer got.
@@ -50,6 +53,14 @@ type Identity struct {
 	// IssuerURL is the issuer, e.g. https://id.kiel.de/realms/kiel; its discovery document is
 	// at IssuerURL + "/.well-known/openid-configuration".
 	IssuerURL string
+}
+
+// Endpoint is where users reach an enabled service, and the upstream version it runs at the
+// inputs' release.
+type Endpoint struct {
+	Service string
+	URL     string
+	Version string
 }
 
 // OIDCClient is a service's registration at the identity provider.
@@ -82,13 +93,14 @@ type Pender interface {
 	Pending(in Inputs) string
 }
 
-// PlatformSecretRefs lists the Secrets of the platform that workspaces copy: object storage,
-// mail relay and Keycloak admin credentials, the registry pull secret and the wildcard
-// certificate.
+// PlatformSecretRefs lists the Secrets of the platform that workspaces copy or use: object
+// storage, mail relay and Keycloak admin credentials, the registry pull secret, the wildcard
+// certificate and the key that signs Gaia-X credentials (read, never copied).
 func PlatformSecretRefs(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
 	var out []rathausv1alpha1.NamespacedName
 	for _, ref := range []*rathausv1alpha1.NamespacedName{
 		objectStorageCredentials(p), p.Spec.Registry.PullSecret, smtpCredentials(p), p.Spec.Ingress.WildcardCertificateSecret, keycloakCredentials(p),
+		credentialsSigningKey(p),
 	} {
 		if ref != nil {
 			out = append(out, *ref)
@@ -109,6 +121,13 @@ func keycloakCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.
 		return nil
 	}
 	return &p.Spec.Identity.Keycloak.AdminCredentialsSecret
+}
+
+func credentialsSigningKey(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
+	if p.Spec.Provider == nil || p.Spec.Provider.GaiaX == nil {
+		return nil
+	}
+	return p.Spec.Provider.GaiaX.SigningKeySecret
 }
 
 func smtpCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {

@@ -1,0 +1,161 @@
+package gaiax
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+// Names and keys of the published credentials.
+const (
+	ConfigMapName       = "rathaus-gaiax"
+	LegalParticipantKey = "legal-participant.json"
+	ServiceOfferingKey  = "service-offering.json"
+)
+
+// Component publishes the workspace's Gaia-X credentials in the ConfigMap rathaus-gaiax. A
+// workspace whose platform has no provider.gaiaX publishes none.
+type Component struct{}
+
+// Name implements stack.Component.
+func (Component) Name() string { return "gaiax" }
+
+// Render implements stack.Component.
+func (Component) Render(in stack.Inputs) ([]client.Object, error) {
+	docs, err := Documents(in)
+	if err != nil || docs == nil {
+		return nil, err
+	}
+	return []client.Object{&corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: stack.Meta(in, Component{}.Name(), ConfigMapName),
+		Data: map[string]string{
+			LegalParticipantKey: string(docs.LegalParticipant),
+			ServiceOfferingKey:  string(docs.ServiceOffering),
+		},
+	}}, nil
+}
+
+// Published are a workspace's credentials as published JSON.
+type Published struct {
+	LegalParticipant []byte
+	ServiceOffering  []byte
+	OfferingID       string
+	Signed           bool
+}
+
+// Documents renders, and signs when the platform has a signing key, the workspace's
+// credentials; nil when the platform publishes none.
+func Documents(in stack.Inputs) (*Published, error) {
+	_, gx := settings(in.Platform)
+	if gx == nil {
+		return nil, nil
+	}
+	participant, err := LegalParticipant(in)
+	if err != nil {
+		return nil, err
+	}
+	offering, err := ServiceOffering(in)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := signerFor(in, gx)
+	if err != nil {
+		return nil, err
+	}
+	out := &Published{OfferingID: offering["id"].(string), Signed: signer != nil}
+	for _, d := range []struct {
+		vc  Credential
+		dst *[]byte
+	}{{participant, &out.LegalParticipant}, {offering, &out.ServiceOffering}} {
+		vc := d.vc
+		if signer != nil {
+			created, _ := vc["issuanceDate"].(string)
+			if vc, err = signer.Sign(vc, created); err != nil {
+				return nil, fmt.Errorf("signing %s: %w", d.vc["id"], err)
+			}
+		} else if err := validate(vc); err != nil {
+			// Signing canonicalises, which checks the document; unsigned ones are checked here.
+			return nil, err
+		}
+		if *d.dst, err = marshal(vc); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func validate(vc Credential) error {
+	g, err := generic(vc)
+	if err != nil {
+		return err
+	}
+	if _, err := Expand(g); err != nil {
+		return fmt.Errorf("credential %s is not valid JSON-LD: %w", vc["id"], err)
+	}
+	return nil
+}
+
+// signerFor returns the signer of the platform's signing key, or nil when the platform has
+// none. The reconciler reads the Secret (PlatformSecretRefs) and stalls while it is missing.
+func signerFor(in stack.Inputs, gx *rathausv1alpha1.GaiaXCredentials) (*Signer, error) {
+	if gx.SigningKeySecret == nil {
+		return nil, nil
+	}
+	ref := *gx.SigningKeySecret
+	data, ok := in.PlatformSecrets[stack.RefKey(ref)]
+	if !ok {
+		return nil, fmt.Errorf("signing key Secret %s was not read", stack.RefKey(ref))
+	}
+	pemBytes, ok := data[SigningKeyKey]
+	if !ok {
+		return nil, fmt.Errorf("signing key Secret %s has no key %s", stack.RefKey(ref), SigningKeyKey)
+	}
+	vm := gx.VerificationMethod
+	if vm == "" {
+		vm = gx.Issuer + "#key-1"
+	}
+	signer, err := ParseSigningKey(pemBytes, vm)
+	if err != nil {
+		return nil, fmt.Errorf("signing key Secret %s: %w", stack.RefKey(ref), err)
+	}
+	return signer, nil
+}
+
+// marshal writes a credential as indented JSON. encoding/json sorts map keys, so the bytes
+// depend only on the content; HTML escaping is off so URLs stay readable.
+func marshal(vc Credential) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(vc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Summary is the credentials' summary for the workspace's status; nil when the platform
+// publishes none or they cannot be rendered (the workspace then stalls on the render error).
+func Summary(in stack.Inputs) *rathausv1alpha1.CredentialsStatus {
+	docs, err := Documents(in)
+	if err != nil || docs == nil {
+		return nil
+	}
+	sum := sha256.Sum256(docs.ServiceOffering)
+	return &rathausv1alpha1.CredentialsStatus{
+		ConfigMap:  ConfigMapName,
+		OfferingID: docs.OfferingID,
+		Signed:     docs.Signed,
+		Digest:     "sha256:" + hex.EncodeToString(sum[:]),
+	}
+}
