@@ -23,8 +23,10 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/mail"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/secrets"
@@ -46,6 +48,9 @@ const (
 	ReasonCloudNativePGMissing = "CloudNativePGMissing"
 	// ReasonGatewayAPIMissing: the platform names a Gateway, but the Gateway API is not installed.
 	ReasonGatewayAPIMissing = "GatewayAPIMissing"
+	// ReasonCertManagerMissing: mail needs a certificate from the platform's ClusterIssuer,
+	// but cert-manager is not installed.
+	ReasonCertManagerMissing = "CertManagerMissing"
 )
 
 // WorkspaceReconciler provisions and keeps the stack of each MunicipalityWorkspace.
@@ -145,6 +150,10 @@ type stackResult struct {
 	hosts []string
 	// reports are the components' availability; nil when the stack was not applied.
 	reports []health.Report
+	// dnsRecords are what the municipality must publish, from the same inputs as the stack;
+	// dnsKnown is false when the inputs were not complete, so the previous list stays.
+	dnsRecords []rathausv1alpha1.DNSRecord
+	dnsKnown   bool
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -172,6 +181,15 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
+	// Credentials before rendering: some records publish the public half of a generated key.
+	public, problem, err := r.ensureSecrets(ctx, in, specs)
+	if err != nil || problem != nil {
+		res.outcome = status.Outcome{Stalled: problem, Err: err}
+		return res
+	}
+	in.PublicKeys = public
+	res.in = in
+	res.dnsRecords, res.dnsKnown = dns.Records(in), true
 	objs, err := desired.State(in, r.Components)
 	if err != nil {
 		var invalid *desired.InvalidInputError
@@ -180,10 +198,6 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		} else {
 			res.outcome.Err = err
 		}
-		return res
-	}
-	if problem, err := r.ensureSecrets(ctx, in, specs); err != nil || problem != nil {
-		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
 	}
 	observed, problem, err := r.applyAll(ctx, objs)
@@ -230,7 +244,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		return in, nil, fmt.Errorf("reading platform: %w", err)
 	}
 	in.Platform = platform
-	if problem, err := r.checkCapabilities(platform); err != nil || problem != nil {
+	if problem, err := r.checkCapabilities(ws, platform); err != nil || problem != nil {
 		return in, problem, err
 	}
 	// Platform Secrets are read past the cache, which holds only the operator's own Secrets.
@@ -265,7 +279,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 }
 
 // checkCapabilities makes sure the APIs the platform's choices rely on are installed.
-func (r *WorkspaceReconciler) checkCapabilities(platform *rathausv1alpha1.WorkspacePlatform) (*status.Problem, error) {
+func (r *WorkspaceReconciler) checkCapabilities(ws *rathausv1alpha1.MunicipalityWorkspace, platform *rathausv1alpha1.WorkspacePlatform) (*status.Problem, error) {
 	type need struct {
 		gvk    schema.GroupVersionKind
 		reason string
@@ -277,6 +291,9 @@ func (r *WorkspaceReconciler) checkCapabilities(platform *rathausv1alpha1.Worksp
 	}
 	if platform.Spec.Ingress.Gateway != nil {
 		needs = append(needs, need{web.HTTPRouteKind, ReasonGatewayAPIMissing, "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"})
+	}
+	if mail.NeedsCertificate(ws, platform) {
+		needs = append(needs, need{mail.CertificateKind, ReasonCertManagerMissing, "cert-manager certificates for the mail host, but the cert-manager.io Certificate CRD is"})
 	}
 	for _, n := range needs {
 		installed, err := r.capabilities.installed(n.gvk)
@@ -307,6 +324,9 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in, r.Components, st.Conditions, st.Services)
+	}
+	if res.dnsKnown {
+		st.DNSRecords = res.dnsRecords
 	}
 	r.recordTransition(ws, before.Status.Conditions, st.Conditions)
 	if equalStatus(&before.Status, st) {

@@ -71,6 +71,11 @@ func (w *MunicipalityWorkspace) ClaimedHosts() []string {
 			hosts = append(hosts, w.ServiceHost(s.Name, s.Switch))
 		}
 	}
+	if w.Spec.Services.Mail.Enabled {
+		// Mail clients' autoconfig and sending servers' MTA-STS policy live at well-known
+		// hosts of the mail domain.
+		hosts = append(hosts, "autoconfig."+w.Spec.Domain, "mta-sts."+w.Spec.Domain)
+	}
 	if w.usesSingleSignOn() && w.Spec.Identity.Mode != IdentityExternal {
 		hosts = append(hosts, w.IdentityHost())
 	}

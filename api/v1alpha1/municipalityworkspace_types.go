@@ -300,6 +300,11 @@ type MunicipalityWorkspaceStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Services []ServiceStatus `json:"services,omitempty"`
+
+	// DNSRecords are the records the municipality must publish for what is enabled.
+	// +optional
+	// +listType=atomic
+	DNSRecords []DNSRecord `json:"dnsRecords,omitempty"`
 }
 
 // ServiceStatus is the state of one user-facing service.

@@ -16,8 +16,11 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/jitsi"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
+	"github.com/rathaus-io/rathaus/internal/mail"
+	"github.com/rathaus-io/rathaus/internal/mail/stalwart"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/residency"
@@ -38,6 +41,9 @@ var Components = []stack.Component{
 	keycloak.Component{},
 	nextcloud.Component{},
 	jitsi.Component{},
+	mail.Component{Engine: stalwart.Engine{}},
+	// Last: the records follow from what the services above expose.
+	dns.Component{},
 }
 
 // InvalidInputError means the workspace or platform cannot be rendered; the message is for
