@@ -67,6 +67,8 @@ up() {
 
 	log "installing CRDs, the platform and three municipalities"
 	k apply --server-side -k "$root/config/crd" >/dev/null
+	# Mail on the sample platform (a ClusterIssuer) needs the cert-manager.io API.
+	k apply --server-side -f "$root/hack/demo-crds/cert-manager-certificate.yaml" >/dev/null
 	k wait --for=condition=Established crd --all --timeout=60s >/dev/null
 	k apply --server-side -k "$root/config/samples" >/dev/null
 
@@ -83,6 +85,13 @@ up() {
 	k get mws -A -o wide
 	echo
 	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.services[*]}    {.name}: {.url} (version {.version}, ready {.ready}){"\n"}{end}{end}'
+	echo
+
+	log "the DNS records each municipality publishes (docs/dns.md)"
+	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} ({.spec.domain}):{"\n"}{range .status.dnsRecords[*]}    {.name} {.ttl} IN {.type} {.value}{"\n"}{end}{end}'
+	echo
+	log "the zone file of kiel (kubectl get cm rathaus-dns -n kiel -o jsonpath='{.data.zone\\.txt}')"
+	k get cm rathaus-dns -n kiel -o jsonpath='{.data.zone\.txt}'
 	echo
 
 	log "the platform's data residency and cluster checks"
