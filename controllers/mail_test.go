@@ -55,7 +55,8 @@ var _ = Describe("Mail service", func() {
 
 		Eventually(func() error { return k8s.Get(ctx, key("rathaus-stalwart"), &appsv1.StatefulSet{}) }).Should(Succeed())
 		public := &corev1.Service{}
-		Expect(k8s.Get(ctx, key("rathaus-mail-public"), public)).To(Succeed())
+		// Applied after the engine's objects, possibly in a later pass.
+		Eventually(func() error { return k8s.Get(ctx, key("rathaus-mail-public"), public) }).Should(Succeed())
 		Expect(public.Spec.Type).To(Equal(corev1.ServiceTypeLoadBalancer))
 		Expect(public.Spec.Ports).To(ContainElement(HaveField("Port", int32(25))))
 		Expect(readSecret("rathaus-stalwart-admin")["password"]).To(HaveLen(32))
