@@ -60,7 +60,7 @@ func (w *MunicipalityWorkspace) IdentityHost() string {
 }
 
 // ClaimedHosts returns the DNS names this workspace uses: its domain, the hosts of its enabled
-// services and, while an enabled service logs users in through the provider's single
+// services (with mail also autoconfig.<domain> and mta-sts.<domain>) and, while an enabled service logs users in through the provider's single
 // sign-on, the identity host (reserved even while the platform's Keycloak holds the realm, so
 // the workspace's own Keycloak can take over); sorted and without duplicates. Two workspaces
 // must never share one.
