@@ -24,8 +24,10 @@ import (
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/gaiax"
+	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/mail"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/secrets"
@@ -47,6 +49,9 @@ const (
 	ReasonCloudNativePGMissing = "CloudNativePGMissing"
 	// ReasonGatewayAPIMissing: the platform names a Gateway, but the Gateway API is not installed.
 	ReasonGatewayAPIMissing = "GatewayAPIMissing"
+	// ReasonCertManagerMissing: mail needs a certificate from the platform's ClusterIssuer,
+	// but cert-manager is not installed.
+	ReasonCertManagerMissing = "CertManagerMissing"
 )
 
 // WorkspaceReconciler provisions and keeps the stack of each MunicipalityWorkspace.
@@ -78,6 +83,7 @@ type WorkspaceReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters;databases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile brings one workspace's stack to its desired state and records the outcome in the
 // workspace's status with a single patch.
@@ -148,6 +154,11 @@ type stackResult struct {
 	reports []health.Report
 	// credentials summarise the published Gaia-X credentials; nil when none are published.
 	credentials *rathausv1alpha1.CredentialsStatus
+
+	// dnsRecords are what the municipality must publish, from the same inputs as the stack;
+	// dnsKnown is false when the inputs were not complete, so the previous list stays.
+	dnsRecords []rathausv1alpha1.DNSRecord
+	dnsKnown   bool
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -175,6 +186,15 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
+	// Credentials before rendering: some records publish the public half of a generated key.
+	public, problem, err := r.ensureSecrets(ctx, in, specs)
+	if err != nil || problem != nil {
+		res.outcome = status.Outcome{Stalled: problem, Err: err}
+		return res
+	}
+	in.PublicKeys = public
+	res.in = in
+	res.dnsRecords, res.dnsKnown = dns.Records(in), true
 	objs, err := desired.State(in, r.Components)
 	if err != nil {
 		var invalid *desired.InvalidInputError
@@ -183,10 +203,6 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		} else {
 			res.outcome.Err = err
 		}
-		return res
-	}
-	if problem, err := r.ensureSecrets(ctx, in, specs); err != nil || problem != nil {
-		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
 	}
 	observed, problem, err := r.applyAll(ctx, objs)
@@ -234,7 +250,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		return in, nil, fmt.Errorf("reading platform: %w", err)
 	}
 	in.Platform = platform
-	if problem, err := r.checkCapabilities(platform); err != nil || problem != nil {
+	if problem, err := r.checkCapabilities(ws, platform); err != nil || problem != nil {
 		return in, problem, err
 	}
 	// Platform Secrets are read past the cache, which holds only the operator's own Secrets.
@@ -269,7 +285,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 }
 
 // checkCapabilities makes sure the APIs the platform's choices rely on are installed.
-func (r *WorkspaceReconciler) checkCapabilities(platform *rathausv1alpha1.WorkspacePlatform) (*status.Problem, error) {
+func (r *WorkspaceReconciler) checkCapabilities(ws *rathausv1alpha1.MunicipalityWorkspace, platform *rathausv1alpha1.WorkspacePlatform) (*status.Problem, error) {
 	type need struct {
 		gvk    schema.GroupVersionKind
 		reason string
@@ -281,6 +297,9 @@ func (r *WorkspaceReconciler) checkCapabilities(platform *rathausv1alpha1.Worksp
 	}
 	if platform.Spec.Ingress.Gateway != nil {
 		needs = append(needs, need{web.HTTPRouteKind, ReasonGatewayAPIMissing, "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"})
+	}
+	if mail.NeedsCertificate(ws, platform) {
+		needs = append(needs, need{mail.CertificateKind, ReasonCertManagerMissing, "cert-manager certificates for the mail host, but the cert-manager.io Certificate CRD is"})
 	}
 	for _, n := range needs {
 		installed, err := r.capabilities.installed(n.gvk)
@@ -312,6 +331,9 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in, r.Components, st.Conditions, st.Services)
 		st.Credentials = res.credentials
+	}
+	if res.dnsKnown {
+		st.DNSRecords = res.dnsRecords
 	}
 	status.MarkProvisioned(st)
 	if equalStatus(&before.Status, st) {

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/rathaus-io/rathaus/internal/mail"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
@@ -49,4 +50,5 @@ var foreignKinds = []schema.GroupVersionKind{
 	web.HTTPRouteKind,
 	postgres.ClusterKind,
 	postgres.DatabaseKind,
+	mail.CertificateKind,
 }

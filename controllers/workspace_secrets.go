@@ -23,58 +23,75 @@ const ReasonSecretConflict = "SecretConflict"
 
 // ensureSecrets creates the generated-credential Secrets that do not exist and adds keys that
 // are missing. A generated value that exists is never changed; only the static connection
-// details (host, port, ...) are kept current. Values are never logged.
-func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs, specs []secrets.Spec) (*status.Problem, error) {
+// details (host, port, ...) are kept current. Values are never logged. It returns the public
+// halves of generated private keys, by stack.KeyRef, for records that publish them.
+func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs, specs []secrets.Spec) (map[string][]byte, *status.Problem, error) {
+	public := map[string][]byte{}
 	for _, spec := range specs {
 		existing := &corev1.Secret{}
+		var data map[string][]byte
 		err := r.Client.Get(ctx, types.NamespacedName{Namespace: in.Workspace.Namespace, Name: spec.Name}, existing)
 		switch {
 		case apierrors.IsNotFound(err):
-			problem, err := r.createSecret(ctx, in, spec)
+			created, problem, err := r.createSecret(ctx, in, spec)
 			if err != nil || problem != nil {
-				return problem, err
+				return nil, problem, err
 			}
+			data = created
 		case err != nil:
-			return nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
+			return nil, nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
 		default:
 			if err := r.completeSecret(ctx, existing, spec); err != nil {
-				return nil, err
+				return nil, nil, err
+			}
+			data = existing.Data
+		}
+		for _, k := range spec.Keys {
+			if k.Kind == secrets.KindPassword {
+				continue
+			}
+			// A key that does not parse is left unpublished rather than stalling everything;
+			// the service that signs with it reports the problem.
+			if der, err := secrets.PublicKeyDER(data[k.Name]); err == nil {
+				public[stack.KeyRef(spec.Name, k.Name)] = der
+			} else {
+				log.FromContext(ctx).Info("Generated key does not parse; its public half is not published", "secret", spec.Name, "key", k.Name, "error", err.Error())
 			}
 		}
 	}
-	return nil, nil
+	return public, nil, nil
 }
 
 // createSecret creates a Secret the cache does not hold. The cache only holds labelled Secrets,
 // so it first asks the API server whether the name is taken by a Secret without the
 // operator's labels: that is a conflict a human must resolve, and asking costs a read, while
 // trying to create would cost a failing write on every reconcile.
-func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (*status.Problem, error) {
+func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	secret := desired.SecretObject(in, spec)
 	existing := &corev1.Secret{}
 	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing)
 	switch {
 	case err == nil && inventory.WorkspaceOf(existing) != in.Workspace.Name:
-		return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name), Unwatched: true}, nil
+		return nil, &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name), Unwatched: true}, nil
 	case err == nil:
-		return nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
+		return nil, nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
 	case !apierrors.IsNotFound(err):
-		return nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
+		return nil, nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
 	}
 
 	data, err := secrets.Generate(spec.Keys, secrets.Reader)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for k, v := range spec.Static {
 		data[k] = []byte(v)
 	}
 	secret.Data = data
 	if err := r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner)); err != nil {
-		return nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
+		return nil, nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
 	}
 	log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
-	return nil, nil
+	return data, nil, nil
 }
 
 // completeSecret adds missing generated keys and corrects static ones, with an optimistic lock

@@ -156,6 +156,9 @@ up() {
 
 	create_signing_key
 	install_chart "$helm"
+	# Mail on the sample platform (a ClusterIssuer) needs the cert-manager.io API.
+	k apply --server-side -f "$root/hack/demo-crds/cert-manager-certificate.yaml" >/dev/null
+	k wait --for=condition=Established crd --all --timeout=60s >/dev/null
 	operator_kubeconfig_as_service_account
 
 	log "installing three municipalities"
@@ -176,6 +179,12 @@ up() {
 	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.services[*]}    {.name}: {.url} (version {.version}, ready {.ready}){"\n"}{end}{end}'
 	echo
 
+	log "the DNS records each municipality publishes (docs/dns.md)"
+	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} ({.spec.domain}):{"\n"}{range .status.dnsRecords[*]}    {.name} {.ttl} IN {.type} {.value}{"\n"}{end}{end}'
+	echo
+	log "the zone file of kiel (kubectl get cm rathaus-dns -n kiel -o jsonpath='{.data.zone\\.txt}')"
+	k get cm rathaus-dns -n kiel -o jsonpath='{.data.zone\.txt}'
+	echo
 	show_offering kiel kiel
 
 	log "the platform's data residency and cluster checks"

@@ -60,7 +60,7 @@ func (w *MunicipalityWorkspace) IdentityHost() string {
 }
 
 // ClaimedHosts returns the DNS names this workspace uses: its domain, the hosts of its enabled
-// services and, while an enabled service logs users in through the provider's single
+// services (with mail also autoconfig.<domain> and mta-sts.<domain>) and, while an enabled service logs users in through the provider's single
 // sign-on, the identity host (reserved even while the platform's Keycloak holds the realm, so
 // the workspace's own Keycloak can take over); sorted and without duplicates. Two workspaces
 // must never share one.
@@ -70,6 +70,11 @@ func (w *MunicipalityWorkspace) ClaimedHosts() []string {
 		if s.Switch.Enabled {
 			hosts = append(hosts, w.ServiceHost(s.Name, s.Switch))
 		}
+	}
+	if w.Spec.Services.Mail.Enabled {
+		// Mail clients' autoconfig and sending servers' MTA-STS policy live at well-known
+		// hosts of the mail domain.
+		hosts = append(hosts, "autoconfig."+w.Spec.Domain, "mta-sts."+w.Spec.Domain)
 	}
 	if w.usesSingleSignOn() && w.Spec.Identity.Mode != IdentityExternal {
 		hosts = append(hosts, w.IdentityHost())

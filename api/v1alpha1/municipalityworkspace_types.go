@@ -311,6 +311,11 @@ type MunicipalityWorkspaceStatus struct {
 	// its platform publishes none.
 	// +optional
 	Credentials *CredentialsStatus `json:"credentials,omitempty"`
+
+	// DNSRecords are the records the municipality must publish for what is enabled.
+	// +optional
+	// +listType=atomic
+	DNSRecords []DNSRecord `json:"dnsRecords,omitempty"`
 }
 
 // ServiceStatus is the state of one user-facing service.

@@ -47,6 +47,14 @@ type WorkspacePlatformSpec struct {
 	// +optional
 	Video VideoSettings `json:"video,omitempty"`
 
+	// Mail is how workspaces' mail servers are reached.
+	// +optional
+	Mail MailSettings `json:"mail,omitempty"`
+
+	// DNS describes the platform's public entry points for the records workspaces publish.
+	// +optional
+	DNS DNSSettings `json:"dns,omitempty"`
+
 	// Sizes overrides the built-in figures of size tiers.
 	// +optional
 	// +listType=map

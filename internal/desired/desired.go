@@ -17,8 +17,11 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/gaiax"
+	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/jitsi"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
+	"github.com/rathaus-io/rathaus/internal/mail"
+	"github.com/rathaus-io/rathaus/internal/mail/stalwart"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/residency"
@@ -39,7 +42,10 @@ var Components = []stack.Component{
 	keycloak.Component{},
 	nextcloud.Component{},
 	jitsi.Component{},
+	mail.Component{Engine: stalwart.Engine{}},
 	gaiax.Component{},
+	// Last: the records follow from what the services above expose.
+	dns.Component{},
 }
 
 // InvalidInputError means the workspace or platform cannot be rendered; the message is for

@@ -23,6 +23,10 @@ func FuzzState(f *testing.F) {
 			ws.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: files, Host: filesHost}}
 			ws.Spec.Services.Video = rathausv1alpha1.VideoService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: files}, PublicRooms: publicRooms, MaxParticipants: maxParticipants}
 			ws.Spec.Identity = rathausv1alpha1.IdentitySpec{Mode: rathausv1alpha1.IdentityMode(identityMode), IssuerURL: "https://" + domain}
+			ws.Spec.Services.Mail = rathausv1alpha1.MailService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: publicRooms}}
+			ws.Spec.Admins = []string{filesHost + "@" + domain, filesHost}
+			in.Platform.Spec.Mail.Exposure = rathausv1alpha1.MailExposure(exposure)
+			in.Platform.Spec.DNS.IngressTargets = []string{mirror}
 			in.Platform.Spec.Video.Exposure = rathausv1alpha1.MediaExposure(exposure)
 			in.Platform.Spec.Registry.Mirror = mirror
 		})

@@ -27,6 +27,7 @@ func TestEverythingFitsTheQuota(t *testing.T) {
 				in.Workspace.Spec.Size = size
 				in.Workspace.Spec.Services.Files.Enabled = true
 				in.Workspace.Spec.Services.Video.Enabled = true
+				in.Workspace.Spec.Services.Mail.Enabled = true
 				in.Platform.Spec.Storage.ReadWriteManyClass = "rwx" // the largest layout: several Nextcloud replicas
 			}), Components)
 			if err != nil {

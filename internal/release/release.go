@@ -43,6 +43,11 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 				{Name: "keycloak-config-cli", Image: "docker.io/adorsys/keycloak-config-cli", Version: "6.5.0-26.5.4"},
 				{Name: "nextcloud", Image: "docker.io/library/nextcloud", Version: "34.0.2-apache"},
 				{Name: "postgresql", Image: "docker.io/library/postgres", Version: "17.11"},
+				// Stalwart's newest tag v0.16.18 (stalwartlabs/stalwart tags; Docker Hub
+				// publishes the full v<major>.<minor>.<patch> tags, install/platform/docker.md)
+				// and stalwart-cli 1.0.8 (stalwartlabs/cli CHANGELOG.md; image tags without v).
+				{Name: "stalwart", Image: "docker.io/stalwartlabs/stalwart", Version: "v0.16.18"},
+				{Name: "stalwart-cli", Image: "docker.io/stalwartlabs/cli", Version: "1.0.8"},
 				{Name: "valkey", Image: "docker.io/valkey/valkey", Version: "9.0.4"},
 			},
 		},

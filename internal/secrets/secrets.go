@@ -30,6 +30,8 @@ type Key struct {
 	Name string
 	// Length in characters of the alphabet; 32 alphanumerics hold about 190 bits.
 	Length int
+	// Kind of value; a password when empty.
+	Kind Kind
 }
 
 // Password is the usual key: 32 alphanumeric characters, safe in URLs, config files and
@@ -66,6 +68,17 @@ func StaleStatic(spec Spec, existing map[string][]byte) []string {
 func Generate(keys []Key, rnd io.Reader) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(keys))
 	for _, k := range keys {
+		if k.Kind == KindRSA2048 {
+			v, err := generateRSA(rnd)
+			if err != nil {
+				return nil, fmt.Errorf("generating %s: %w", k.Name, err)
+			}
+			out[k.Name] = v
+			continue
+		}
+		if k.Kind != KindPassword {
+			return nil, fmt.Errorf("key %s: unknown kind %q", k.Name, k.Kind)
+		}
 		if k.Length <= 0 {
 			return nil, fmt.Errorf("key %s: length must be positive", k.Name)
 		}

@@ -43,6 +43,12 @@ type Inputs struct {
 	// component order.
 	Endpoints []Endpoint
 
+	// PublicKeys are the DER public keys of generated private keys (secrets.KindRSA2048), by
+	// KeyRef(secret, key). The reconciler derives them from the generated Secrets before
+	// rendering, so that records such as DKIM can be published while private keys never
+	// enter the inputs. A key is missing until its Secret exists.
+	PublicKeys map[string][]byte
+
 	// Observed are the workspace's objects as the cluster holds them now, by Key. Renderers
 	// read them only for facts the cluster decides, such as the address a load balancer got.
 	Observed map[string]client.Object
@@ -162,6 +168,9 @@ func PlatformSecretCopy(in Inputs, component, name string, ref rathausv1alpha1.N
 		Data:       copied,
 	}, true
 }
+
+// KeyRef is the key of a generated key's public half in PublicKeys.
+func KeyRef(secret, key string) string { return secret + "/" + key }
 
 // RefKey is the key of a platform Secret in PlatformSecrets.
 func RefKey(ref rathausv1alpha1.NamespacedName) string { return ref.Namespace + "/" + ref.Name }
