@@ -16,8 +16,8 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
-	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/dns"
+	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/jitsi"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/mail"
