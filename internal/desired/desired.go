@@ -3,6 +3,7 @@
 package desired
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/jitsi"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
+	"github.com/rathaus-io/rathaus/internal/opencast"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/secrets"
@@ -38,6 +40,7 @@ var Components = []stack.Component{
 	keycloak.Component{},
 	nextcloud.Component{},
 	jitsi.Component{},
+	opencast.Component{},
 }
 
 // InvalidInputError means the workspace or platform cannot be rendered; the message is for
@@ -49,6 +52,15 @@ type InvalidInputError struct {
 
 func (e *InvalidInputError) Error() string { return e.Component + ": " + e.Err.Error() }
 func (e *InvalidInputError) Unwrap() error { return e.Err }
+
+// Reason is the condition reason a component gave with a stack.UnmetError, "" otherwise.
+func (e *InvalidInputError) Reason() string {
+	var unmet *stack.UnmetError
+	if errors.As(e.Err, &unmet) {
+		return unmet.Reason
+	}
+	return ""
+}
 
 // Derive fills the derived fields of in: the size tier, the identity and its clients, and the
 // databases the enabled components need. An unknown size tier is invalid input.

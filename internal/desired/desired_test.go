@@ -309,3 +309,23 @@ func TestStateRejectsDuplicates(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestStallReasonOfAComponent: a component's UnmetError reaches the reconciler with its reason,
+// so the workspace is Stalled with it rather than with a generic one.
+func TestStallReasonOfAComponent(t *testing.T) {
+	in, err := Derive(inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Size = rathausv1alpha1.SizeL
+		in.Workspace.Spec.Services.Media.Enabled = true
+	}), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = State(in, Components)
+	var invalid *InvalidInputError
+	if !errors.As(err, &invalid) || invalid.Component != "media" || invalid.Reason() != "SharedStorageMissing" {
+		t.Fatalf("err = %v, want media's SharedStorageMissing", err)
+	}
+	if (&InvalidInputError{Component: "x", Err: errors.New("bad")}).Reason() != "" {
+		t.Fatal("a plain error must leave the reason to the reconciler")
+	}
+}
