@@ -32,6 +32,8 @@ const (
 
 	// nodeLabel marks every Opencast node, for the paths between them.
 	nodeLabel = "rathaus.io/media-node"
+
+	configHashAnnotation = "rathaus.io/config-hash"
 )
 
 func nodeName(r role) string { return "rathaus-opencast-" + r.name }
@@ -181,7 +183,11 @@ func statefulSet(in stack.Inputs, t topology, r role, image string) *appsv1.Stat
 			// Nodes are independent servers in the registry; none waits for another to start.
 			PodManagementPolicy: appsv1.ParallelPodManagement,
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: nodePodLabels(in, r)},
+				ObjectMeta: metav1.ObjectMeta{
+					Labels: nodePodLabels(in, r),
+					// start.sh runs once per container start; a new script needs new pods.
+					Annotations: map[string]string{configHashAnnotation: stack.ShortHash(startScript)},
+				},
 				Spec: corev1.PodSpec{
 					SecurityContext:              stack.PodSecurity(uid),
 					AutomountServiceAccountToken: ptr.To(false),
