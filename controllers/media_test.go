@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -28,6 +29,9 @@ var _ = Describe("Media service", func() {
 	gone := func(ns, name string, obj client.Object) func() bool {
 		return func() bool { return apierrors.IsNotFound(get(ns, name, obj)) }
 	}
+	conditions := func(ws *rathausv1alpha1.MunicipalityWorkspace) func() string {
+		return func() string { return fmt.Sprintf("%+v", getWorkspace(ctx, ws).Status.Conditions) }
+	}
 	generated := []string{"rathaus-opencast-admin", "rathaus-opencast-digest", "rathaus-opencast-proxy", "rathaus-db-opencast"}
 
 	It("runs Opencast all-in-one with OpenSearch on S, keeps its credentials, and keeps its data when switched off", func() {
@@ -40,8 +44,8 @@ var _ = Describe("Media service", func() {
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
 
 		Eventually(func() error { return get(ns, "rathaus-opencast-allinone", &appsv1.StatefulSet{}) }).Should(Succeed())
-		Expect(get(ns, "rathaus-opensearch", &appsv1.StatefulSet{})).To(Succeed())
-		Expect(get(ns, "rathaus-opencast-admin-proxy", &appsv1.Deployment{})).To(Succeed())
+		Eventually(func() error { return get(ns, "rathaus-opensearch", &appsv1.StatefulSet{}) }).Should(Succeed())
+		Eventually(func() error { return get(ns, "rathaus-opencast-admin-proxy", &appsv1.Deployment{}) }).Should(Succeed())
 		Expect(get(ns, "rathaus-opencast-admin", &appsv1.StatefulSet{})).NotTo(Succeed(), "S runs no separate admin node")
 		Eventually(condition(ctx, ws, "MediaReady")).Should(Equal("False/Progressing"))
 		Expect(getWorkspace(ctx, ws).Status.Hosts).To(ContainElements("media."+ns+".example.de", "media-admin."+ns+".example.de"))
@@ -76,34 +80,39 @@ var _ = Describe("Media service", func() {
 
 	It("stalls a multi-node tier on a platform without shared storage, leaving the other services as they are", func() {
 		platform := uniqueName("no-rwx")
-		ensurePlatform(ctx, platform)
+		ensurePlatform(ctx, platform, func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Video.Exposure = rathausv1alpha1.MediaExposureNodePort
+		})
 		ns := createNamespace(ctx)
 		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
 			w.Spec.Platform = platform
 			w.Spec.Size = rathausv1alpha1.SizeL
-			w.Spec.Services.Files.Enabled = true
+			// Video, not files: Nextcloud's own volume changes its access mode when the
+			// platform gains a ReadWriteMany class below, which is not what this spec is about.
+			w.Spec.Services.Video.Enabled = true
 		})
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
-		nextcloud := &appsv1.Deployment{}
-		Eventually(func() error { return get(ns, "rathaus-nextcloud", nextcloud) }).Should(Succeed())
+		jitsi := &appsv1.Deployment{}
+		Eventually(func() error { return get(ns, "rathaus-jitsi-web", jitsi) }).Should(Succeed())
 		waitQuiet(ctx)
-		Expect(get(ns, "rathaus-nextcloud", nextcloud)).To(Succeed())
-		before := nextcloud.ResourceVersion
+		Expect(get(ns, "rathaus-jitsi-web", jitsi)).To(Succeed())
+		before := jitsi.ResourceVersion
 
 		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Media.Enabled = true })
 		Eventually(condition(ctx, ws, "Stalled")).Should(Equal("True/SharedStorageMissing"))
 		stalled := meta.FindStatusCondition(getWorkspace(ctx, ws).Status.Conditions, "Stalled")
 		Expect(stalled.Message).To(And(ContainSubstring("readWriteManyClass"), ContainSubstring("size L")))
 		Expect(get(ns, "rathaus-opencast-admin", &appsv1.StatefulSet{})).NotTo(Succeed())
-		Expect(get(ns, "rathaus-nextcloud", nextcloud)).To(Succeed())
-		Expect(nextcloud.ResourceVersion).To(Equal(before), "files must be left as it was")
+		Expect(get(ns, "rathaus-jitsi-web", jitsi)).To(Succeed())
+		Expect(jitsi.ResourceVersion).To(Equal(before), "video must be left as it was")
 
 		By("the platform gaining a ReadWriteMany class, the nodes are rendered")
 		p := &rathausv1alpha1.WorkspacePlatform{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Name: platform}, p)).To(Succeed())
 		p.Spec.Storage.ReadWriteManyClass = "shared"
 		Expect(k8s.Update(ctx, p)).To(Succeed())
-		Eventually(func() error { return get(ns, "rathaus-opencast-admin", &appsv1.StatefulSet{}) }).Should(Succeed())
+		Eventually(func() error { return get(ns, "rathaus-opencast-admin", &appsv1.StatefulSet{}) }).Should(Succeed(), conditions(ws))
+		Eventually(func() error { return get(ns, "rathaus-opencast-worker", &appsv1.StatefulSet{}) }).Should(Succeed())
 		workers := &appsv1.StatefulSet{}
 		Expect(get(ns, "rathaus-opencast-worker", workers)).To(Succeed())
 		Expect(*workers.Spec.Replicas).To(Equal(int32(2)))
