@@ -114,6 +114,13 @@ func TestStateGolden(t *testing.T) {
 		in.Platform.Spec.ObjectStorage = &rathausv1alpha1.ObjectStorage{Endpoint: "s3.example.eu", Region: "eu-central-1", BucketPrefix: "nc", CredentialsSecret: ref}
 		in.PlatformSecrets = map[string]map[string][]byte{stack.RefKey(ref): {"access-key": []byte("AKIAEXAMPLE"), "secret-key": []byte("example-secret")}}
 	})})
+	tests = append(tests, struct {
+		name string
+		in   stack.Inputs
+	}{name: "media-S.yaml", in: inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Size = rathausv1alpha1.SizeS
+		in.Workspace.Spec.Services.Media.Enabled = true
+	})})
 	for _, mode := range []rathausv1alpha1.DatabaseMode{rathausv1alpha1.DatabaseCloudNativePG, rathausv1alpha1.DatabaseExternal} {
 		tests = append(tests, struct {
 			name string
