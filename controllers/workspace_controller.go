@@ -199,7 +199,11 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	if err != nil {
 		var invalid *desired.InvalidInputError
 		if errors.As(err, &invalid) {
-			res.outcome.Stalled = &status.Problem{Reason: ReasonInvalidSpec, Message: invalid.Error()}
+			reason := ReasonInvalidSpec
+			if r := invalid.Reason(); r != "" {
+				reason = r // the platform lacks what a component needs, e.g. shared storage
+			}
+			res.outcome.Stalled = &status.Problem{Reason: reason, Message: invalid.Error()}
 		} else {
 			res.outcome.Err = err
 		}

@@ -1,6 +1,9 @@
 package v1alpha1
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Service names, as used in conditions, status.services and labels.
 const (
@@ -59,6 +62,17 @@ func (w *MunicipalityWorkspace) IdentityHost() string {
 	return "id." + w.Spec.Domain
 }
 
+// MediaAdminHost returns the host of the media service's admin UI: the media host with
+// "-admin" appended to its first label (media.kiel.de gives media-admin.kiel.de), so that a
+// wildcard certificate of the media host's parent domain covers it too.
+func (w *MunicipalityWorkspace) MediaAdminHost() string {
+	first, rest, _ := strings.Cut(w.ServiceHost(ServiceMedia, w.Spec.Services.Media.ServiceSwitch), ".")
+	if rest == "" {
+		return first + "-admin"
+	}
+	return first + "-admin." + rest
+}
+
 // ClaimedHosts returns the DNS names this workspace uses: its domain, the hosts of its enabled
 // services (with mail also autoconfig.<domain> and mta-sts.<domain>) and, while an enabled service logs users in through the provider's single
 // sign-on, the identity host (reserved even while the platform's Keycloak holds the realm, so
@@ -75,6 +89,9 @@ func (w *MunicipalityWorkspace) ClaimedHosts() []string {
 		// Mail clients' autoconfig and sending servers' MTA-STS policy live at well-known
 		// hosts of the mail domain.
 		hosts = append(hosts, "autoconfig."+w.Spec.Domain, "mta-sts."+w.Spec.Domain)
+	}
+	if w.Spec.Services.Media.Enabled {
+		hosts = append(hosts, w.MediaAdminHost())
 	}
 	if w.usesSingleSignOn() && w.Spec.Identity.Mode != IdentityExternal {
 		hosts = append(hosts, w.IdentityHost())

@@ -3,6 +3,7 @@
 package desired
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/mail"
 	"github.com/rathaus-io/rathaus/internal/mail/stalwart"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
+	"github.com/rathaus-io/rathaus/internal/opencast"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/secrets"
@@ -44,6 +46,7 @@ var Components = []stack.Component{
 	jitsi.Component{},
 	mail.Component{Engine: stalwart.Engine{}},
 	gaiax.Component{},
+	opencast.Component{},
 	// Last: the records follow from what the services above expose.
 	dns.Component{},
 }
@@ -57,6 +60,15 @@ type InvalidInputError struct {
 
 func (e *InvalidInputError) Error() string { return e.Component + ": " + e.Err.Error() }
 func (e *InvalidInputError) Unwrap() error { return e.Err }
+
+// Reason is the condition reason a component gave with a stack.UnmetError, "" otherwise.
+func (e *InvalidInputError) Reason() string {
+	var unmet *stack.UnmetError
+	if errors.As(e.Err, &unmet) {
+		return unmet.Reason
+	}
+	return ""
+}
 
 // Derive fills the derived fields of in: the size tier, the identity and its clients, the
 // enabled services' endpoints and the databases the enabled components need. An unknown size tier is invalid input.

@@ -114,6 +114,13 @@ func TestStateGolden(t *testing.T) {
 		in.Platform.Spec.ObjectStorage = &rathausv1alpha1.ObjectStorage{Endpoint: "s3.example.eu", Region: "eu-central-1", BucketPrefix: "nc", CredentialsSecret: ref}
 		in.PlatformSecrets = map[string]map[string][]byte{stack.RefKey(ref): {"access-key": []byte("AKIAEXAMPLE"), "secret-key": []byte("example-secret")}}
 	})})
+	tests = append(tests, struct {
+		name string
+		in   stack.Inputs
+	}{name: "media-S.yaml", in: inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Size = rathausv1alpha1.SizeS
+		in.Workspace.Spec.Services.Media.Enabled = true
+	})})
 	for _, mode := range []rathausv1alpha1.DatabaseMode{rathausv1alpha1.DatabaseCloudNativePG, rathausv1alpha1.DatabaseExternal} {
 		tests = append(tests, struct {
 			name string
@@ -307,5 +314,25 @@ func TestStateRejectsDuplicates(t *testing.T) {
 	_, err := State(inputs(), []stack.Component{fixed{"a", []client.Object{cm()}}, fixed{"b", []client.Object{cm()}}})
 	if err == nil || err.Error() != "components a and b both render ConfigMap/kiel/x" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestStallReasonOfAComponent: a component's UnmetError reaches the reconciler with its reason,
+// so the workspace is Stalled with it rather than with a generic one.
+func TestStallReasonOfAComponent(t *testing.T) {
+	in, err := Derive(inputs(func(in *stack.Inputs) {
+		in.Workspace.Spec.Size = rathausv1alpha1.SizeL
+		in.Workspace.Spec.Services.Media.Enabled = true
+	}), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = State(in, Components)
+	var invalid *InvalidInputError
+	if !errors.As(err, &invalid) || invalid.Component != "media" || invalid.Reason() != "SharedStorageMissing" {
+		t.Fatalf("err = %v, want media's SharedStorageMissing", err)
+	}
+	if (&InvalidInputError{Component: "x", Err: errors.New("bad")}).Reason() != "" {
+		t.Fatal("a plain error must leave the reason to the reconciler")
 	}
 }

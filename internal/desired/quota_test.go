@@ -28,7 +28,8 @@ func TestEverythingFitsTheQuota(t *testing.T) {
 				in.Workspace.Spec.Services.Files.Enabled = true
 				in.Workspace.Spec.Services.Video.Enabled = true
 				in.Workspace.Spec.Services.Mail.Enabled = true
-				in.Platform.Spec.Storage.ReadWriteManyClass = "rwx" // the largest layout: several Nextcloud replicas
+				in.Workspace.Spec.Services.Media.Enabled = true
+				in.Platform.Spec.Storage.ReadWriteManyClass = "rwx" // the largest layout: several Nextcloud replicas and Opencast nodes
 			}), Components)
 			if err != nil {
 				t.Fatal(err)
@@ -118,6 +119,8 @@ func TestEveryImageComesFromTheReleaseThroughTheMirror(t *testing.T) {
 	in, err := Derive(inputs(func(in *stack.Inputs) {
 		in.Workspace.Spec.Services.Files.Enabled = true
 		in.Workspace.Spec.Services.Video.Enabled = true
+		in.Workspace.Spec.Services.Media.Enabled = true
+		in.Workspace.Spec.Size = rathausv1alpha1.SizeS // media's allinone image
 		in.Platform.Spec.Registry.Mirror = mirror
 	}), Components)
 	if err != nil {

@@ -42,6 +42,18 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 				{Name: "keycloak", Image: "quay.io/keycloak/keycloak", Version: "26.5.4"},
 				{Name: "keycloak-config-cli", Image: "docker.io/adorsys/keycloak-config-cli", Version: "6.5.0-26.5.4"},
 				{Name: "nextcloud", Image: "docker.io/library/nextcloud", Version: "34.0.2-apache"},
+				// Media: oauth2-proxy v7.12.0 (oauth2-proxy/manifests #340); Opencast 20.0, one
+				// image per node role (opencast/opencast-docker tag 20.0, compose files); the
+				// OpenSearch 2.x that Opencast 20 requires (opencast docs configuration/
+				// searchindex), newest 2.19 patch. Opencast needs the analysis-icu plugin, which
+				// this image lacks: providers mirror a build with it under this name
+				// (docs/services/media.md).
+				{Name: "oauth2-proxy", Image: "quay.io/oauth2-proxy/oauth2-proxy", Version: "v7.12.0"},
+				{Name: "opencast-admin", Image: "quay.io/opencast/admin", Version: "20.0"},
+				{Name: "opencast-allinone", Image: "quay.io/opencast/allinone", Version: "20.0"},
+				{Name: "opencast-presentation", Image: "quay.io/opencast/presentation", Version: "20.0"},
+				{Name: "opencast-worker", Image: "quay.io/opencast/worker", Version: "20.0"},
+				{Name: "opensearch", Image: "docker.io/opensearchproject/opensearch", Version: "2.19.4"},
 				{Name: "postgresql", Image: "docker.io/library/postgres", Version: "17.11"},
 				// Stalwart's newest tag v0.16.18 (stalwartlabs/stalwart tags; Docker Hub
 				// publishes the full v<major>.<minor>.<patch> tags, install/platform/docker.md)

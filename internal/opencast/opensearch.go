@@ -1,0 +1,137 @@
+package opencast
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+const (
+	searchName  = "rathaus-opensearch"
+	searchClaim = "rathaus-opensearch-data"
+	searchApp   = "opensearch"
+	searchPort  = 9200
+	// searchUID is the opensearch user of the official image (opensearch-build
+	// docker/release/dockerfiles/opensearch.al2023.dockerfile, uid 1000).
+	searchUID = 1000
+	// searchClientLabel marks pods that may query the index.
+	searchClientLabel = "rathaus.io/search-client"
+	// icuPlugin is the analysis plugin Opencast's index mappings use; the official image does
+	// not bundle it (OpenSearch "Additional plugins"), so the provider mirrors an image with it
+	// (opencast-docker compose files build FROM opensearch RUN opensearch-plugin install
+	// analysis-icu).
+	icuPlugin = "analysis-icu"
+)
+
+// renderOpenSearch renders a single-node OpenSearch, as upstream's compose files run it:
+// discovery.type single-node, the security plugin disabled (only Opencast's nodes may reach
+// it, by network policy), no demo configuration.
+func renderOpenSearch(in stack.Inputs, t topology) ([]client.Object, error) {
+	image, err := in.Image(OpenSearchImage)
+	if err != nil {
+		return nil, err
+	}
+	return []client.Object{
+		searchDataClaim(in, t),
+		&corev1.Service{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: stack.Meta(in, ComponentName, searchName),
+			Spec: corev1.ServiceSpec{
+				Selector: stack.PodLabels(in, searchApp),
+				Ports:    []corev1.ServicePort{{Name: "http", Port: searchPort, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
+			},
+		},
+		searchStatefulSet(in, t, image),
+	}, nil
+}
+
+// searchDataClaim is its own object, not a volumeClaimTemplate, so that it carries the data
+// labels and no owner: the index survives disabling the service like every other data.
+func searchDataClaim(in stack.Inputs, t topology) *corev1.PersistentVolumeClaim {
+	return &corev1.PersistentVolumeClaim{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: stack.DataMeta(in, ComponentName, searchClaim),
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			StorageClassName: in.StorageClass(),
+			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(t.search.volume)}},
+		},
+	}
+}
+
+// searchReadOnlyRoot is false: the image's entrypoint creates the keystore in config/ and
+// OpenSearch writes logs/ below its home (opensearch-docker-entrypoint.sh).
+const searchReadOnlyRoot = false
+
+func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.StatefulSet {
+	health := func(failures int32) *corev1.Probe {
+		// local=true: the node's own view, answered once it has joined its (single-node) cluster.
+		return &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/_cluster/health?local=true", Port: intstr.FromString("http")}},
+			PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: failures,
+		}
+	}
+	labels := stack.PodLabels(in, searchApp)
+	return &appsv1.StatefulSet{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+		ObjectMeta: stack.Meta(in, ComponentName, searchName),
+		Spec: appsv1.StatefulSetSpec{
+			Replicas:    ptr.To[int32](1),
+			ServiceName: searchName,
+			Selector:    &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					SecurityContext:              stack.PodSecurity(searchUID),
+					AutomountServiceAccountToken: ptr.To(false),
+					EnableServiceLinks:           ptr.To(false),
+					InitContainers: []corev1.Container{{
+						// Fails with a message that says what is wrong, rather than letting
+						// Opencast fail later on index mappings it cannot create.
+						Name:            "require-" + icuPlugin,
+						Image:           image,
+						Command:         []string{"/bin/sh", "-c", requirePluginScript},
+						Resources:       stack.Resources("50m", "256Mi", "500m", "512Mi"),
+						SecurityContext: stack.ContainerSecurity(true),
+						// The CLI's launcher creates its temporary directory (bin/opensearch-env).
+						VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+					}},
+					Containers: []corev1.Container{{
+						Name:  "opensearch",
+						Image: image,
+						Env: []corev1.EnvVar{
+							{Name: "discovery.type", Value: "single-node"},
+							// Locking memory needs IPC_LOCK; the restricted profile drops it.
+							{Name: "bootstrap.memory_lock", Value: "false"},
+							{Name: "OPENSEARCH_JAVA_OPTS", Value: "-Xms" + t.search.heap + " -Xmx" + t.search.heap},
+							{Name: "DISABLE_INSTALL_DEMO_CONFIG", Value: "true"},
+							{Name: "DISABLE_SECURITY_PLUGIN", Value: "true"},
+						},
+						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: searchPort, Protocol: corev1.ProtocolTCP}},
+						Resources:       t.search.container.Requirements(),
+						SecurityContext: stack.ContainerSecurity(searchReadOnlyRoot),
+						StartupProbe:    health(30),
+						ReadinessProbe:  health(3),
+						LivenessProbe:   health(6),
+						VolumeMounts:    []corev1.VolumeMount{{Name: "data", MountPath: "/usr/share/opensearch/data"}},
+					}},
+					Volumes: []corev1.Volume{
+						{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: searchClaim}}},
+						stack.EmptyDir("tmp"),
+					},
+				},
+			},
+		},
+	}
+}
+
+const requirePluginScript = `if /usr/share/opensearch/bin/opensearch-plugin list | grep -qx ` + icuPlugin + `; then exit 0; fi
+echo "The OpenSearch image lacks the ` + icuPlugin + ` plugin Opencast needs. Mirror an image built with 'opensearch-plugin install ` + icuPlugin + `' under the release's opensearch image (see docs/services/media.md)." >&2
+exit 1
+`

@@ -1,0 +1,41 @@
+package opencast
+
+import (
+	"net/url"
+	"strconv"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+// policies open the paths the media service needs on top of the tenant baseline's default
+// deny. The ingress controller reaches the engage role and the proxy through tenant.WebLabel;
+// the database path is the database component's, through postgres.ClientLabel.
+func policies(in stack.Inputs, t topology) []client.Object {
+	var objs []client.Object
+	// Nodes call each other's REST services, dispatch jobs to workers and fetch files from the
+	// admin node's working file repository, all on the HTTP port.
+	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-opencast-nodes", nodesSelector(in), nodesSelector(in), netpol.TCP(httpPort))...)
+	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-opencast-admin-proxy", stack.PodLabels(in, proxyApp), nodeSelector(in, t.adminRole()), netpol.TCP(httpPort))...)
+	searchClients := map[string]string{searchClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-opensearch", searchClients, stack.PodLabels(in, searchApp), netpol.TCP(searchPort))...)
+	// The proxy fetches the issuer's discovery document and keys and redeems codes.
+	objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-opencast-admin-proxy-internet", stack.PodLabels(in, proxyApp), issuerPort(in.Identity.IssuerURL)))
+	return objs
+}
+
+// issuerPort is the TCP port of the issuer URL, 443 unless it names one.
+func issuerPort(issuer string) int32 {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return 443
+	}
+	p, err := strconv.Atoi(u.Port())
+	if err != nil || p <= 0 || p > 65535 {
+		return 443
+	}
+	return int32(p)
+}
