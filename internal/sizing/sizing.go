@@ -31,7 +31,7 @@ const LimitFactor = 2
 // builtIn are the figures of each tier before platform overrides; they are sized for the
 // whole stack (mail, files, video, media, single sign-on and databases) at the tier's users.
 var builtIn = map[rathausv1alpha1.SizeTier]Tier{
-	rathausv1alpha1.SizeS:  {Users: 500, CPU: resource.MustParse("8"), Memory: resource.MustParse("24Gi"), Storage: resource.MustParse("500Gi"), Pods: 60, Volumes: 30},
+	rathausv1alpha1.SizeS:  {Users: 500, CPU: resource.MustParse("10"), Memory: resource.MustParse("24Gi"), Storage: resource.MustParse("500Gi"), Pods: 60, Volumes: 30},
 	rathausv1alpha1.SizeM:  {Users: 2000, CPU: resource.MustParse("16"), Memory: resource.MustParse("48Gi"), Storage: resource.MustParse("2Ti"), Pods: 100, Volumes: 40},
 	rathausv1alpha1.SizeL:  {Users: 10000, CPU: resource.MustParse("32"), Memory: resource.MustParse("128Gi"), Storage: resource.MustParse("10Ti"), Pods: 200, Volumes: 60},
 	rathausv1alpha1.SizeXL: {Users: 50000, CPU: resource.MustParse("96"), Memory: resource.MustParse("384Gi"), Storage: resource.MustParse("50Ti"), Pods: 400, Volumes: 100},

@@ -19,7 +19,7 @@ func TestFor(t *testing.T) {
 		wantStorage string
 		wantErr     bool
 	}{
-		{name: "empty means S", size: "", wantCPU: "8", wantMemory: "24Gi", wantStorage: "500Gi"},
+		{name: "empty means S", size: "", wantCPU: "10", wantMemory: "24Gi", wantStorage: "500Gi"},
 		{name: "XL", size: rathausv1alpha1.SizeXL, wantCPU: "96", wantMemory: "384Gi", wantStorage: "50Ti"},
 		{
 			name: "override of another tier is ignored", size: rathausv1alpha1.SizeM,
@@ -59,7 +59,7 @@ func TestForDoesNotAliasBuiltIn(t *testing.T) {
 	tier, _ := For(rathausv1alpha1.SizeS, nil)
 	tier.CPU.Add(resource.MustParse("100"))
 	again, _ := For(rathausv1alpha1.SizeS, nil)
-	if again.CPU.String() != "8" {
+	if again.CPU.String() != "10" {
 		t.Fatalf("built-in tier was modified through a returned value: cpu = %s", again.CPU.String())
 	}
 }
