@@ -48,7 +48,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 
 		quota := &corev1.ResourceQuota{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: tenant.QuotaName}, quota)).To(Succeed())
-		Expect(quota.Spec.Hard.Name(corev1.ResourceRequestsCPU, "").String()).To(Equal("8"))
+		Expect(quota.Spec.Hard.Name(corev1.ResourceRequestsCPU, "").String()).To(Equal("10"))
 		Expect(quota.Labels).To(HaveKeyWithValue(inventory.WorkspaceLabel, ws.Name))
 		Expect(quota.OwnerReferences).To(HaveLen(1))
 
