@@ -71,7 +71,7 @@ writes() {
 # the sample platform as its WorkspacePlatform. 'upgrade --install' makes a rerun on a kept
 # cluster an upgrade, which adopts what the first install created through hooks.
 install_chart() {
-	local helm=$1 spec
+	local helm=$1
 	log "installing the operator with helm from charts/rathaus into $release_namespace"
 	k apply --server-side -f - >/dev/null <<EOF
 apiVersion: v1
@@ -81,9 +81,11 @@ metadata:
   labels:
     pod-security.kubernetes.io/enforce: restricted
 EOF
-	# The sample platform's spec as JSON, which is YAML, makes the values file.
-	spec=$(k create --dry-run=client -f "$root/config/samples/platform.yaml" -o jsonpath='{.spec}')
-	printf '{"platform": {"create": true, "spec": %s}}\n' "$spec" >"$demo/values.yaml"
+	# The sample platform's spec block, indented one level deeper, becomes platform.spec.
+	{
+		printf 'platform:\n  create: true\n'
+		awk 'block { print "  " $0 } /^spec:/ { block = 1; print "  spec:" }' "$root/config/samples/platform.yaml"
+	} >"$demo/values.yaml"
 	if ! KUBECONFIG="$KUBECONFIG_OUT" HELM_CACHE_HOME="$demo/helm/cache" HELM_CONFIG_HOME="$demo/helm/config" \
 		HELM_DATA_HOME="$demo/helm/data" "$helm" upgrade --install "$release" "$root/charts/rathaus" \
 		--namespace "$release_namespace" --values "$demo/values.yaml" --wait --timeout 120s >"$demo/helm.log" 2>&1; then
