@@ -37,7 +37,6 @@ stop_operator() { stop_pidfile "$operator_pid" rathaus-manager; }
 start_operator() {
 	stop_operator
 	setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" \
-		--leader-elect --leader-election-namespace "$release_namespace" \
 		--metrics-bind-address "$metrics_addr" --health-probe-bind-address 127.0.0.1:18081 \
 		</dev/null >>"$operator_log" 2>&1 &
 	echo $! >"$operator_pid"
@@ -71,7 +70,7 @@ writes() {
 # the sample platform as its WorkspacePlatform. 'upgrade --install' makes a rerun on a kept
 # cluster an upgrade, which adopts what the first install created through hooks.
 install_chart() {
-	local helm=$1 spec
+	local helm=$1
 	log "installing the operator with helm from charts/rathaus into $release_namespace"
 	k apply --server-side -f - >/dev/null <<EOF
 apiVersion: v1
@@ -81,9 +80,11 @@ metadata:
   labels:
     pod-security.kubernetes.io/enforce: restricted
 EOF
-	# The sample platform's spec as JSON, which is YAML, makes the values file.
-	spec=$(k create --dry-run=client -f "$root/config/samples/platform.yaml" -o jsonpath='{.spec}')
-	printf '{"platform": {"create": true, "spec": %s}}\n' "$spec" >"$demo/values.yaml"
+	# The sample platform's spec block, indented one level deeper, becomes platform.spec.
+	{
+		printf 'platform:\n  create: true\n'
+		awk 'block { print "  " $0 } /^spec:/ { block = 1; print "  spec:" }' "$root/config/samples/platform.yaml"
+	} >"$demo/values.yaml"
 	if ! KUBECONFIG="$KUBECONFIG_OUT" HELM_CACHE_HOME="$demo/helm/cache" HELM_CONFIG_HOME="$demo/helm/config" \
 		HELM_DATA_HOME="$demo/helm/data" "$helm" upgrade --install "$release" "$root/charts/rathaus" \
 		--namespace "$release_namespace" --values "$demo/values.yaml" --wait --timeout 120s >"$demo/helm.log" 2>&1; then
@@ -114,6 +115,16 @@ operator_kubeconfig_as_service_account() {
 		echo "the operator's kubeconfig does not impersonate $sa" >&2
 		exit 1
 	fi
+	# The demo's operator runs without leader election: lease renewals are writes, and the
+	# resync check below counts every write. The chart's leader-election Role is checked here.
+	local check
+	for check in "create leases.coordination.k8s.io" "update leases.coordination.k8s.io" "create events" "patch events"; do
+		# shellcheck disable=SC2086 # verb and resource
+		if [[ $(kubectl --kubeconfig "$operator_kubeconfig" auth can-i $check -n "$release_namespace") != yes ]]; then
+			echo "the chart's RBAC does not let $sa $check in $release_namespace (leader election)" >&2
+			exit 1
+		fi
+	done
 }
 
 # create_signing_key creates the Secret with the Ed25519 key the sample platform signs Gaia-X

@@ -145,10 +145,21 @@ func TestManagerRBACIsConfig(t *testing.T) {
 	if binding.RoleRef.Name != "rathaus-manager" || !slices.Contains(binding.Subjects, wantSubject) {
 		t.Errorf("ClusterRoleBinding binds %s to %v, want rathaus-manager to %v", binding.RoleRef.Name, binding.Subjects, wantSubject)
 	}
-	var lease rbacv1.Role
+	var lease, wantLease rbacv1.Role
 	decode(t, docs, "Role", "rathaus-leader-election", &lease)
 	if lease.Namespace != namespace || !grants(lease.Rules, "coordination.k8s.io", "leases", "update") {
 		t.Errorf("leader-election Role in %q does not let the manager renew its Lease: %v", lease.Namespace, lease.Rules)
+	}
+	raw, err = os.ReadFile(filepath.Join(repoRoot, "config", "rbac", "leader_election.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleDoc, _, _ := strings.Cut(string(raw), "\n---\n")
+	if err := yaml.Unmarshal([]byte(roleDoc), &wantLease); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(lease.Rules, wantLease.Rules) {
+		t.Errorf("the chart's leader-election rules differ from config/rbac/leader_election.yaml:\nchart:  %v\nconfig: %v", lease.Rules, wantLease.Rules)
 	}
 }
 
