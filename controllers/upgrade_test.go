@@ -297,7 +297,9 @@ var _ = Describe("Upgrades", Ordered, func() {
 		Consistently(inStep, "2s").Should(BeEmpty(), "the canary has not soaked yet")
 
 		By("after the soak, one workspace at a time")
-		updatePlatform(ctx, platform, func(p *rathausv1alpha1.WorkspacePlatform) { p.Spec.Upgrades.CanarySoak = &metav1.Duration{Duration: time.Second} })
+		updatePlatform(ctx, platform, func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Upgrades.CanarySoak = &metav1.Duration{Duration: time.Second}
+		})
 		Eventually(inStep).Should(HaveLen(1))
 		Consistently(inStep, "3s").Should(HaveLen(1))
 		for range rest {
