@@ -145,6 +145,10 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 	if currentRel == nil {
 		return st, &status.Problem{Reason: ReasonUpgradeBlocked, Message: fmt.Sprintf("release %s, which the workspace runs, is not in the release catalog; publish it again", current)}, nil
 	}
+	if len(running) == 0 {
+		// Versions not recorded (or cleared after a restore): those of the current release.
+		running = upgrade.VersionsOf(currentRel)
+	}
 	timeout, soak, maxConcurrent := platformUpgrades(in.Platform)
 
 	if step := old.Step; step != nil {
