@@ -17,7 +17,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/inventory"
@@ -197,6 +200,9 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 	}
 	if len(steps) == 0 {
 		st.reason, st.message = ReasonUpToDate, "the workspace runs release "+current
+		if old.Current == "" {
+			st.reason, st.message = ReasonInstalling, "installing release "+current
+		}
 		return st, nil, nil
 	}
 	next := steps[0]
@@ -580,6 +586,46 @@ func record(history []rathausv1alpha1.UpgradeRecord, rec rathausv1alpha1.Upgrade
 	out := append([]rathausv1alpha1.UpgradeRecord{rec}, history...)
 	if len(out) > historyLimit {
 		out = out[:historyLimit]
+	}
+	return out
+}
+
+// stepFinished passes workspace updates in which a step ended (succeeded, or the workspace
+// went on to its next step) or that moved the current release: a slot may be free, or a
+// canary may now vouch for a release.
+func stepFinished() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			before := e.ObjectOld.(*rathausv1alpha1.MunicipalityWorkspace).Status.Upgrade
+			after := e.ObjectNew.(*rathausv1alpha1.MunicipalityWorkspace).Status.Upgrade
+			if before == nil || after == nil {
+				return false
+			}
+			return before.Step != nil && (after.Step == nil || after.Step.To != before.Step.To || after.Step.Halted != before.Step.Halted) ||
+				before.Current != after.Current
+		},
+	}
+}
+
+// waitingWorkspaces maps a workspace to the other workspaces of its platform whose upgrade
+// has not reached its target, which may wait for the slot or the canary it just freed.
+func (r *WorkspaceReconciler) waitingWorkspaces(ctx context.Context, obj client.Object) []reconcile.Request {
+	ws := obj.(*rathausv1alpha1.MunicipalityWorkspace)
+	var list rathausv1alpha1.MunicipalityWorkspaceList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: ws.PlatformName()}); err != nil {
+		log.FromContext(ctx).Error(err, "Listing the workspaces of a platform")
+		return nil
+	}
+	var out []reconcile.Request
+	for _, other := range list.Items {
+		u := other.Status.Upgrade
+		if other.Namespace == ws.Namespace && other.Name == ws.Name || u == nil || u.Step != nil || u.Current == u.Target {
+			continue
+		}
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&other)})
 	}
 	return out
 }

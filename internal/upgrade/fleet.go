@@ -52,10 +52,16 @@ type Gate struct {
 // workspaces. A workspace already in a step keeps its slot. At most MaxConcurrent workspaces
 // are in a step at once. Canaries go first; the others wait for a release until every canary
 // heading to it or beyond runs it (or a newer one) and has been Ready on it for the soak
-// time. A canary that halts therefore stops the wave.
+// time. A canary that halts therefore stops the wave. Waiting for canaries is reported before
+// waiting for a slot, since it lasts longer.
 func MayStart(self Member, to string, fleet []Member, p Policy, now time.Time) Gate {
 	if self.Upgrading {
 		return Gate{Allowed: true}
+	}
+	if !self.Canary {
+		if g := waitForCanaries(self, to, fleet, p, now); !g.Allowed {
+			return g
+		}
 	}
 	busy := 0
 	for _, m := range fleet {
@@ -66,9 +72,11 @@ func MayStart(self Member, to string, fleet []Member, p Policy, now time.Time) G
 	if busy >= p.MaxConcurrent {
 		return Gate{Reason: ReasonWaitingForSlot, Message: fmt.Sprintf("%d of %d upgrades the platform allows at once are under way", busy, p.MaxConcurrent)}
 	}
-	if self.Canary {
-		return Gate{Allowed: true}
-	}
+	return Gate{Allowed: true}
+}
+
+// waitForCanaries holds a workspace that is no canary back until the canaries vouch for to.
+func waitForCanaries(self Member, to string, fleet []Member, p Policy, now time.Time) Gate {
 	var waiting []string
 	var retry time.Time
 	for _, c := range fleet {

@@ -42,6 +42,16 @@ func TestMayStart(t *testing.T) {
 			name: "the rest wait until the soak time is over", self: plain, fleet: []Member{plain, canary("c/ws", "2026.9.0", true, now.Add(-23*time.Hour))},
 			want: Gate{Reason: ReasonWaitingForCanaries, Message: "waiting for canaries to run 2026.9.0 healthily for 24h0m0s: c/ws", RetryAt: now.Add(time.Hour)},
 		},
+		{
+			name: "waiting for canaries is reported before waiting for a slot", self: plain,
+			fleet: []Member{plain, {Name: "c/ws", Canary: true, Upgrading: true, Current: "2026.8.0", Target: "2026.9.0"}, upgrading("a/ws")},
+			want:  Gate{Reason: ReasonWaitingForCanaries, Message: "waiting for canaries to run 2026.9.0 healthily for 24h0m0s: c/ws"},
+		},
+		{
+			name: "soaked canaries and no slot", self: plain,
+			fleet: []Member{plain, canary("c/ws", "2026.9.0", true, now.Add(-24*time.Hour)), upgrading("a/ws"), upgrading("b/ws")},
+			want:  Gate{Reason: ReasonWaitingForSlot, Message: "2 of 2 upgrades the platform allows at once are under way"},
+		},
 		{name: "soaked canary lets the rest go", self: plain, fleet: []Member{plain, canary("c/ws", "2026.9.0", true, now.Add(-24*time.Hour))}, want: Gate{Allowed: true}},
 		{
 			name: "a canary that is not Ready holds the wave", self: plain, fleet: []Member{plain, canary("c/ws", "2026.9.0", false, now.Add(-48*time.Hour))},
