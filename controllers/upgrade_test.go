@@ -303,8 +303,8 @@ var _ = Describe("Upgrades", Ordered, func() {
 		Eventually(inStep).Should(HaveLen(1))
 		Consistently(inStep, "3s").Should(HaveLen(1))
 		for range rest {
+			Eventually(inStep).Should(HaveLen(1))
 			busy := inStep()
-			Expect(busy).To(HaveLen(1))
 			becomeHealthy(ctx, getWorkspaceIn(ctx, busy[0]))
 			Eventually(func() string { return upgradeOf(ctx, getWorkspaceIn(ctx, busy[0])).Current }).Should(Equal(second))
 			Eventually(func() int { return len(inStep()) }).Should(BeNumerically("<=", 1))
