@@ -55,7 +55,11 @@ func upgradeOf(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) r
 }
 
 func currentRelease(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) func() string {
-	return func() string { return upgradeOf(ctx, ws).Current }
+	return func() string {
+		u := upgradeOf(ctx, ws)
+		GinkgoWriter.Printf("DEBUG upgrade %+v conds %+v\n", u, getWorkspace(ctx, ws).Status.Conditions)
+		return u.Current
+	}
 }
 
 // markHealthy plays the kubelet and the workload controllers envtest lacks: every workload of
@@ -117,7 +121,11 @@ func installVolumeSnapshotCRD(ctx context.Context) {
 	crd := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "apiextensions.k8s.io/v1",
 		"kind":       "CustomResourceDefinition",
-		"metadata":   map[string]any{"name": "volumesnapshots.snapshot.storage.k8s.io"},
+		"metadata": map[string]any{
+			"name": "volumesnapshots.snapshot.storage.k8s.io",
+			// *.k8s.io groups need it; the upstream CRD carries this one.
+			"annotations": map[string]any{"api-approved.kubernetes.io": "https://github.com/kubernetes-csi/external-snapshotter/pull/814"},
+		},
 		"spec": map[string]any{
 			"group": "snapshot.storage.k8s.io",
 			"names": map[string]any{"plural": "volumesnapshots", "singular": "volumesnapshot", "kind": "VolumeSnapshot", "listKind": "VolumeSnapshotList"},
@@ -145,6 +153,9 @@ func installVolumeSnapshotCRD(ctx context.Context) {
 
 func upgradePlatform(ctx context.Context, mutate func(*rathausv1alpha1.WorkspacePlatform)) string {
 	name := uniqueName("upgrades")
+	if mutate == nil {
+		mutate = func(*rathausv1alpha1.WorkspacePlatform) {}
+	}
 	ensurePlatform(ctx, name, mutate)
 	return name
 }
@@ -288,7 +299,8 @@ var _ = Describe("Upgrades", Ordered, func() {
 
 		second := publish(ctx, channel, "34.0.2-apache")
 		By("the canary goes first, the others wait for it")
-		Eventually(func() *rathausv1alpha1.UpgradeStep { return upgradeOf(ctx, canary).Step }).ShouldNot(BeNil())
+		Eventually(condition(ctx, canary, "UpToDate")).Should(Equal("False/UpgradeInProgress"))
+		Expect(upgradeOf(ctx, canary).Step).NotTo(BeNil())
 		for _, ws := range rest {
 			Eventually(condition(ctx, ws, "UpToDate")).Should(Equal("False/WaitingForCanaries"))
 		}

@@ -245,7 +245,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 		}
 	}
 
-	gate, err := r.takeSlot(ctx, ws, next.Release.Spec.Version, upgrade.Policy{MaxConcurrent: maxConcurrent, Soak: soak}, now)
+	gate, err := r.takeSlot(ctx, ws, next.Release.Spec.Version, list.Items, upgrade.Policy{MaxConcurrent: maxConcurrent, Soak: soak}, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -284,7 +284,9 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 // timeout halts. A refused plan stalls the workspace, which keeps running its release.
 func (r *WorkspaceReconciler) finishUpgrade(res *stackResult) {
 	st := res.upgrade
-	if st == nil || res.reports == nil || res.outcome.Err != nil {
+	// Health is known only when the stack was applied and judged (reports are nil for a
+	// workspace without services).
+	if st == nil || res.release == "" || res.outcome.Err != nil {
 		return
 	}
 	now := r.Now()
@@ -392,7 +394,7 @@ func (r *WorkspaceReconciler) countStep(result string) {
 
 // takeSlot decides under the ledger's lock whether the workspace may start a step now, and
 // when it may, counts it as started.
-func (r *WorkspaceReconciler) takeSlot(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, to string, p upgrade.Policy, now time.Time) (upgrade.Gate, error) {
+func (r *WorkspaceReconciler) takeSlot(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, to string, catalog []rathausv1alpha1.StackRelease, p upgrade.Policy, now time.Time) (upgrade.Gate, error) {
 	var list rathausv1alpha1.MunicipalityWorkspaceList
 	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: ws.PlatformName()}); err != nil {
 		return upgrade.Gate{}, fmt.Errorf("listing the platform's workspaces: %w", err)
@@ -404,7 +406,7 @@ func (r *WorkspaceReconciler) takeSlot(ctx context.Context, ws *rathausv1alpha1.
 	fleet := make([]upgrade.Member, 0, len(list.Items))
 	var me upgrade.Member
 	for i := range list.Items {
-		m := memberOf(&list.Items[i])
+		m := memberOf(&list.Items[i], catalog)
 		if at, ok := l.started[m.Name]; ok {
 			if m.Upgrading || now.Sub(at) > ledgerGrace {
 				delete(l.started, m.Name)
@@ -445,11 +447,15 @@ func (r *WorkspaceReconciler) ledger() *upgradeLedger {
 	return l
 }
 
-// memberOf is a workspace as fleet waves see it.
-func memberOf(ws *rathausv1alpha1.MunicipalityWorkspace) upgrade.Member {
+// memberOf is a workspace as fleet waves see it. Its target is resolved from its spec and the
+// catalog, not read from its status, which lags behind a new release.
+func memberOf(ws *rathausv1alpha1.MunicipalityWorkspace, catalog []rathausv1alpha1.StackRelease) upgrade.Member {
 	m := upgrade.Member{Name: client.ObjectKeyFromObject(ws).String(), Canary: ws.Labels[rathausv1alpha1.CanaryLabel] == "true"}
+	if target, err := release.Resolve(ws.Spec.Release, catalog); err == nil {
+		m.Target = target.Spec.Version
+	}
 	if u := ws.Status.Upgrade; u != nil {
-		m.Upgrading, m.Current, m.Target = u.Step != nil, u.Current, u.Target
+		m.Upgrading, m.Current = u.Step != nil, u.Current
 		for _, h := range u.History {
 			if h.To == u.Current && h.Result == rathausv1alpha1.UpgradeSucceeded {
 				m.Since = h.FinishedAt.Time

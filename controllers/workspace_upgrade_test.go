@@ -36,8 +36,13 @@ func TestMemberOf(t *testing.T) {
 			}},
 		},
 	}
-	m := memberOf(ws)
-	if m.Name != "kiel/workspace" || !m.Canary || m.Upgrading || !m.Ready || m.Current != "2026.9.0" || m.Target != "2026.11.0" {
+	ws.Spec.Release = &rathausv1alpha1.ReleaseSelector{Channel: "rapid"}
+	catalog := []rathausv1alpha1.StackRelease{
+		{Spec: rathausv1alpha1.StackReleaseSpec{Version: "2026.9.0", Channels: []string{"rapid"}}},
+		{Spec: rathausv1alpha1.StackReleaseSpec{Version: "2026.12.0", Channels: []string{"rapid"}}},
+	}
+	m := memberOf(ws, catalog)
+	if m.Name != "kiel/workspace" || !m.Canary || m.Upgrading || !m.Ready || m.Current != "2026.9.0" || m.Target != "2026.12.0" {
 		t.Fatalf("member %+v", m)
 	}
 	if !m.Since.Equal(finished.Time) {
