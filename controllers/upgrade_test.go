@@ -55,11 +55,7 @@ func upgradeOf(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) r
 }
 
 func currentRelease(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) func() string {
-	return func() string {
-		u := upgradeOf(ctx, ws)
-		GinkgoWriter.Printf("DEBUG upgrade %+v conds %+v\n", u, getWorkspace(ctx, ws).Status.Conditions)
-		return u.Current
-	}
+	return func() string { return upgradeOf(ctx, ws).Current }
 }
 
 // markHealthy plays the kubelet and the workload controllers envtest lacks: every workload of
