@@ -62,10 +62,13 @@ type WorkspaceReconciler struct {
 	Recorder  recorder.EventRecorder
 	// Components are the parts of the stack; desired.Components unless a test says otherwise.
 	Components []stack.Component
-	// Now is the clock for condition transition times.
+	// Now is the clock for condition transition times and maintenance windows.
 	Now func() time.Time
+	// CountUpgradeStep counts finished upgrade steps (workspace_upgrade.go); nil counts none.
+	CountUpgradeStep StepCounter
 
 	capabilities *capabilities
+	upgrades     upgradeLedger
 }
 
 // +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces,verbs=get;list;watch;update;patch
@@ -115,7 +118,8 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			retErr = errors.Join(retErr, err)
 		}
 	}()
-	return resultFor(res.outcome)
+	result, err := resultFor(res.outcome)
+	return res.upgrade.requeue(result), err
 }
 
 // resultFor tells controller-runtime what to do after a reconcile with this outcome.
@@ -159,6 +163,9 @@ type stackResult struct {
 	// dnsKnown is false when the inputs were not complete, so the previous list stays.
 	dnsRecords []rathausv1alpha1.DNSRecord
 	dnsKnown   bool
+
+	// upgrade is where the workspace stands between releases; nil before the release is known.
+	upgrade *upgradeState
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -167,6 +174,10 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	in, stalled, err := r.gatherInputs(ctx, ws)
 	res := stackResult{in: in, hosts: in.Hosts}
 	if err != nil || stalled != nil {
+		res.outcome = status.Outcome{Stalled: stalled, Err: err}
+		return res
+	}
+	if res.upgrade, stalled, err = r.selectRelease(ctx, ws, &in); err != nil || stalled != nil {
 		res.outcome = status.Outcome{Stalled: stalled, Err: err}
 		return res
 	}
@@ -222,6 +233,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	res.reports = health.Components(in, r.Components, objs, observed)
 	res.credentials = gaiax.Summary(in)
 	res.outcome = status.OutcomeOf(res.reports)
+	r.finishUpgrade(&res)
 	return res
 }
 
@@ -339,6 +351,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.dnsKnown {
 		st.DNSRecords = res.dnsRecords
 	}
+	r.applyUpgradeStatus(ws, st, res.upgrade)
 	status.MarkProvisioned(st)
 	if equalStatus(&before.Status, st) {
 		return nil

@@ -45,6 +45,8 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 		// (status.hosts), or its deletion.
 		Watches(&rathausv1alpha1.MunicipalityWorkspace{}, handler.EnqueueRequestsFromMapFunc(r.conflictingWorkspaces),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, hostsChangedPredicate(), deletedPredicate()))).
+		// A step that ends may free a slot or let canaries vouch for others (workspace_upgrade.go).
+		Watches(&rathausv1alpha1.MunicipalityWorkspace{}, handler.EnqueueRequestsFromMapFunc(r.waitingWorkspaces), builder.WithPredicates(stepFinished())).
 		Watches(&rathausv1alpha1.WorkspacePlatform{}, handler.EnqueueRequestsFromMapFunc(r.workspacesOfPlatform),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, placementChanged()))).
 		Watches(&rathausv1alpha1.StackRelease{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces)).

@@ -73,6 +73,11 @@ type MunicipalityWorkspaceSpec struct {
 	// +optional
 	MaintenanceWindow *MaintenanceWindow `json:"maintenanceWindow,omitempty"`
 
+	// Upgrades says how the workspace takes new releases: immediately or in its window, and
+	// whether a step may run without a pre-upgrade backup.
+	// +optional
+	Upgrades UpgradePolicy `json:"upgrades,omitempty"`
+
 	// Admins are the e-mail addresses of the municipality's application administrators.
 	// +optional
 	// +listType=set
@@ -286,6 +291,10 @@ type MunicipalityWorkspaceStatus struct {
 	// Release is the stack release the workspace runs.
 	// +optional
 	Release string `json:"release,omitempty"`
+
+	// Upgrade is where the workspace stands in moving between releases.
+	// +optional
+	Upgrade *UpgradeStatus `json:"upgrade,omitempty"`
 
 	// Hosts are the DNS names this workspace holds: its domain, its enabled services' hosts and
 	// its bundled identity host, as of its last reconcile that passed the conflict check. No

@@ -66,6 +66,11 @@ type WorkspacePlatformSpec struct {
 	// +optional
 	DataResidency DataResidency `json:"dataResidency,omitempty"`
 
+	// Upgrades limits how many workspaces upgrade at once and how long canaries run a release
+	// before the others follow.
+	// +optional
+	Upgrades PlatformUpgrades `json:"upgrades,omitempty"`
+
 	// Provider is the legal identity of the hosting provider (used for Gaia-X credentials).
 	// +optional
 	Provider *ProviderIdentity `json:"provider,omitempty"`

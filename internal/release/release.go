@@ -17,6 +17,7 @@ const DefaultChannel = "stable"
 
 // BuiltIn is the release the operator ships with. It is used when the cluster's catalog has no
 // release for a workspace's selection, so a fresh installation works before a catalog exists.
+// It equals the newest release of the shipped catalog, config/releases (a test checks it).
 //
 // Versions are upstream's current stable tags: docker-jitsi-meet's newest stable release
 // (stable-11146-2, also jitsi-helm's appVersion), nextcloud/docker latest.txt (34.0.2),
@@ -28,7 +29,7 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 		ObjectMeta: metav1.ObjectMeta{Name: "2026.11.0"},
 		Spec: rathausv1alpha1.StackReleaseSpec{
 			Version:  "2026.11.0",
-			Channels: []string{DefaultChannel},
+			Channels: []string{"rapid", DefaultChannel},
 			Components: []rathausv1alpha1.Component{
 				// keycloak-config-cli publishes one build per Keycloak version, tagged
 				// <cli>-<keycloak>; 6.5.0 is built for Keycloak 26.5.4 (its ci.yaml matrix).
