@@ -43,8 +43,14 @@ var Rules = map[string]Rule{
 	"postgresql": SameMajor,
 	// Opencast and OpenSearch migrate their data one major version at a time (Opencast
 	// upgrade guide; OpenSearch rolling upgrades between adjacent majors).
-	"opencast":   OneMajorAtATime,
-	"opensearch": OneMajorAtATime,
+	// The Opencast images are one release, one per node role.
+	"opencast-allinone":     OneMajorAtATime,
+	"opencast-admin":        OneMajorAtATime,
+	"opencast-presentation": OneMajorAtATime,
+	"opencast-worker":       OneMajorAtATime,
+	"opensearch":            OneMajorAtATime,
+	// Stalwart migrates its data store forward on start (its upgrading notes); no way back.
+	"stalwart": ForwardOnly,
 }
 
 // RuleFor returns the rule of a release component.

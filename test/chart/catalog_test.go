@@ -23,19 +23,24 @@ func TestCatalog(t *testing.T) {
 	if err := os.MkdirAll(releases, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	chart := filepath.Join(repo, "charts", "rathaus")
+	shipped := len(ofKind(split(t, render(t, chart)), "StackRelease"))
+
 	copyFile(t, "testdata/catalog/2030.1.0.yaml", filepath.Join(releases, "2030.1.0.yaml"))
 	gen := exec.Command("go", "run", "./hack/chartgen", "-root", repo)
 	gen.Dir = repoRoot
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("hack/chartgen: %v\n%s", err, out)
 	}
-	chart := filepath.Join(repo, "charts", "rathaus")
 
 	fresh := ofKind(split(t, render(t, chart)), "StackRelease")
-	if len(fresh) != 2 {
-		t.Fatalf("rendered %d StackReleases, want 2", len(fresh))
+	if len(fresh) != shipped+2 {
+		t.Fatalf("rendered %d StackReleases, want the %d shipped and the two added", len(fresh), shipped)
 	}
-	first := fresh[0].obj
+	first := named(fresh, "2030.1.0")
+	if first == nil {
+		t.Fatal("the added catalog file 2030.1.0 was not rendered")
+	}
 	if first.GetName() != "2030.1.0" || first.GetLabels()["example.eu/source"] != "test" || first.GetLabels()["app.kubernetes.io/managed-by"] != "Helm" {
 		t.Errorf("first StackRelease: name %q, labels %v", first.GetName(), first.GetLabels())
 	}
@@ -50,10 +55,10 @@ func TestCatalog(t *testing.T) {
 	}
 
 	known := ofKind(split(t, render(t, chart, "--api-versions", "rathaus.io/v1alpha1")), "StackRelease")
-	if len(known) != 2 {
-		t.Fatalf("with the kind known, rendered %d StackReleases, want 2", len(known))
+	if len(known) != shipped+2 {
+		t.Fatalf("with the kind known, rendered %d StackReleases, want %d", len(known), shipped+2)
 	}
-	if hook, ok := known[0].obj.GetAnnotations()["helm.sh/hook"]; ok {
+	if hook, ok := named(known, "2030.1.0").GetAnnotations()["helm.sh/hook"]; ok {
 		t.Errorf("with the kind known, the catalog is still a hook (%s)", hook)
 	}
 
@@ -73,6 +78,16 @@ func TestCatalog(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(chart, "templates", "releases", "2030.1.0.yaml")); !os.IsNotExist(err) {
 		t.Errorf("template of a removed catalog file is still there (%v)", err)
 	}
+}
+
+// named returns the object called name among docs, nil when there is none.
+func named(docs []document, name string) *unstructured.Unstructured {
+	for _, d := range docs {
+		if d.obj.GetName() == name {
+			return d.obj
+		}
+	}
+	return nil
 }
 
 func copyTree(t *testing.T, from, to string) {
