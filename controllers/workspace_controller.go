@@ -64,8 +64,6 @@ type WorkspaceReconciler struct {
 	Components []stack.Component
 	// Now is the clock for condition transition times and maintenance windows.
 	Now func() time.Time
-	// CountUpgradeStep counts finished upgrade steps (workspace_upgrade.go); nil counts none.
-	CountUpgradeStep StepCounter
 
 	capabilities *capabilities
 	upgrades     upgradeLedger

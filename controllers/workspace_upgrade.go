@@ -24,6 +24,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/metrics"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
@@ -65,10 +66,6 @@ const (
 // volumeSnapshotKind is the CSI snapshot API (kubernetes-csi/external-snapshotter,
 // client/apis/volumesnapshot/v1).
 var volumeSnapshotKind = schema.GroupVersionKind{Group: "snapshot.storage.k8s.io", Version: "v1", Kind: "VolumeSnapshot"}
-
-// StepCounter counts finished upgrade steps by result, "succeeded" or "failed".
-// LEAD: wire rathaus_upgrade_steps_total{result} here (WorkspaceReconciler.CountUpgradeStep).
-type StepCounter func(result string)
 
 // upgradeState is what the upgrade part of a reconcile decided, carried to the status.
 type upgradeState struct {
@@ -264,6 +261,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 	}
 	old.Step = step
 	st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, "UpgradeStarted", "Upgrade step " + next.String() + " started"})
+	r.countStep(metrics.StepStarted)
 	log.FromContext(ctx).Info("Upgrade step started", "from", current, "to", step.To)
 	if len(snapshots) > 0 {
 		if err := r.takeSnapshots(ctx, ws, in.Platform, next.Release.Spec.Version, snapshots); err != nil {
@@ -309,7 +307,7 @@ func (r *WorkspaceReconciler) finishUpgrade(res *stackResult) {
 			u.Current, u.Components, u.Step = step.To, componentsOf(res.in.Release), nil
 			r.forget(res.in.Workspace)
 			st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, "UpgradeStepSucceeded", fmt.Sprintf("Upgrade step from %s to %s succeeded", step.From, step.To)})
-			r.countStep("succeeded")
+			r.countStep(metrics.StepSucceeded)
 			st.reason, st.message = ReasonUpgradeInProgress, "release "+step.To+" is healthy"
 			if u.Current == u.Target {
 				st.reason, st.message = ReasonUpToDate, "the workspace runs release "+u.Current
@@ -348,7 +346,7 @@ func (st *upgradeState) halt(r *WorkspaceReconciler, step *rathausv1alpha1.Upgra
 		st.status.History = record(st.status.History, rathausv1alpha1.UpgradeRecord{
 			From: step.From, To: step.To, Result: rathausv1alpha1.UpgradeFailed, Message: msg, FinishedAt: metav1.NewTime(now),
 		})
-		r.countStep("failed")
+		r.countStep(metrics.StepFailed)
 	}
 	st.reason, st.message = ReasonUpgradeHalted, msg
 	st.refused = &status.Problem{Reason: ReasonUpgradeHalted, Message: msg}
@@ -386,10 +384,9 @@ func (st *upgradeState) requeue(res ctrl.Result) ctrl.Result {
 	return res
 }
 
-func (r *WorkspaceReconciler) countStep(result string) {
-	if r.CountUpgradeStep != nil {
-		r.CountUpgradeStep(result)
-	}
+// countStep counts an upgrade step in rathaus_upgrade_steps_total.
+func (r *WorkspaceReconciler) countStep(result metrics.StepResult) {
+	metrics.CountUpgradeStep(result)
 }
 
 // takeSlot decides under the ledger's lock whether the workspace may start a step now, and
