@@ -104,6 +104,13 @@ func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error)
 		}
 	}
 
+	in.Public = stack.PublicServices{}
+	for _, c := range components {
+		if e, ok := c.(stack.Exposed); ok {
+			in.Public = in.Public.Add(e.PublicServices(in))
+		}
+	}
+
 	// Databases last: the identity provider needs one only while some service uses it.
 	in.Databases = nil
 	for _, c := range components {

@@ -21,9 +21,14 @@ import (
 // volumes fit the namespace quota the same render sets: otherwise the API server would refuse
 // pods and the workspace would never become Ready.
 func TestEverythingFitsTheQuota(t *testing.T) {
-	for _, size := range []rathausv1alpha1.SizeTier{rathausv1alpha1.SizeS, rathausv1alpha1.SizeM, rathausv1alpha1.SizeL, rathausv1alpha1.SizeXL} {
-		t.Run(string(size), func(t *testing.T) {
+	for _, c := range quotaCases() {
+		size, nodePorts := c.size, c.nodePorts
+		t.Run(c.name, func(t *testing.T) {
 			in, err := Derive(inputs(func(in *stack.Inputs) {
+				if nodePorts {
+					in.Platform.Spec.Video.Exposure = rathausv1alpha1.MediaExposureNodePort
+					in.Platform.Spec.Mail.Exposure = rathausv1alpha1.MailExposureNodePort
+				}
 				in.Workspace.Spec.Size = size
 				in.Workspace.Spec.Services.Files.Enabled = true
 				in.Workspace.Spec.Services.Video.Enabled = true
@@ -81,6 +86,16 @@ func TestEverythingFitsTheQuota(t *testing.T) {
 					c := &batchv1.CronJob{}
 					convert(t, u, c)
 					addPod(c.Spec.JobTemplate.Spec.Template.Spec, 1)
+				case "Service":
+					svc := &corev1.Service{}
+					convert(t, u, svc)
+					switch svc.Spec.Type {
+					case corev1.ServiceTypeLoadBalancer:
+						add(corev1.ResourceServicesLoadBalancers, resource.MustParse("1"), 1)
+						add(corev1.ResourceServicesNodePorts, *resource.NewQuantity(int64(len(svc.Spec.Ports)), resource.DecimalSI), 1)
+					case corev1.ServiceTypeNodePort:
+						add(corev1.ResourceServicesNodePorts, *resource.NewQuantity(int64(len(svc.Spec.Ports)), resource.DecimalSI), 1)
+					}
 				case "PersistentVolumeClaim":
 					c := &corev1.PersistentVolumeClaim{}
 					convert(t, u, c)
@@ -103,6 +118,21 @@ func TestEverythingFitsTheQuota(t *testing.T) {
 			}
 		})
 	}
+}
+
+type quotaCase struct {
+	name      string
+	size      rathausv1alpha1.SizeTier
+	nodePorts bool
+}
+
+// quotaCases are every size tier, with public Services as load balancers and as node ports.
+func quotaCases() []quotaCase {
+	var out []quotaCase
+	for _, size := range []rathausv1alpha1.SizeTier{rathausv1alpha1.SizeS, rathausv1alpha1.SizeM, rathausv1alpha1.SizeL, rathausv1alpha1.SizeXL} {
+		out = append(out, quotaCase{name: string(size) + "/LoadBalancer", size: size}, quotaCase{name: string(size) + "/NodePort", size: size, nodePorts: true})
+	}
+	return out
 }
 
 func convert(t *testing.T, u *unstructured.Unstructured, into any) {

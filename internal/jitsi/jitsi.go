@@ -72,6 +72,14 @@ func (Component) ConditionType() string { return "VideoReady" }
 
 func enabled(in stack.Inputs) bool { return in.Workspace.Spec.Services.Video.Enabled }
 
+// PublicServices implements stack.Exposed: the bridge's one media port.
+func (Component) PublicServices(in stack.Inputs) stack.PublicServices {
+	if !enabled(in) {
+		return stack.PublicServices{}
+	}
+	return stack.PublicPorts(mediaService(in, plan(in)).Spec.Type, 1)
+}
+
 // sso reports whether opening a room needs the workspace's single sign-on.
 func sso(in stack.Inputs) bool { return !in.Workspace.Spec.Services.Video.PublicRooms }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -132,6 +133,18 @@ func (Component) Name() string { return ComponentName }
 
 // ConditionType implements stack.Conditioned.
 func (Component) ConditionType() string { return "MailReady" }
+
+// PublicServices implements stack.Exposed: the public Service's mail ports.
+func (Component) PublicServices(in stack.Inputs) stack.PublicServices {
+	if !Enabled(in) {
+		return stack.PublicServices{}
+	}
+	typ := corev1.ServiceTypeLoadBalancer
+	if in.Platform.Spec.Mail.Exposure == rathausv1alpha1.MailExposureNodePort {
+		typ = corev1.ServiceTypeNodePort
+	}
+	return stack.PublicPorts(typ, len(Ports))
+}
 
 // Enabled reports whether the workspace has mail.
 func Enabled(in stack.Inputs) bool { return in.Workspace.Spec.Services.Mail.Enabled }

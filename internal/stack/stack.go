@@ -39,6 +39,9 @@ type Inputs struct {
 	Identity *Identity
 	// OIDCClients are the clients of the enabled services that log users in, by service.
 	OIDCClients []OIDCClient
+	// Public are the load balancers and node ports the enabled components' Services take,
+	// which the namespace's quota must allow.
+	Public PublicServices
 	// Endpoints are the enabled user-facing services with their URLs and versions, in
 	// component order.
 	Endpoints []Endpoint
@@ -79,6 +82,36 @@ type OIDCClient struct {
 	PostLogoutRedirectURIs []string
 	// WebOrigins allowed for cross-origin requests.
 	WebOrigins []string
+}
+
+// PublicServices counts a workspace's Services that are reachable from outside the cluster.
+type PublicServices struct {
+	// LoadBalancers is the number of Services of type LoadBalancer.
+	LoadBalancers int64
+	// NodePorts is the number of node ports they take: every port of a NodePort Service, and
+	// of a LoadBalancer Service, which allocates node ports as well.
+	NodePorts int64
+}
+
+// Add returns the sum of p and o.
+func (p PublicServices) Add(o PublicServices) PublicServices {
+	return PublicServices{LoadBalancers: p.LoadBalancers + o.LoadBalancers, NodePorts: p.NodePorts + o.NodePorts}
+}
+
+// PublicPorts counts a Service with ports ports of the given type: a LoadBalancer also takes
+// a node port per port.
+func PublicPorts(typ corev1.ServiceType, ports int) PublicServices {
+	p := PublicServices{NodePorts: int64(ports)}
+	if typ == corev1.ServiceTypeLoadBalancer {
+		p.LoadBalancers = 1
+	}
+	return p
+}
+
+// Exposed is a component with Services of type LoadBalancer or NodePort while it is enabled;
+// the tenant quota admits exactly what the enabled ones declare.
+type Exposed interface {
+	PublicServices(in Inputs) PublicServices
 }
 
 // OIDCUser is a service whose users log in through the workspace's identity provider.

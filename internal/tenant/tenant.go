@@ -94,10 +94,10 @@ func quota(in stack.Inputs, tier sizing.Tier) *corev1.ResourceQuota {
 			corev1.ResourceRequestsStorage:        tier.Storage,
 			corev1.ResourcePersistentVolumeClaims: *resource.NewQuantity(tier.Volumes, resource.DecimalSI),
 			corev1.ResourcePods:                   *resource.NewQuantity(tier.Pods, resource.DecimalSI),
-			corev1.ResourceServicesLoadBalancers:  resource.MustParse("2"),
-			// One node port: the video bridge's media Service (a NodePort, or a LoadBalancer,
-			// which allocates one too unless allocateLoadBalancerNodePorts is false).
-			corev1.ResourceServicesNodePorts:        resource.MustParse("1"),
+			corev1.ResourceServicesLoadBalancers:  *resource.NewQuantity(in.Public.LoadBalancers, resource.DecimalSI),
+			// Exactly what the enabled services expose (the video bridge's media port, the mail
+			// ports), so a tenant cannot open more ports on the nodes than its services need.
+			corev1.ResourceServicesNodePorts:        *resource.NewQuantity(in.Public.NodePorts, resource.DecimalSI),
 			corev1.ResourceName("count/jobs.batch"): resource.MustParse("50"),
 		}},
 	}
