@@ -150,16 +150,12 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		return nil, err
 	}
 	f := figures[in.Size()]
-	// Several replicas share /var/www/html and need a ReadWriteMany class; without one the
-	// service runs a single replica rather than fail.
-	rwx := in.Platform.Spec.Storage.ReadWriteManyClass
-	if rwx == "" {
-		f.replicas = 1
-	}
+	mode, class := volumeLayout(in, f)
+	f.replicas = replicas(f, mode)
 	h := host(in)
 	storage := primaryStorage(in)
 	objs := []client.Object{
-		claim(in, f, rwx, storage),
+		claim(in, f, mode, class, storage),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 			ObjectMeta: stack.Meta(in, ComponentName, configMapName),
@@ -240,11 +236,38 @@ func s3Env(in stack.Inputs, storage string) []corev1.EnvVar {
 	}
 }
 
-func claim(in stack.Inputs, f tierFigures, rwxClass, storage string) *corev1.PersistentVolumeClaim {
-	mode, class := corev1.ReadWriteOnce, in.StorageClass()
-	if f.replicas > 1 {
-		mode, class = corev1.ReadWriteMany, ptr.To(rwxClass)
+// volumeLayout is the access mode and class of the data volume: ReadWriteMany where the tier
+// runs several replicas and the platform has a class for it, else ReadWriteOnce. Both are
+// chosen once: Kubernetes cannot change them on an existing claim, so a volume that exists
+// keeps its own, and a platform gaining or losing a ReadWriteMany class, or a new size, changes
+// only the replicas, never the volume.
+func volumeLayout(in stack.Inputs, f tierFigures) (corev1.PersistentVolumeAccessMode, *string) {
+	rwx := in.Platform.Spec.Storage.ReadWriteManyClass
+	if pvc, ok := in.Observed[stack.Key("PersistentVolumeClaim", in.Workspace.Namespace, dataClaim)].(*corev1.PersistentVolumeClaim); ok && len(pvc.Spec.AccessModes) == 1 {
+		switch {
+		case pvc.Spec.AccessModes[0] != corev1.ReadWriteMany:
+			return pvc.Spec.AccessModes[0], in.StorageClass()
+		case rwx == "":
+			return corev1.ReadWriteMany, pvc.Spec.StorageClassName
+		}
+		return corev1.ReadWriteMany, ptr.To(rwx)
 	}
+	if rwx != "" && f.replicas > 1 {
+		return corev1.ReadWriteMany, ptr.To(rwx)
+	}
+	return corev1.ReadWriteOnce, in.StorageClass()
+}
+
+// replicas are the tier's replicas where they share a ReadWriteMany volume (/var/www/html);
+// on any other volume the service runs a single replica rather than fail.
+func replicas(f tierFigures, mode corev1.PersistentVolumeAccessMode) int32 {
+	if mode != corev1.ReadWriteMany {
+		return 1
+	}
+	return f.replicas
+}
+
+func claim(in stack.Inputs, f tierFigures, mode corev1.PersistentVolumeAccessMode, class *string, storage string) *corev1.PersistentVolumeClaim {
 	meta := stack.DataMeta(in, ComponentName, dataClaim)
 	meta.Labels[storageLabel] = storage
 	return &corev1.PersistentVolumeClaim{

@@ -53,3 +53,56 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestDataVolumeKeepsItsAccessMode(t *testing.T) {
+	observed := func(mode corev1.PersistentVolumeAccessMode, class string) map[string]client.Object {
+		pvc := &corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{Name: dataClaim, Namespace: "kiel"},
+			Spec:       corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{mode}, StorageClassName: &class},
+		}
+		return map[string]client.Object{stack.Key("PersistentVolumeClaim", "kiel", dataClaim): pvc}
+	}
+	tests := []struct {
+		name         string
+		size         rathausv1alpha1.SizeTier
+		rwx          string
+		observed     map[string]client.Object
+		wantMode     corev1.PersistentVolumeAccessMode
+		wantClass    string
+		wantReplicas int32
+	}{
+		{name: "new L with a RWX class", size: rathausv1alpha1.SizeL, rwx: "cephfs", wantMode: corev1.ReadWriteMany, wantClass: "cephfs", wantReplicas: 2},
+		{name: "new L without a RWX class", size: rathausv1alpha1.SizeL, wantMode: corev1.ReadWriteOnce, wantReplicas: 1},
+		{name: "new S with a RWX class", size: rathausv1alpha1.SizeS, rwx: "cephfs", wantMode: corev1.ReadWriteOnce, wantReplicas: 1},
+		{name: "L on RWO, platform gains RWX", size: rathausv1alpha1.SizeL, rwx: "cephfs", observed: observed(corev1.ReadWriteOnce, "ceph-block"), wantMode: corev1.ReadWriteOnce, wantReplicas: 1},
+		{name: "L on RWX, platform loses RWX", size: rathausv1alpha1.SizeL, observed: observed(corev1.ReadWriteMany, "cephfs"), wantMode: corev1.ReadWriteMany, wantClass: "cephfs", wantReplicas: 2},
+		{name: "S grown to L on RWO", size: rathausv1alpha1.SizeL, rwx: "cephfs", observed: observed(corev1.ReadWriteOnce, "standard"), wantMode: corev1.ReadWriteOnce, wantReplicas: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := &rathausv1alpha1.MunicipalityWorkspace{ObjectMeta: metav1.ObjectMeta{Name: "kiel", Namespace: "kiel"}}
+			ws.Spec.Size = tt.size
+			p := &rathausv1alpha1.WorkspacePlatform{}
+			p.Spec.Storage.ReadWriteManyClass = tt.rwx
+			in := stack.Inputs{Workspace: ws, Platform: p, Observed: tt.observed}
+			f := figures[in.Size()]
+			mode, class := volumeLayout(in, f)
+			if mode != tt.wantMode {
+				t.Errorf("mode = %s, want %s", mode, tt.wantMode)
+			}
+			if got := ptrString(class); got != tt.wantClass {
+				t.Errorf("class = %q, want %q", got, tt.wantClass)
+			}
+			if got := replicas(f, mode); got != tt.wantReplicas {
+				t.Errorf("replicas = %d, want %d", got, tt.wantReplicas)
+			}
+		})
+	}
+}
+
+func ptrString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
