@@ -135,6 +135,7 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 		}
 		for _, obj := range objs {
 			applyPodPolicies(in, obj)
+			keepVolumeSize(in, obj)
 			u, err := apply.Prepare(obj)
 			if err != nil {
 				return nil, fmt.Errorf("component %s: %w", c.Name(), err)
@@ -170,6 +171,23 @@ func applyPodPolicies(in stack.Inputs, obj client.Object) {
 		spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: stack.RegistrySecret}}
 	}
 	residency.Restrict(spec, in.Platform)
+}
+
+// keepVolumeSize never asks a volume to shrink: Kubernetes refuses it, and a smaller size tier
+// must not stall the workspace or risk the data. A claim that exists keeps its larger request.
+func keepVolumeSize(in stack.Inputs, obj client.Object) {
+	pvc, ok := obj.(*corev1.PersistentVolumeClaim)
+	if !ok {
+		return
+	}
+	existing, ok := in.Observed[stack.Key("PersistentVolumeClaim", pvc.Namespace, pvc.Name)].(*corev1.PersistentVolumeClaim)
+	if !ok {
+		return
+	}
+	have, want := existing.Spec.Resources.Requests.Storage(), pvc.Spec.Resources.Requests.Storage()
+	if have.Cmp(*want) > 0 {
+		pvc.Spec.Resources.Requests[corev1.ResourceStorage] = have.DeepCopy()
+	}
 }
 
 // Key identifies a rendered object as stack.Key does.
