@@ -48,6 +48,9 @@ const (
 	// ReasonSharedStorageMissing is the Stalled reason of a multi-node tier on a platform
 	// without a ReadWriteMany storage class.
 	ReasonSharedStorageMissing = "SharedStorageMissing"
+	// ReasonVolumeNotShared is the Stalled reason of a multi-node tier whose storage directory
+	// was created for a single node (ReadWriteOnce) and cannot be shared.
+	ReasonVolumeNotShared = "MediaVolumeNotShared"
 )
 
 // Component is the media service.
@@ -139,6 +142,13 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 			Reason: ReasonSharedStorageMissing,
 			Message: fmt.Sprintf("size %s runs Opencast on several nodes that share one volume, but WorkspacePlatform %s names no spec.storage.readWriteManyClass; "+
 				"set one, or choose size S (a single node)", in.Size(), in.Platform.Name),
+		}
+	}
+	if t.shared() && !sharesVolume(in) {
+		return nil, &stack.UnmetError{
+			Reason: ReasonVolumeNotShared,
+			Message: fmt.Sprintf("size %s runs Opencast on several nodes that share one volume, but %s was created ReadWriteOnce for a single node and "+
+				"Kubernetes cannot change a volume's access mode; keep media at size S, or move the recordings to a shared volume (docs/services/media.md)", in.Size(), dataClaimName),
 		}
 	}
 	var objs []client.Object

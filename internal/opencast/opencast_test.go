@@ -282,3 +282,33 @@ func TestIssuerPort(t *testing.T) {
 		}
 	}
 }
+
+// The storage directory keeps the access mode it was created with: a single node's volume
+// cannot serve several nodes, so growing from S stalls with a clear reason; a shared volume
+// serves a single node as well, so shrinking to S keeps it.
+func TestSizeChangeKeepsTheVolume(t *testing.T) {
+	existing := func(mode corev1.PersistentVolumeAccessMode, class string) func(*stack.Inputs) {
+		return func(in *stack.Inputs) {
+			pvc := &corev1.PersistentVolumeClaim{
+				ObjectMeta: metav1.ObjectMeta{Name: dataClaimName, Namespace: "kiel"},
+				Spec:       corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{mode}, StorageClassName: &class},
+			}
+			in.Observed = map[string]client.Object{stack.Key("PersistentVolumeClaim", "kiel", dataClaimName): pvc}
+		}
+	}
+	_, err := Component{}.Render(inputs(size(rathausv1alpha1.SizeL), rwx, existing(corev1.ReadWriteOnce, "ceph-block")))
+	var unmet *stack.UnmetError
+	if !errors.As(err, &unmet) || unmet.Reason != ReasonVolumeNotShared {
+		t.Fatalf("S grown to L on a ReadWriteOnce volume: err = %v, want UnmetError %s", err, ReasonVolumeNotShared)
+	}
+
+	for _, o := range renderObjects(t, inputs(size(rathausv1alpha1.SizeS), existing(corev1.ReadWriteMany, "cephfs"))) {
+		if pvc, ok := o.(*corev1.PersistentVolumeClaim); ok && pvc.Name == dataClaimName {
+			if pvc.Spec.AccessModes[0] != corev1.ReadWriteMany || pvc.Spec.StorageClassName == nil || *pvc.Spec.StorageClassName != "cephfs" {
+				t.Errorf("L shrunk to S: claim %v on %v, want it kept ReadWriteMany on cephfs", pvc.Spec.AccessModes, pvc.Spec.StorageClassName)
+			}
+			return
+		}
+	}
+	t.Fatal("no data claim rendered")
+}

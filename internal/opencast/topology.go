@@ -1,6 +1,8 @@
 package opencast
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -143,10 +145,16 @@ func (t topology) publicRole() role {
 
 // dataClaim is the storage directory every node mounts at /data; a single node's volume is
 // ReadWriteOnce on the platform's default class, shared ones ReadWriteMany.
+// A volume that exists keeps its access mode and class, which Kubernetes cannot change: a
+// shared volume serves a single node as well, and a single node's volume cannot be shared
+// (Render stalls with ReasonVolumeNotShared).
 func dataClaim(in stack.Inputs, t topology) *corev1.PersistentVolumeClaim {
 	mode, class := corev1.ReadWriteOnce, in.StorageClass()
 	if t.shared() {
 		mode, class = corev1.ReadWriteMany, ptr.To(in.Platform.Spec.Storage.ReadWriteManyClass)
+	}
+	if existing := observedDataClaim(in); existing != nil && len(existing.Spec.AccessModes) == 1 && existing.Spec.AccessModes[0] == corev1.ReadWriteMany && !t.shared() {
+		mode, class = corev1.ReadWriteMany, existing.Spec.StorageClassName
 	}
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
@@ -157,4 +165,17 @@ func dataClaim(in stack.Inputs, t topology) *corev1.PersistentVolumeClaim {
 			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(t.volume)}},
 		},
 	}
+}
+
+// observedDataClaim is the storage directory's claim as the cluster holds it; nil before it exists.
+func observedDataClaim(in stack.Inputs) *corev1.PersistentVolumeClaim {
+	pvc, _ := in.Observed[stack.Key("PersistentVolumeClaim", in.Workspace.Namespace, dataClaimName)].(*corev1.PersistentVolumeClaim)
+	return pvc
+}
+
+// sharesVolume reports whether the storage directory's volume, if it exists, can be mounted
+// by several nodes.
+func sharesVolume(in stack.Inputs) bool {
+	pvc := observedDataClaim(in)
+	return pvc == nil || slices.Contains(pvc.Spec.AccessModes, corev1.ReadWriteMany)
 }
