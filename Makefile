@@ -16,15 +16,16 @@ generate: ## Generate deepcopy functions.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
 .PHONY: manifests
-manifests: ## Generate CRDs and the manager's RBAC from markers, and the chart's copies of them and of config/releases.
+manifests: ## Generate CRDs and the manager's RBAC from markers, the chart's copies of them and of config/releases, and docs/reference.
 	$(CONTROLLER_GEN) crd rbac:roleName=rathaus-manager paths=./api/... paths=./controllers/... \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	go run ./hack/chartgen
+	go run ./hack/apiref
 
 .PHONY: verify
 verify: generate manifests ## Fail when generated files are not up to date.
-	@git diff --exit-code -- api config charts && test -z "$$(git ls-files --others --exclude-standard -- charts)" \
-		|| { echo "generated files are out of date: run 'make generate manifests' and commit"; git status --short -- api config charts; exit 1; }
+	@git diff --exit-code -- api config charts docs/reference && test -z "$$(git ls-files --others --exclude-standard -- charts docs/reference)" \
+		|| { echo "generated files are out of date: run 'make generate manifests' and commit"; git status --short -- api config charts docs/reference; exit 1; }
 
 ##@ Build and run
 
