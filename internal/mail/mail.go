@@ -179,13 +179,7 @@ func (c Component) Version(in stack.Inputs) string {
 // OIDCClient implements stack.OIDCUser. Mail clients and the web interface log in with OAuth
 // at the identity provider and present its tokens to the mail server.
 func (Component) OIDCClient(in stack.Inputs) (stack.OIDCClient, bool) {
-	base := "https://" + Host(in)
-	return stack.OIDCClient{
-		Service:                ComponentName,
-		RedirectURIs:           []string{base + "/*"},
-		PostLogoutRedirectURIs: []string{base + "/"},
-		WebOrigins:             []string{base},
-	}, Enabled(in)
+	return stack.WebClient(ComponentName, Host(in), "/*"), Enabled(in)
 }
 
 // Databases implements stack.DatabaseUser.

@@ -99,13 +99,7 @@ func Version(tag string) string {
 // OIDCClient implements stack.OIDCUser, with the callback of user_oidc
 // (nextcloud/user_oidc README: /apps/user_oidc/code).
 func (Component) OIDCClient(in stack.Inputs) (stack.OIDCClient, bool) {
-	base := "https://" + host(in)
-	return stack.OIDCClient{
-		Service:                ComponentName,
-		RedirectURIs:           []string{base + "/apps/user_oidc/code"},
-		PostLogoutRedirectURIs: []string{base + "/"},
-		WebOrigins:             []string{base},
-	}, enabled(in)
+	return stack.WebClient(ComponentName, host(in), "/apps/user_oidc/code"), enabled(in)
 }
 
 // Databases implements stack.DatabaseUser.

@@ -97,13 +97,7 @@ func (Component) Version(in stack.Inputs) string {
 // OIDCClient implements stack.OIDCUser: the proxy's callback (oauth2-proxy's default
 // --redirect-url path /oauth2/callback).
 func (Component) OIDCClient(in stack.Inputs) (stack.OIDCClient, bool) {
-	base := "https://" + adminHost(in)
-	return stack.OIDCClient{
-		Service:                ComponentName,
-		RedirectURIs:           []string{base + "/oauth2/callback"},
-		PostLogoutRedirectURIs: []string{base + "/"},
-		WebOrigins:             []string{base},
-	}, enabled(in)
+	return stack.WebClient(ComponentName, adminHost(in), "/oauth2/callback"), enabled(in)
 }
 
 // Databases implements stack.DatabaseUser: Opencast on PostgreSQL instead of its embedded H2,

@@ -114,6 +114,18 @@ type Exposed interface {
 	PublicServices(in Inputs) PublicServices
 }
 
+// WebClient is the client of a web service at host that receives logins at callbackPath and
+// sends users back to its start page after logout.
+func WebClient(service, host, callbackPath string) OIDCClient {
+	base := "https://" + host
+	return OIDCClient{
+		Service:                service,
+		RedirectURIs:           []string{base + callbackPath},
+		PostLogoutRedirectURIs: []string{base + "/"},
+		WebOrigins:             []string{base},
+	}
+}
+
 // OIDCUser is a service whose users log in through the workspace's identity provider.
 type OIDCUser interface {
 	// OIDCClient returns the service's client, and false while the service needs none.
