@@ -50,25 +50,27 @@ type options struct {
 
 // result is what the JSON file holds.
 type result struct {
-	Workspaces          int            `json:"workspaces"`
-	MaxConcurrent       int            `json:"maxConcurrent"`
-	From                string         `json:"from"`
-	To                  string         `json:"to"`
-	CPUs                int            `json:"cpus"`
-	InstallSeconds      float64        `json:"installSeconds"`
-	UpgradeSeconds      float64        `json:"upgradeSeconds"`
-	PeakConcurrent      int            `json:"peakConcurrent"`
-	PeakAfterSeconds    float64        `json:"peakAfterSeconds"`
-	LimitExceeded       bool           `json:"limitExceeded"`
-	StepsSucceeded      int            `json:"stepsSucceeded"`
-	StepsExpected       int            `json:"stepsExpected"`
-	StepsFailed         int            `json:"stepsFailed"`
-	StepsHalted         int            `json:"stepsHalted"`
-	StepSecondsP50      float64        `json:"stepSecondsP50"`
-	StepSecondsP95      float64        `json:"stepSecondsP95"`
-	StepSecondsMax      float64        `json:"stepSecondsMax"`
-	WatchEvents         int            `json:"watchEvents"`
-	MetricStepsByResult map[string]int `json:"metricStepsByResult,omitempty"`
+	Workspaces            int            `json:"workspaces"`
+	MaxConcurrent         int            `json:"maxConcurrent"`
+	From                  string         `json:"from"`
+	To                    string         `json:"to"`
+	CPUs                  int            `json:"cpus"`
+	InstallSeconds        float64        `json:"installSeconds"`
+	UpgradeSeconds        float64        `json:"upgradeSeconds"`
+	PeakConcurrent        int            `json:"peakConcurrent"`
+	PeakAfterSeconds      float64        `json:"peakAfterSeconds"`
+	LimitExceeded         bool           `json:"limitExceeded"`
+	StepsSucceeded        int            `json:"stepsSucceeded"`
+	StepsExpected         int            `json:"stepsExpected"`
+	StepsFailed           int            `json:"stepsFailed"`
+	StepsHalted           int            `json:"stepsHalted"`
+	StepSecondsP50        float64        `json:"stepSecondsP50"`
+	StepSecondsP95        float64        `json:"stepSecondsP95"`
+	StepSecondsMax        float64        `json:"stepSecondsMax"`
+	WatchEvents           int            `json:"watchEvents"`
+	Contradictions        int            `json:"contradictions"`
+	ContradictionExamples []string       `json:"contradictionExamples,omitempty"`
+	MetricStepsByResult   map[string]int `json:"metricStepsByResult,omitempty"`
 }
 
 func main() {
@@ -193,6 +195,8 @@ func run(ctx context.Context, o options) error {
 	res.PeakAfterSeconds = tr.peakAt.Sub(upgradeStart).Seconds()
 	res.LimitExceeded = tr.peak > o.maxConcurrent
 	res.WatchEvents = tr.events
+	res.Contradictions = len(tr.contradictions)
+	res.ContradictionExamples = tr.contradictions[:min(len(tr.contradictions), 10)]
 	durations := tr.stepDurations(list.Items, since)
 	res.StepSecondsP50 = percentile(durations, 50).Seconds()
 	res.StepSecondsP95 = percentile(durations, 95).Seconds()
@@ -222,6 +226,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if res.StepsSucceeded != res.StepsExpected {
 		problems = append(problems, fmt.Sprintf("%d steps succeeded, expected %d", res.StepsSucceeded, res.StepsExpected))
+	}
+	if res.Contradictions > 0 {
+		problems = append(problems, fmt.Sprintf("%d workspace states contradict their step, e.g. %s", res.Contradictions, res.ContradictionExamples[0]))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
@@ -423,6 +430,7 @@ func printTable(w io.Writer, r result) {
 	row("Steps failed / halted", "%d / %d", r.StepsFailed, r.StepsHalted)
 	row("Step duration p50 / p95 / max", "%.1fs / %.1fs / %.1fs", r.StepSecondsP50, r.StepSecondsP95, r.StepSecondsMax)
 	row("Watch events seen", "%d", r.WatchEvents)
+	row("States in a step that UpToDate calls waiting or up to date", "%d", r.Contradictions)
 	if r.MetricStepsByResult != nil {
 		row("rathaus_upgrade_steps_total (increase)", "started %d, succeeded %d, failed %d",
 			r.MetricStepsByResult["started"], r.MetricStepsByResult["succeeded"], r.MetricStepsByResult["failed"])

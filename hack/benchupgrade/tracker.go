@@ -1,11 +1,25 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 )
+
+// waitingToStart are the UpToDate reasons of a workspace that is in no step.
+var waitingToStart = map[string]bool{"UpToDate": true, "WaitingForSlot": true, "WaitingForWindow": true, "WaitingForCanaries": true, "WaitingForBackup": true}
+
+// contradiction says what in a workspace's status contradicts the step it is in, if anything.
+func contradiction(ws *rathausv1alpha1.MunicipalityWorkspace, step *rathausv1alpha1.UpgradeStep) string {
+	if c := meta.FindStatusCondition(ws.Status.Conditions, "UpToDate"); c != nil && waitingToStart[c.Reason] {
+		return fmt.Sprintf("in the step to %s, but UpToDate says %s: %s", step.To, c.Reason, c.Message)
+	}
+	return ""
+}
 
 // tracker follows the benchmark's workspaces through the watch, in the API server's order of
 // events, and keeps the figures: how many are in a step at once (a step in status.upgrade.step,
@@ -23,6 +37,10 @@ type tracker struct {
 	// startedAt of its Upgrading phase.
 	started map[string]time.Time
 	events  int
+	// contradictions are states in which a workspace is in a step while its UpToDate condition
+	// says it is in none (up to date, or waiting to start one): a reconcile decided on an older
+	// state of the workspace than the one its status patch landed on.
+	contradictions []string
 }
 
 func newTracker() *tracker {
@@ -48,6 +66,9 @@ func (t *tracker) observe(ws *rathausv1alpha1.MunicipalityWorkspace, now time.Ti
 		}
 		if _, ok := t.started[id]; !ok {
 			t.started[id] = step.StartedAt.Time
+		}
+		if c := contradiction(ws, step); c != "" {
+			t.contradictions = append(t.contradictions, fmt.Sprintf("%s (resourceVersion %s): %s", key, ws.ResourceVersion, c))
 		}
 	}
 	if n := len(t.inStep); n > t.peak {

@@ -108,3 +108,18 @@ rathaus_workspaces{phase="Ready"} 7
 		t.Errorf("parseSteps = %v", got)
 	}
 }
+
+func TestTrackerReportsAStepThatStatusSaysIsWaiting(t *testing.T) {
+	tr := newTracker()
+	w := ws("a", step("2026.9.0", t0, false))
+	w.Status.Conditions = []metav1.Condition{{Type: "UpToDate", Status: metav1.ConditionFalse, Reason: "UpgradeInProgress"}}
+	tr.observe(w, t0)
+	if len(tr.contradictions) != 0 {
+		t.Fatalf("a step in progress is no contradiction: %v", tr.contradictions)
+	}
+	w.Status.Conditions[0].Reason = "WaitingForSlot"
+	tr.observe(w, t0)
+	if len(tr.contradictions) != 1 {
+		t.Fatalf("a step while waiting for a slot: contradictions %v, want one", tr.contradictions)
+	}
+}
