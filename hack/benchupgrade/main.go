@@ -213,6 +213,11 @@ func run(ctx context.Context, o options) error {
 	}
 
 	printTable(os.Stdout, res)
+	if m := res.MetricStepsByResult; m != nil && (m["started"] != res.StepsSucceeded+res.StepsFailed || m["succeeded"] != res.StepsSucceeded) {
+		// Not a failure of the fleet, but the metric does not count what happened.
+		logf("warning: rathaus_upgrade_steps_total rose by started %d, succeeded %d, but the workspaces recorded %d steps (%d succeeded)",
+			m["started"], m["succeeded"], res.StepsSucceeded+res.StepsFailed, res.StepsSucceeded)
+	}
 	if err := writeJSON(o.out, res); err != nil {
 		return err
 	}
