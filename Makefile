@@ -76,6 +76,15 @@ demo: ## Start the simulated cluster, deploy three municipalities and wait until
 demo-down: ## Remove the simulated cluster and everything the demo started.
 	hack/demo.sh down
 
+# make bench-upgrade N=20 MAX_CONCURRENT=5 KEEP=1
+N ?= 200
+MAX_CONCURRENT ?= 20
+KEEP ?= 0
+
+.PHONY: bench-upgrade
+bench-upgrade: ## Benchmark: N workspaces (200) upgrade 2026.8.0 -> 2026.11.0 on the simulated cluster under MAX_CONCURRENT (20).
+	N=$(N) MAX_CONCURRENT=$(MAX_CONCURRENT) KEEP=$(KEEP) hack/bench-upgrade.sh
+
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ { printf "  %-14s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)

@@ -34,10 +34,11 @@ k() { kubectl --kubeconfig "$KUBECONFIG_OUT" "$@"; }
 
 stop_operator() { stop_pidfile "$operator_pid" rathaus-manager; }
 
+# start_operator [FLAG...]: (re)starts the operator, with extra flags if given.
 start_operator() {
 	stop_operator
 	setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" \
-		--metrics-bind-address "$metrics_addr" --health-probe-bind-address 127.0.0.1:18081 \
+		--metrics-bind-address "$metrics_addr" --health-probe-bind-address 127.0.0.1:18081 "$@" \
 		</dev/null >>"$operator_log" 2>&1 &
 	echo $! >"$operator_pid"
 	local deadline=$((SECONDS + 60))
@@ -155,8 +156,10 @@ show_offering() {
 	echo
 }
 
-up() {
-	local start=$SECONDS
+# prepare: the cluster, the operator built from this checkout, the chart installed with the
+# sample platform and the catalog, and the operator's kubeconfig; the operator is not started.
+# hack/bench-upgrade.sh shares it.
+prepare() {
 	mkdir -p "$demo/bin"
 	"$root/hack/cluster.sh" up
 
@@ -171,6 +174,11 @@ up() {
 	k apply --server-side -f "$root/hack/demo-crds/cert-manager-certificate.yaml" >/dev/null
 	k wait --for=condition=Established crd --all --timeout=60s >/dev/null
 	operator_kubeconfig_as_service_account
+}
+
+up() {
+	local start=$SECONDS
+	prepare
 
 	log "installing three municipalities"
 	k apply --server-side -k "$root/config/samples" >/dev/null
@@ -241,6 +249,11 @@ down() {
 	"$root/hack/cluster.sh" down
 	rm -rf "$demo"
 }
+
+# Sourced (hack/bench-upgrade.sh), it only defines the functions.
+if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
+	return 0
+fi
 
 case "${1:-}" in
 up) up ;;
