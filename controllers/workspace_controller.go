@@ -67,6 +67,7 @@ type WorkspaceReconciler struct {
 
 	capabilities *capabilities
 	upgrades     upgradeLedger
+	statusWrites statusWrites
 }
 
 // +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces,verbs=get;list;watch;update;patch
@@ -91,7 +92,13 @@ type WorkspaceReconciler struct {
 func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
 	ws := &rathausv1alpha1.MunicipalityWorkspace{}
 	if err := r.Client.Get(ctx, req.NamespacedName, ws); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.statusWrites.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.statusWrites.stale(req.NamespacedName, ws.ResourceVersion) {
+		return ctrl.Result{RequeueAfter: staleRequeue}, nil
 	}
 	if !ws.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, ws)
@@ -358,6 +365,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if err := r.Client.Status().Patch(ctx, ws, client.MergeFrom(before)); err != nil {
 		return client.IgnoreNotFound(fmt.Errorf("patching status: %w", err))
 	}
+	r.statusWrites.record(client.ObjectKeyFromObject(ws), before.ResourceVersion)
 	r.recordTransitions(ws, &before.Status, st)
 	return nil
 }
