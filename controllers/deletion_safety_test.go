@@ -108,11 +108,15 @@ var _ = Describe("Namespace deletion protection", func() {
 		// Dry run: admission decides as for a real request, and the workspace stays usable.
 		Expect(k8s.Delete(ctx, namespaceObj(ns), client.DryRunAll)).To(Succeed())
 
-		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyRetain })
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyRetain
+		})
 		Eventually(protected(ns)).Should(BeTrue())
 		Expect(k8s.Delete(ctx, namespaceObj(ns), client.DryRunAll)).To(MatchError(ContainSubstring(protectionMessage)))
 
-		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete })
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
+		})
 		Eventually(protected(ns)).Should(BeFalse())
 		Expect(k8s.Delete(ctx, namespaceObj(ns), client.DryRunAll)).To(Succeed())
 	})
