@@ -56,6 +56,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	k8s, err = client.New(cfg, client.Options{Scheme: controllers.Scheme()})
 	Expect(err).NotTo(HaveOccurred())
+	installAdmissionPolicies(context.Background())
 	startManager()
 })
 

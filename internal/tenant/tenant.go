@@ -38,6 +38,13 @@ const (
 	podSecurityVersionLabel = "latest"
 )
 
+// DeletionProtectionLabel marks the namespace of a workspace whose data must outlive it
+// (deletionPolicy Retain). The namespace-protection ValidatingAdmissionPolicy
+// (config/admission) refuses deleting a namespace carrying it: the policy cannot look up
+// workspaces, so the operator states the fact on the namespace itself. The label goes with the
+// operator's other namespace labels when the workspace is finalized.
+const DeletionProtectionLabel = "rathaus.io/deletion-protection"
+
 // WebLabel marks pods that serve users through the ingress controller; only they are
 // reachable from the ingress controller's namespace.
 const WebLabel = "rathaus.io/web"
@@ -75,6 +82,9 @@ func namespace(in stack.Inputs) *corev1.Namespace {
 	for _, mode := range []string{"enforce", "audit", "warn"} {
 		labels[podSecurityLabelPrefix+mode] = PodSecurityLevel
 		labels[podSecurityLabelPrefix+mode+"-version"] = podSecurityVersionLabel
+	}
+	if in.Workspace.EffectiveDeletionPolicy() == rathausv1alpha1.DeletionPolicyRetain {
+		labels[DeletionProtectionLabel] = "true"
 	}
 	return &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},

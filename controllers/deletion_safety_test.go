@@ -1,0 +1,123 @@
+package controllers_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/tenant"
+)
+
+// protectionMessage is the part of the policy's message that tells the user how to proceed.
+const protectionMessage = "with deletionPolicy Retain; delete the workspace first"
+
+// installAdmissionPolicies creates what config/admission ships, as a provider would apply it,
+// and waits until the API server enforces it: policies take effect asynchronously.
+func installAdmissionPolicies(ctx context.Context) {
+	raw, err := os.ReadFile(filepath.Join("..", "config", "admission", "namespace-protection.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+	installed := 0
+	for {
+		obj := &unstructured.Unstructured{}
+		if err := dec.Decode(&obj.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			Expect(err).NotTo(HaveOccurred())
+		}
+		if len(obj.Object) == 0 {
+			continue
+		}
+		Expect(k8s.Create(ctx, obj)).To(Succeed())
+		installed++
+	}
+	Expect(installed).To(Equal(2), "config/admission ships a policy and its binding")
+
+	probe := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		Name:   "admission-probe",
+		Labels: map[string]string{tenant.DeletionProtectionLabel: "true"},
+	}}
+	Expect(k8s.Create(ctx, probe)).To(Succeed())
+	Eventually(func() error { return k8s.Delete(ctx, probe, client.DryRunAll) }).Should(MatchError(ContainSubstring(protectionMessage)))
+}
+
+// Deleting a namespace is how a municipality's data would vanish in one command, past every
+// deletion policy; the policy in config/admission stops that while a Retain workspace lives.
+var _ = Describe("Namespace deletion protection", func() {
+	ctx := context.Background()
+
+	BeforeEach(func() { ensurePlatform(ctx, rathausv1alpha1.DefaultPlatformName) })
+
+	// protected reports whether the namespace carries the protection label.
+	protected := func(ns string) func() bool {
+		return func() bool {
+			got := &corev1.Namespace{}
+			Expect(k8s.Get(ctx, client.ObjectKey{Name: ns}, got)).To(Succeed())
+			return got.Labels[tenant.DeletionProtectionLabel] == "true"
+		}
+	}
+	namespaceObj := func(ns string) *corev1.Namespace {
+		return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+	}
+
+	It("refuses deleting the namespace of a Retain workspace and allows it once the workspace is gone", func() {
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyRetain
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		Expect(protected(ns)()).To(BeTrue())
+
+		err := k8s.Delete(ctx, namespaceObj(ns))
+		Expect(apierrors.IsForbidden(err) || apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+		Expect(err.Error()).To(ContainSubstring("namespace " + ns + " holds the MunicipalityWorkspace workspace " + protectionMessage))
+		Expect(err.Error()).To(ContainSubstring("or set its spec.deletionPolicy to Delete"))
+		Expect(getWorkspace(ctx, ws).DeletionTimestamp).To(BeNil(), "nothing was deleted")
+
+		Expect(k8s.Delete(ctx, ws)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(ws), &rathausv1alpha1.MunicipalityWorkspace{}))
+		}).Should(BeTrue())
+		Expect(protected(ns)()).To(BeFalse(), "finalizing releases the label with the operator's other namespace labels")
+		Expect(k8s.Delete(ctx, namespaceObj(ns))).To(Succeed())
+	})
+
+	It("does not protect the namespace of a Delete workspace, and follows a change of policy", func() {
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		Expect(protected(ns)()).To(BeFalse())
+		// Dry run: admission decides as for a real request, and the workspace stays usable.
+		Expect(k8s.Delete(ctx, namespaceObj(ns), client.DryRunAll)).To(Succeed())
+
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyRetain
+		})
+		Eventually(protected(ns)).Should(BeTrue())
+		Expect(k8s.Delete(ctx, namespaceObj(ns), client.DryRunAll)).To(MatchError(ContainSubstring(protectionMessage)))
+
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
+		})
+		Eventually(protected(ns)).Should(BeFalse())
+		Expect(k8s.Delete(ctx, namespaceObj(ns), client.DryRunAll)).To(Succeed())
+	})
+})
