@@ -285,9 +285,10 @@ func (g *hostileGen) admitted() []hostileCase {
 	for range 6 {
 		out = append(out, c("duplicate domain", stalled, func(o map[string]any) { spec(o)["domain"] = g.victimDomain }))
 	}
-	for _, name := range []string{"kube-system/default", "../default", "nope", "default\u200b"} {
-		out = append(out, c("reference elsewhere", stalled, func(o map[string]any) { spec(o)["platform"] = name }))
+	for _, name := range []string{"kube-system/default", "../default", "default\u200b"} {
+		out = append(out, c("reference elsewhere", refused, func(o map[string]any) { spec(o)["platform"] = name }))
 	}
+	out = append(out, c("reference elsewhere", stalled, func(o map[string]any) { spec(o)["platform"] = "nope" }))
 	for _, v := range []string{"2099.1.0", "2026.12.999"} {
 		out = append(out, c("missing release", stalled, func(o map[string]any) { spec(o)["release"] = map[string]any{"version": v} }))
 	}

@@ -95,6 +95,7 @@ type MunicipalityWorkspaceSpec struct {
 	// +kubebuilder:default=default
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="platform must be the name of a WorkspacePlatform, a lower-case DNS name such as default"
 	// +optional
 	Platform string `json:"platform,omitempty"`
 
