@@ -44,6 +44,12 @@ func inputs(mutate ...func(*stack.Inputs)) stack.Inputs {
 
 func render(t *testing.T, in stack.Inputs) []byte {
 	t.Helper()
+	return golden.YAML(t, state(t, in))
+}
+
+// state derives in and renders every component, failing the test on an error.
+func state(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
+	t.Helper()
 	in, err := Derive(in, Components)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,7 @@ func render(t *testing.T, in stack.Inputs) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return golden.YAML(t, objs)
+	return objs
 }
 
 func TestStateGolden(t *testing.T) {

@@ -17,15 +17,7 @@ import (
 func TestVolumesNeverShrink(t *testing.T) {
 	claimSize := func(in stack.Inputs, name string) string {
 		t.Helper()
-		in, err := Derive(in, Components)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := State(in, Components)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range objs {
+		for _, u := range state(t, in) {
 			if u.GetKind() == "PersistentVolumeClaim" && u.GetName() == name {
 				pvc := &corev1.PersistentVolumeClaim{}
 				convert(t, u, pvc)

@@ -10,11 +10,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/testutil/golden"
 )
@@ -88,15 +86,7 @@ func renderObjects(t *testing.T, in stack.Inputs) []client.Object {
 // render turns the objects into YAML as the operator applies them (internal/desired does the same).
 func render(t *testing.T, in stack.Inputs) []byte {
 	t.Helper()
-	var prepared []*unstructured.Unstructured
-	for _, o := range renderObjects(t, in) {
-		u, err := apply.Prepare(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		prepared = append(prepared, u)
-	}
-	return golden.YAML(t, prepared)
+	return golden.Applied(t, renderObjects(t, in))
 }
 
 func TestRenderGolden(t *testing.T) {

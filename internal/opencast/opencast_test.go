@@ -60,15 +60,7 @@ func renderObjects(t *testing.T, in stack.Inputs) []client.Object {
 
 func render(t *testing.T, in stack.Inputs) []byte {
 	t.Helper()
-	var prepared []*unstructured.Unstructured
-	for _, o := range renderObjects(t, in) {
-		u, err := apply.Prepare(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		prepared = append(prepared, u)
-	}
-	return golden.YAML(t, prepared)
+	return golden.Applied(t, renderObjects(t, in))
 }
 
 func TestRenderGolden(t *testing.T) {

@@ -12,7 +12,10 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/rathaus-io/rathaus/internal/apply"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
@@ -72,4 +75,19 @@ func YAML(t *testing.T, objs []*unstructured.Unstructured) []byte {
 		buf.Write(b)
 	}
 	return buf.Bytes()
+}
+
+// Applied renders objs as YAML the way the operator applies them (apply.Prepare: typed,
+// hashed), so a renderer's golden file shows what reaches the API server.
+func Applied(t *testing.T, objs []client.Object) []byte {
+	t.Helper()
+	prepared := make([]*unstructured.Unstructured, 0, len(objs))
+	for _, o := range objs {
+		u, err := apply.Prepare(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prepared = append(prepared, u)
+	}
+	return YAML(t, prepared)
 }
