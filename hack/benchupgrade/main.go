@@ -8,17 +8,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
 )
 
 // benchLabel marks the benchmark's namespaces and workspaces.
@@ -91,9 +88,7 @@ func main() {
 	}
 }
 
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, ">> "+format+"\n", args...)
-}
+var logf = benchkit.Logf
 
 func run(ctx context.Context, o options) error {
 	if o.n < 1 || o.maxConcurrent < 1 {
@@ -218,7 +213,7 @@ func run(ctx context.Context, o options) error {
 		logf("warning: rathaus_upgrade_steps_total rose by started %d, succeeded %d, but the workspaces recorded %d steps (%d succeeded)",
 			m["started"], m["succeeded"], res.StepsSucceeded+res.StepsFailed, res.StepsSucceeded)
 	}
-	if err := writeJSON(o.out, res); err != nil {
+	if err := benchkit.WriteJSON(o.out, res); err != nil {
 		return err
 	}
 	logf("figures written to %s", o.out)
@@ -381,48 +376,27 @@ func follow(ctx context.Context, c client.WithWatch, o options, tr *tracker, rv 
 // scrapeSteps reads rathaus_upgrade_steps_total by result from the operator's metrics; nil
 // without a URL.
 func scrapeSteps(url string) (map[string]int, error) {
-	if url == "" {
-		return nil, nil
-	}
-	resp, err := http.Get(url)
-	if err != nil {
-		return nil, fmt.Errorf("reading metrics: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
+	m, err := benchkit.Scrape(url)
+	if err != nil || m == nil {
 		return nil, err
 	}
-	return parseSteps(body), nil
+	return steps(m), nil
 }
 
 // parseSteps picks the samples of rathaus_upgrade_steps_total out of the Prometheus text format.
-func parseSteps(body []byte) map[string]int {
+func parseSteps(body []byte) map[string]int { return steps(benchkit.Parse(body)) }
+
+func steps(m benchkit.Metrics) map[string]int {
 	out := map[string]int{}
-	const prefix = `rathaus_upgrade_steps_total{result="`
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		s := string(line)
-		if !strings.HasPrefix(s, prefix) {
-			continue
-		}
-		label, rest, ok := strings.Cut(s[len(prefix):], `"}`)
-		if !ok {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-		if err != nil {
-			continue
-		}
-		out[label] = int(v)
+	for k, v := range m.By("rathaus_upgrade_steps_total", "result", nil) {
+		out[k] = int(v)
 	}
 	return out
 }
 
 func printTable(w io.Writer, r result) {
-	fmt.Fprintf(w, "\n| Figure | Value |\n| --- | --- |\n")
-	row := func(k string, format string, args ...any) {
-		fmt.Fprintf(w, "| %s | %s |\n", k, fmt.Sprintf(format, args...))
-	}
+	var t benchkit.Table
+	row := t.Row
 	row("Workspaces", "%d (files only, size S)", r.Workspaces)
 	row("Upgrade", "%s → %s (via the mandatory stop)", r.From, r.To)
 	row("maxConcurrent", "%d", r.MaxConcurrent)
@@ -440,12 +414,5 @@ func printTable(w io.Writer, r result) {
 		row("rathaus_upgrade_steps_total (increase)", "started %d, succeeded %d, failed %d",
 			r.MetricStepsByResult["started"], r.MetricStepsByResult["succeeded"], r.MetricStepsByResult["failed"])
 	}
-}
-
-func writeJSON(path string, r result) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	t.Print(w)
 }
