@@ -1,0 +1,362 @@
+// Command bench measures the operator at fleet scale on a running cluster, in two phases that
+// hack/bench.sh runs around a restart of the operator:
+//
+//	-phase install  creates N workspaces (files, video, mail and media, size S, one namespace
+//	                each), waits until all are Ready, and records the operator's figures for
+//	                that: time, peak RSS, reconciles, API requests by verb, reconcile latency.
+//	-phase resync   after the wrapper restarted the operator, waits until it reconciled every
+//	                workspace and went quiet, records the same figures, prints both phases as a
+//	                Markdown table and JSON, and fails if the resync wrote anything.
+//
+// make bench N=1000. docs/performance.md has the method and the figures.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
+)
+
+// benchLabel marks the benchmark's namespaces and workspaces.
+const benchLabel = "rathaus.io/bench"
+
+const (
+	reconcileTotal = "controller_runtime_reconcile_total"
+	reconcileTime  = "controller_runtime_reconcile_time_seconds"
+	apiRequests    = "rathaus_kube_api_requests_total"
+)
+
+var workspaceController = map[string]string{"controller": "municipalityworkspace"}
+
+// mutating are the HTTP methods that change the cluster.
+var mutating = []string{"POST", "PUT", "PATCH", "DELETE"}
+
+type options struct {
+	phase       string
+	kubeconfig  string
+	n           int
+	platform    string
+	metricsURL  string
+	operatorPID int
+	install     string
+	out         string
+	timeout     time.Duration
+}
+
+// phase holds the operator's figures over one phase. Counters are increases over the phase.
+type phase struct {
+	Seconds              float64        `json:"seconds"`
+	PeakRSSMiB           float64        `json:"peakRSSMiB"`
+	Reconciles           int            `json:"reconciles"`
+	RequestsByMethod     map[string]int `json:"requestsByMethod"`
+	MutatingRequests     int            `json:"mutatingRequests"`
+	MutatingPerWorkspace float64        `json:"mutatingPerWorkspace"`
+	ReconcileSecondsP50  float64        `json:"reconcileSecondsP50"`
+	ReconcileSecondsP99  float64        `json:"reconcileSecondsP99"`
+}
+
+// result is what the JSON file holds.
+type result struct {
+	Workspaces int    `json:"workspaces"`
+	Services   string `json:"services"`
+	Size       string `json:"size"`
+	CPUs       int    `json:"cpus"`
+	Install    phase  `json:"install"`
+	Resync     *phase `json:"resync,omitempty"`
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.phase, "phase", "install", "install or resync.")
+	flag.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster.")
+	flag.IntVar(&o.n, "n", 1000, "Number of workspaces.")
+	flag.StringVar(&o.platform, "platform", "default", "WorkspacePlatform the workspaces run on.")
+	flag.StringVar(&o.metricsURL, "metrics-url", "http://127.0.0.1:18080/metrics", "The operator's metrics endpoint.")
+	flag.IntVar(&o.operatorPID, "operator-pid", 0, "Process id of the operator, to read its peak RSS (VmHWM); 0 skips it.")
+	flag.StringVar(&o.install, "install", ".demo/bench-install.json", "Figures of the install phase (written by it, read by resync).")
+	flag.StringVar(&o.out, "out", ".demo/bench.json", "JSON file for the figures of both phases (resync).")
+	flag.DurationVar(&o.timeout, "timeout", time.Hour, "How long each phase may take.")
+	flag.Parse()
+	var err error
+	switch o.phase {
+	case "install":
+		err = install(context.Background(), o)
+	case "resync":
+		err = resync(context.Background(), o)
+	default:
+		err = fmt.Errorf("unknown -phase %q", o.phase)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func newClient(o options) (client.Client, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	scheme := clientgoscheme.Scheme
+	if err := rathausv1alpha1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	return client.New(cfg, client.Options{Scheme: scheme})
+}
+
+func install(ctx context.Context, o options) error {
+	if o.n < 1 {
+		return errors.New("-n must be at least 1")
+	}
+	c, err := newClient(o)
+	if err != nil {
+		return err
+	}
+	var existing rathausv1alpha1.MunicipalityWorkspaceList
+	if err := c.List(ctx, &existing, client.HasLabels{benchLabel}); err != nil {
+		return err
+	}
+	if len(existing.Items) > 0 {
+		return fmt.Errorf("%d workspaces of an earlier run exist (label %s); start from a fresh cluster (make demo-down)", len(existing.Items), benchLabel)
+	}
+	before, err := benchkit.Scrape(o.metricsURL)
+	if err != nil {
+		return err
+	}
+	benchkit.Logf("creating %d workspaces (files, video, mail, media; size S), one namespace each", o.n)
+	start := time.Now()
+	for i := range o.n {
+		if err := create(ctx, c, name(i), o.platform); err != nil {
+			return err
+		}
+	}
+	if err := waitReady(ctx, c, o); err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	benchkit.Logf("all %d workspaces Ready after %.0fs", o.n, elapsed.Seconds())
+	after, err := benchkit.Scrape(o.metricsURL)
+	if err != nil {
+		return err
+	}
+	p, err := figures(before, after, elapsed, o)
+	if err != nil {
+		return err
+	}
+	return benchkit.WriteJSON(o.install, p)
+}
+
+func resync(ctx context.Context, o options) error {
+	b, err := os.ReadFile(o.install)
+	if err != nil {
+		return fmt.Errorf("figures of the install phase: %w", err)
+	}
+	res := result{Workspaces: o.n, Services: "files, video, mail, media", Size: "S", CPUs: runtime.NumCPU()}
+	if err := json.Unmarshal(b, &res.Install); err != nil {
+		return err
+	}
+	// The operator was just restarted: its counters start at zero, and the resync is all they
+	// count. It is over when every workspace was reconciled and the count stays put.
+	benchkit.Logf("waiting for the restarted operator to resync %d workspaces", o.n)
+	start := time.Now()
+	deadline := start.Add(o.timeout)
+	var last float64 = -1
+	var m benchkit.Metrics
+	for {
+		m, err = benchkit.Scrape(o.metricsURL)
+		if err != nil {
+			return err
+		}
+		n := m.Sum(reconcileTotal, workspaceController)
+		if n >= float64(o.n) && n == last {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the restarted operator reconciled %.0f of %d workspaces within %s", n, o.n, o.timeout)
+		}
+		last = n
+		time.Sleep(3 * time.Second)
+	}
+	// The quiet wait at the end is not part of the resync's duration.
+	p, err := figures(nil, m, time.Since(start)-3*time.Second, o)
+	if err != nil {
+		return err
+	}
+	res.Resync = &p
+	printTable(res)
+	if err := benchkit.WriteJSON(o.out, res); err != nil {
+		return err
+	}
+	benchkit.Logf("figures written to %s", o.out)
+	if p.MutatingRequests != 0 {
+		return fmt.Errorf("the resync of a settled fleet sent %d mutating requests (%v); it must send none", p.MutatingRequests, p.RequestsByMethod)
+	}
+	return nil
+}
+
+// figures are the operator's figures between two scrapes (before nil: since it started).
+func figures(before, after benchkit.Metrics, elapsed time.Duration, o options) (phase, error) {
+	p := phase{Seconds: math.Round(elapsed.Seconds()*10) / 10, RequestsByMethod: map[string]int{}}
+	p.Reconciles = int(after.Sum(reconcileTotal, workspaceController) - before.Sum(reconcileTotal, workspaceController))
+	prev := before.By(apiRequests, "method", nil)
+	for verb, v := range after.By(apiRequests, "method", nil) {
+		if d := int(v - prev[verb]); d > 0 {
+			p.RequestsByMethod[verb] = d
+		}
+	}
+	for _, verb := range mutating {
+		p.MutatingRequests += p.RequestsByMethod[verb]
+	}
+	p.MutatingPerWorkspace = math.Round(float64(p.MutatingRequests)/float64(o.n)*10) / 10
+	buckets := benchkit.Delta(after.Buckets(reconcileTime, workspaceController), before.Buckets(reconcileTime, workspaceController))
+	p.ReconcileSecondsP50 = round3(benchkit.Quantile(0.50, buckets))
+	p.ReconcileSecondsP99 = round3(benchkit.Quantile(0.99, buckets))
+	if o.operatorPID > 0 {
+		kib, err := peakRSSKiB(o.operatorPID)
+		if err != nil {
+			return p, err
+		}
+		p.PeakRSSMiB = math.Round(float64(kib)/1024*10) / 10
+	}
+	return p, nil
+}
+
+func round3(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return math.Round(v*1000) / 1000
+}
+
+// peakRSSKiB reads VmHWM, the process's peak resident set, from /proc/<pid>/status.
+func peakRSSKiB(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("peak RSS of the operator: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}
+
+func name(i int) string { return fmt.Sprintf("bench-%04d", i) }
+
+func create(ctx context.Context, c client.Client, n, platform string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n, Labels: map[string]string{benchLabel: "true"}}}
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("namespace %s: %w", n, err)
+	}
+	on := rathausv1alpha1.ServiceSwitch{Enabled: true}
+	ws := &rathausv1alpha1.MunicipalityWorkspace{
+		ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: n, Labels: map[string]string{benchLabel: "true"}},
+		Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
+			DisplayName: "Benchmark " + n,
+			Domain:      n + ".example",
+			Size:        rathausv1alpha1.SizeS,
+			Platform:    platform,
+			Services: rathausv1alpha1.WorkspaceServices{
+				Files: rathausv1alpha1.FilesService{ServiceSwitch: on},
+				Video: rathausv1alpha1.VideoService{ServiceSwitch: on},
+				Mail:  rathausv1alpha1.MailService{ServiceSwitch: on},
+				Media: rathausv1alpha1.MediaService{ServiceSwitch: on},
+			},
+			DeletionPolicy: rathausv1alpha1.DeletionPolicyDelete,
+		},
+	}
+	if err := c.Create(ctx, ws); err != nil {
+		return fmt.Errorf("workspace %s: %w", n, err)
+	}
+	return nil
+}
+
+// waitReady polls until every benchmark workspace is Ready.
+func waitReady(ctx context.Context, c client.Client, o options) error {
+	deadline := time.Now().Add(o.timeout)
+	last := -1
+	for {
+		var list rathausv1alpha1.MunicipalityWorkspaceList
+		if err := c.List(ctx, &list, client.HasLabels{benchLabel}); err != nil {
+			return err
+		}
+		n := 0
+		for i := range list.Items {
+			if meta.IsStatusConditionTrue(list.Items[i].Status.Conditions, "Ready") {
+				n++
+			}
+		}
+		if n != last {
+			benchkit.Logf("%d of %d Ready", n, o.n)
+			last = n
+		}
+		if n == o.n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d workspaces Ready after %s", n, o.n, o.timeout)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+func printTable(r result) {
+	var t benchkit.Table
+	t.Row("Workspaces", "%d (%s; size %s; one namespace each)", r.Workspaces, r.Services, r.Size)
+	t.Row("CPUs", "%d", r.CPUs)
+	both := func(name, format string, f func(phase) any) {
+		resync := "–"
+		if r.Resync != nil {
+			resync = fmt.Sprintf(format, f(*r.Resync))
+		}
+		t.Row(name, "%s / %s", fmt.Sprintf(format, f(r.Install)), resync)
+	}
+	t.Row("Phase", "install / resync after restart")
+	both("Time (until all Ready / until quiet)", "%.0fs", func(p phase) any { return p.Seconds })
+	both("Operator peak RSS (VmHWM)", "%.0f MiB", func(p phase) any { return p.PeakRSSMiB })
+	both("Reconciles (municipalityworkspace)", "%d", func(p phase) any { return p.Reconciles })
+	both("Reconcile p50", "%.3fs", func(p phase) any { return p.ReconcileSecondsP50 })
+	both("Reconcile p99", "%.3fs", func(p phase) any { return p.ReconcileSecondsP99 })
+	both("API requests by verb", "%s", func(p phase) any { return verbs(p.RequestsByMethod) })
+	both("Mutating requests", "%d", func(p phase) any { return p.MutatingRequests })
+	both("Mutating requests per workspace", "%.1f", func(p phase) any { return p.MutatingPerWorkspace })
+	t.Print(os.Stdout)
+}
+
+func verbs(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
