@@ -29,8 +29,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -112,33 +110,16 @@ func main() {
 	}
 }
 
-func newClient(o options) (client.Client, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = 50, 100
-	scheme := clientgoscheme.Scheme
-	if err := rathausv1alpha1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	return client.New(cfg, client.Options{Scheme: scheme})
-}
-
 func install(ctx context.Context, o options) error {
 	if o.n < 1 {
 		return errors.New("-n must be at least 1")
 	}
-	c, err := newClient(o)
+	c, err := benchkit.Client(o.kubeconfig)
 	if err != nil {
 		return err
 	}
-	var existing rathausv1alpha1.MunicipalityWorkspaceList
-	if err := c.List(ctx, &existing, client.HasLabels{benchLabel}); err != nil {
+	if err := benchkit.RefuseLeftovers(ctx, c, benchLabel); err != nil {
 		return err
-	}
-	if len(existing.Items) > 0 {
-		return fmt.Errorf("%d workspaces of an earlier run exist (label %s); start from a fresh cluster (make demo-down)", len(existing.Items), benchLabel)
 	}
 	before, err := benchkit.Scrape(o.metricsURL)
 	if err != nil {

@@ -23,8 +23,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -94,26 +92,12 @@ func run(ctx context.Context, o options) error {
 	if o.n < 1 || o.maxConcurrent < 1 {
 		return errors.New("-n and -max-concurrent must be at least 1")
 	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
+	c, err := benchkit.Client(o.kubeconfig)
 	if err != nil {
 		return err
 	}
-	cfg.QPS, cfg.Burst = 50, 100
-	scheme := clientgoscheme.Scheme
-	if err := rathausv1alpha1.AddToScheme(scheme); err != nil {
+	if err := benchkit.RefuseLeftovers(ctx, c, benchLabel); err != nil {
 		return err
-	}
-	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return err
-	}
-
-	var existing rathausv1alpha1.MunicipalityWorkspaceList
-	if err := c.List(ctx, &existing, client.HasLabels{benchLabel}); err != nil {
-		return err
-	}
-	if len(existing.Items) > 0 {
-		return fmt.Errorf("%d workspaces of an earlier run exist (label %s); start from a fresh cluster (make demo-down)", len(existing.Items), benchLabel)
 	}
 	for _, v := range []string{o.from, o.to} {
 		if err := c.Get(ctx, client.ObjectKey{Name: v}, &rathausv1alpha1.StackRelease{}); err != nil {
