@@ -73,25 +73,52 @@ func Documents(in stack.Inputs) (*Published, error) {
 		return nil, err
 	}
 	out := &Published{OfferingID: offering["id"].(string), Signed: signer != nil}
-	for _, d := range []struct {
-		vc  Credential
-		dst *[]byte
-	}{{participant, &out.LegalParticipant}, {offering, &out.ServiceOffering}} {
-		vc := d.vc
-		if signer != nil {
-			created, _ := vc["issuanceDate"].(string)
-			if vc, err = signer.Sign(vc, created); err != nil {
-				return nil, fmt.Errorf("signing %s: %w", d.vc["id"], err)
-			}
-		} else if err := validate(vc); err != nil {
-			// Signing canonicalises, which checks the document; unsigned ones are checked here.
-			return nil, err
-		}
-		if *d.dst, err = marshal(vc); err != nil {
-			return nil, err
-		}
+	if out.LegalParticipant, err = publish(participant, signer); err != nil {
+		return nil, err
+	}
+	if out.ServiceOffering, err = publish(offering, signer); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// publish returns the credential as published JSON, signed when there is a signer. The
+// result is remembered by the digest of the unsigned JSON and the signer's identity (the
+// issuance date, which the proof repeats, is part of that JSON): the same input always gives
+// the same bytes, so a remembered one is as good as a new one. The bytes are shared; callers
+// must not change them.
+func publish(vc Credential, signer *Signer) ([]byte, error) {
+	unsigned, err := marshal(vc)
+	if err != nil {
+		return nil, err
+	}
+	var identity []byte
+	if signer != nil {
+		identity = signer.identity
+	}
+	key := memoKey(identity, unsigned)
+	if b, ok := published.get(key); ok {
+		return b, nil
+	}
+	if signer == nil {
+		// Signing canonicalises, which checks the document; unsigned ones are checked here.
+		if err := validate(vc); err != nil {
+			return nil, err
+		}
+		published.put(key, unsigned)
+		return unsigned, nil
+	}
+	created, _ := vc["issuanceDate"].(string)
+	signed, err := signer.Sign(vc, created)
+	if err != nil {
+		return nil, fmt.Errorf("signing %s: %w", vc["id"], err)
+	}
+	b, err := marshal(signed)
+	if err != nil {
+		return nil, err
+	}
+	published.put(key, b)
+	return b, nil
 }
 
 func validate(vc Credential) error {

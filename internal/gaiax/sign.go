@@ -29,6 +29,9 @@ type Signer struct {
 	key                crypto.Signer
 	alg                string
 	verificationMethod string
+	// identity is what, besides the credential, decides the proof: algorithm, verification
+	// method and public key. Documents remembers signed credentials under it.
+	identity []byte
 }
 
 // ParseSigningKey reads a PKCS#8 PEM private key (Ed25519, or RSA of at least 2048 bits).
@@ -42,17 +45,24 @@ func ParseSigningKey(pemBytes []byte, verificationMethod string) (*Signer, error
 	if err != nil {
 		return nil, errors.New("signing key is not a valid PKCS#8 private key")
 	}
+	var s *Signer
 	switch k := parsed.(type) {
 	case ed25519.PrivateKey:
-		return &Signer{key: k, alg: "EdDSA", verificationMethod: verificationMethod}, nil
+		s = &Signer{key: k, alg: "EdDSA", verificationMethod: verificationMethod}
 	case *rsa.PrivateKey:
 		if k.N.BitLen() < 2048 {
 			return nil, fmt.Errorf("RSA signing key has %d bits, at least 2048 are needed", k.N.BitLen())
 		}
-		return &Signer{key: k, alg: "RS256", verificationMethod: verificationMethod}, nil
+		s = &Signer{key: k, alg: "RS256", verificationMethod: verificationMethod}
 	default:
 		return nil, fmt.Errorf("signing key of type %T is not supported: use Ed25519 or RSA, whose signatures are deterministic", parsed)
 	}
+	public, err := x509.MarshalPKIXPublicKey(s.key.Public())
+	if err != nil {
+		return nil, errors.New("signing key has no encodable public key")
+	}
+	s.identity = fmt.Appendf(nil, "%s\x00%s\x00%x", s.alg, s.verificationMethod, public)
+	return s, nil
 }
 
 // Sign returns a copy of vc with a JsonWebSignature2020 proof, created at created (RFC 3339,
