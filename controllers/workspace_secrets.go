@@ -62,23 +62,15 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 	return public, nil, nil
 }
 
-// createSecret creates a Secret the cache does not hold. The cache only holds labelled Secrets,
-// so it first asks the API server whether the name is taken by a Secret without the
-// operator's labels: that is a conflict a human must resolve, and asking costs a read, while
-// trying to create would cost a failing write on every reconcile.
+// createSecret creates a Secret the cache does not hold. It creates first and asks later: a new
+// workspace needs a score of Secrets, and reading each one before creating it would add as
+// many requests to every provisioning. Create never overwrites, so a name that is taken only
+// costs the failed create; then the API server is asked whose Secret it is. One without the
+// operator's labels is a conflict a human must resolve (the workspace stalls and is not
+// retried on its own); one of this workspace's is in the cache soon, and the reconcile is
+// retried.
 func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	secret := desired.SecretObject(in, spec)
-	existing := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing)
-	switch {
-	case err == nil && inventory.WorkspaceOf(existing) != in.Workspace.Name:
-		return nil, &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name), Unwatched: true}, nil
-	case err == nil:
-		return nil, nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
-	case !apierrors.IsNotFound(err):
-		return nil, nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
-	}
-
 	data, err := secrets.Generate(spec.Keys, secrets.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -87,11 +79,23 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 		data[k] = []byte(v)
 	}
 	secret.Data = data
-	if err := r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner)); err != nil {
+	err = r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner))
+	if err == nil {
+		log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
+		return data, nil, nil
+	}
+	if !apierrors.IsAlreadyExists(err) {
 		return nil, nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
 	}
-	log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
-	return data, nil, nil
+	existing := &corev1.Secret{}
+	switch err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing); {
+	case err != nil:
+		return nil, nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
+	case inventory.WorkspaceOf(existing) != in.Workspace.Name:
+		return nil, &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name), Unwatched: true}, nil
+	default:
+		return nil, nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
+	}
 }
 
 // completeSecret adds missing generated keys and corrects static ones, with an optimistic lock
