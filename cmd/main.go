@@ -23,10 +23,10 @@ func main() {
 	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	flag.BoolVar(&opts.LeaderElection, "leader-elect", false, "Elect a leader, so that several replicas can run with one active.")
 	flag.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease; the operator's own namespace when empty.")
-	flag.IntVar(&opts.MaxConcurrentReconciles, "max-concurrent-reconciles", 8, "Workspaces reconciled in parallel.")
+	flag.IntVar(&opts.MaxConcurrentReconciles, "max-concurrent-reconciles", controllers.DefaultMaxConcurrentReconciles, "Workspaces reconciled in parallel.")
 	flag.DurationVar(&opts.SyncPeriod, "sync-period", 10*time.Hour, "Interval of full resyncs of every workspace.")
-	flag.Float64Var(&qps, "kube-api-qps", 50, "Sustained requests per second to the Kubernetes API.")
-	flag.IntVar(&burst, "kube-api-burst", 100, "Burst of requests to the Kubernetes API.")
+	flag.Float64Var(&qps, "kube-api-qps", controllers.DefaultKubeAPIQPS, "Sustained requests per second to the Kubernetes API.")
+	flag.IntVar(&burst, "kube-api-burst", controllers.DefaultKubeAPIBurst, "Burst of requests to the Kubernetes API.")
 	zapOpts := logOptions(flag.CommandLine)
 	flag.Parse()
 

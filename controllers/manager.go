@@ -26,6 +26,15 @@ import (
 	"github.com/rathaus-io/rathaus/internal/metrics"
 )
 
+// The operator's defaults for its concurrency budget, chosen from make bench
+// (docs/performance.md): workspaces reconciled in parallel, and its client's sustained and burst
+// requests per second to the API server.
+const (
+	DefaultMaxConcurrentReconciles = 8
+	DefaultKubeAPIQPS              = 50
+	DefaultKubeAPIBurst            = 100
+)
+
 // Options are the manager's tunables; cmd/main.go exposes each as a flag.
 type Options struct {
 	MetricsAddr             string

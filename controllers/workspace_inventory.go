@@ -9,6 +9,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/rathaus-io/rathaus/internal/mail"
 	"github.com/rathaus-io/rathaus/internal/postgres"
@@ -51,4 +52,20 @@ var foreignKinds = []schema.GroupVersionKind{
 	postgres.ClusterKind,
 	postgres.DatabaseKind,
 	mail.CertificateKind,
+}
+
+// InventoryKinds are the kinds of every object the operator may create in a workspace's
+// namespace, in prune order (workloads before what they use; reversed, the order to create
+// them in). The benchmark's baseline copies a workspace's objects by them.
+func InventoryKinds() ([]schema.GroupVersionKind, error) {
+	s := Scheme()
+	out := make([]schema.GroupVersionKind, 0, len(managedKinds)+len(foreignKinds))
+	for _, k := range managedKinds {
+		gvk, err := apiutil.GVKForObject(k.object(), s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gvk)
+	}
+	return append(out, foreignKinds...), nil
 }

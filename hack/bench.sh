@@ -3,32 +3,43 @@
 # service (files, video, mail, media; size S) are created at once; the operator's figures are
 # taken until all are Ready (time, peak RSS, reconciles, API requests by verb, reconcile
 # latency), then the operator is restarted and the same figures are taken for the resync of
-# the settled fleet, which must send no mutating request. Prints a Markdown table and writes
-# .demo/bench.json. docs/performance.md has the method and the figures.
+# the settled fleet, which must send no mutating request. Then the operator is stopped and the
+# baseline runs: the same objects, applied by a plain server-side apply into N fresh namespaces
+# with the same workers and client rate limit, until their workloads are ready; the ratio
+# operator time / baseline time bounds what the operator adds. Prints a Markdown table and
+# writes .demo/bench.json. docs/performance.md has the method and the figures.
 #
 # It prepares the cluster like the demo (hack/demo.sh), starts the operator and runs
-# hack/bench twice: -phase install, then, after the restart, -phase resync. The operator's
-# peak RSS is VmHWM of its process, read at the end of each phase.
+# hack/bench three times: -phase install, after the restart -phase resync, after stopping the
+# operator -phase baseline. The operator's peak RSS is VmHWM of its process, read at the end
+# of each phase.
 #
 # Environment:
 #   N               workspaces (default 1000)
+#   WORKERS, QPS, BURST
+#                   the operator's --max-concurrent-reconciles, --kube-api-qps and
+#                   --kube-api-burst, which the baseline gets too (default: the operator's)
+#   BASELINE        0 skips the baseline (default 1)
 #   TIMEOUT         how long each phase may take (default 1h)
 #   KEEP            1 leaves the cluster and the operator running afterwards (default: torn down)
-#   NODES           simulated nodes (default: 10, or one per 8 workspaces and 2 more; a node
-#                   takes 250 pods and 32 CPUs)
-#   OPERATOR_ARGS   extra flags of the operator, e.g. --max-concurrent-reconciles=16
+#   NODES           simulated nodes (default: 10, or one per 10 workspaces and 2 more, for the
+#                   workspaces and the baseline's copies; a node takes 500 pods and 64 CPUs)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-1000}
-nodes=$((N / 8 + 2))
+nodes=$((N / 10 + 2))
 export NODES=${NODES:-$((nodes > 10 ? nodes : 10))}
 # shellcheck source=hack/demo.sh
 source "$root/hack/demo.sh"
 TIMEOUT=${TIMEOUT:-1h}
 KEEP=${KEEP:-0}
-# shellcheck disable=SC2206 # flags split on spaces
-operator_args=(${OPERATOR_ARGS:-})
+BASELINE=${BASELINE:-1}
+# The concurrency budget: the same flags for the operator and, through hack/bench, the baseline.
+budget=() bench_budget=()
+if [[ -n "${WORKERS:-}" ]]; then budget+=(--max-concurrent-reconciles="$WORKERS") bench_budget+=(--workers="$WORKERS"); fi
+if [[ -n "${QPS:-}" ]]; then budget+=(--kube-api-qps="$QPS") bench_budget+=(--qps="$QPS"); fi
+if [[ -n "${BURST:-}" ]]; then budget+=(--kube-api-burst="$BURST") bench_budget+=(--burst="$BURST"); fi
 
 # finish tears the cluster down but keeps the figures and the operator's log in .demo.
 finish() {
@@ -55,12 +66,17 @@ prepare
 (cd "$root" && go build -o "$demo/bin/bench" ./hack/bench)
 bench() {
 	"$demo/bin/bench" --kubeconfig "$KUBECONFIG_OUT" -n "$N" --timeout "$TIMEOUT" \
-		--metrics-url "http://$metrics_addr/metrics" --operator-pid "$(<"$operator_pid")" \
-		--install "$demo/bench-install.json" --out "$demo/bench.json" "$@"
+		--metrics-url "http://$metrics_addr/metrics" --operator-pid "$(cat "$operator_pid" 2>/dev/null || echo 0)" \
+		--install "$demo/bench-install.json" --out "$demo/bench.json" "${bench_budget[@]}" "$@"
 }
 log "starting the operator on $NODES simulated nodes (log $operator_log)"
-start_operator "${operator_args[@]}"
+start_operator "${budget[@]}"
 bench -phase install
 log "restarting the operator: the resync of the settled fleet must not write"
-start_operator "${operator_args[@]}"
+start_operator "${budget[@]}"
 bench -phase resync
+if [[ "$BASELINE" == 1 ]]; then
+	log "stopping the operator for the baseline"
+	stop_operator
+	bench -phase baseline
+fi

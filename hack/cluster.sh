@@ -103,8 +103,8 @@ kind: Node
 metadata:
   name: sim-$zone-$i
 status:
-  capacity: {cpu: "32", memory: 128Gi, pods: "250"}
-  allocatable: {cpu: "32", memory: 128Gi, pods: "250"}
+  capacity: {cpu: "64", memory: 256Gi, pods: "500"}
+  allocatable: {cpu: "64", memory: 256Gi, pods: "500"}
   addresses:
   - {type: InternalIP, address: 192.0.2.$((i + 1))}
   - {type: Hostname, address: sim-$zone-$i}
@@ -187,6 +187,9 @@ EOF
 		"$bin/kwokctl" --name "$CLUSTER_NAME" stop cluster
 	fi
 	log "creating kwok cluster $CLUSTER_NAME (reused if it exists)"
+	# Fleet-sized ranges: the default Service CIDR (/24) runs out past about 250 Services, and
+	# the default node-port range (30000-32767, 2,768 ports) past about 390 workspaces whose
+	# mail (6 ports) and video (1) are exposed as NodePort, as in the sample platform.
 	"$bin/kwokctl" --name "$CLUSTER_NAME" --config "$KWOK_WORKDIR/kwokctl-config.yaml" \
 		create cluster \
 		--runtime binary \
@@ -198,6 +201,7 @@ EOF
 		--kwok-controller-binary "$bin/kwok" \
 		--disable-qps-limits \
 		--extra-args kube-apiserver=service-cluster-ip-range=10.96.0.0/16 \
+		--extra-args kube-apiserver=service-node-port-range=30000-50000 \
 		--extra-args kube-controller-manager=service-cluster-ip-range=10.96.0.0/16 \
 		--quiet-pull >>"$demo/kwokctl.log" 2>&1 || {
 		echo "kwokctl create cluster failed; see $demo/kwokctl.log" >&2

@@ -7,13 +7,16 @@
 //	-phase resync   after the wrapper restarted the operator, waits until it reconciled every
 //	                workspace and went quiet, records the same figures, prints both phases as a
 //	                Markdown table and JSON, and fails if the resync wrote anything.
+//	-phase baseline after the wrapper stopped the operator, applies exactly the objects the
+//	                operator created into N fresh namespaces with a plain server-side apply at
+//	                the same concurrency budget, waits until their workloads are ready, and
+//	                adds that time and the ratio operator / baseline to the figures.
 //
 // make bench N=1000. docs/performance.md has the method and the figures.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/controllers"
 	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
 )
 
@@ -59,6 +63,10 @@ type options struct {
 	install     string
 	out         string
 	timeout     time.Duration
+	// The operator's concurrency budget, which the baseline gets too.
+	workers int
+	qps     float64
+	burst   int
 }
 
 // phase holds the operator's figures over one phase. Counters are increases over the phase.
@@ -79,28 +87,39 @@ type result struct {
 	Services   string `json:"services"`
 	Size       string `json:"size"`
 	CPUs       int    `json:"cpus"`
-	Install    phase  `json:"install"`
-	Resync     *phase `json:"resync,omitempty"`
+	Install    phase     `json:"install"`
+	Resync     *phase    `json:"resync,omitempty"`
+	Baseline   *baseline `json:"baseline,omitempty"`
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.phase, "phase", "install", "install or resync.")
-	flag.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster.")
-	flag.IntVar(&o.n, "n", 1000, "Number of workspaces.")
-	flag.StringVar(&o.platform, "platform", "default", "WorkspacePlatform the workspaces run on.")
-	flag.StringVar(&o.metricsURL, "metrics-url", "http://127.0.0.1:18080/metrics", "The operator's metrics endpoint.")
-	flag.IntVar(&o.operatorPID, "operator-pid", 0, "Process id of the operator, to read its peak RSS (VmHWM); 0 skips it.")
-	flag.StringVar(&o.install, "install", ".demo/bench-install.json", "Figures of the install phase (written by it, read by resync).")
-	flag.StringVar(&o.out, "out", ".demo/bench.json", "JSON file for the figures of both phases (resync).")
-	flag.DurationVar(&o.timeout, "timeout", time.Hour, "How long each phase may take.")
-	flag.Parse()
+	// Its own flag set: controller-runtime, imported for the operator's kinds and defaults,
+	// registers --kubeconfig on the global one.
+	fs := flag.NewFlagSet("bench", flag.ExitOnError)
+	fs.StringVar(&o.phase, "phase", "install", "install, resync or baseline.")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster.")
+	fs.IntVar(&o.n, "n", 1000, "Number of workspaces.")
+	fs.StringVar(&o.platform, "platform", "default", "WorkspacePlatform the workspaces run on.")
+	fs.StringVar(&o.metricsURL, "metrics-url", "http://127.0.0.1:18080/metrics", "The operator's metrics endpoint.")
+	fs.IntVar(&o.operatorPID, "operator-pid", 0, "Process id of the operator, to read its peak RSS (VmHWM); 0 skips it.")
+	fs.StringVar(&o.install, "install", ".demo/bench-install.json", "Figures of the install phase (written by it, read by resync).")
+	fs.StringVar(&o.out, "out", ".demo/bench.json", "JSON file for the figures of both phases (resync).")
+	fs.DurationVar(&o.timeout, "timeout", time.Hour, "How long each phase may take.")
+	fs.IntVar(&o.workers, "workers", controllers.DefaultMaxConcurrentReconciles, "The operator's --max-concurrent-reconciles; the baseline applies with as many workers.")
+	fs.Float64Var(&o.qps, "qps", controllers.DefaultKubeAPIQPS, "The operator's --kube-api-qps; the baseline's client gets the same limit.")
+	fs.IntVar(&o.burst, "burst", controllers.DefaultKubeAPIBurst, "The operator's --kube-api-burst.")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
 	var err error
 	switch o.phase {
 	case "install":
 		err = install(context.Background(), o)
 	case "resync":
 		err = resync(context.Background(), o)
+	case "baseline":
+		err = runBaselinePhase(context.Background(), o)
 	default:
 		err = fmt.Errorf("unknown -phase %q", o.phase)
 	}
@@ -149,13 +168,9 @@ func install(ctx context.Context, o options) error {
 }
 
 func resync(ctx context.Context, o options) error {
-	b, err := os.ReadFile(o.install)
-	if err != nil {
-		return fmt.Errorf("figures of the install phase: %w", err)
-	}
 	res := result{Workspaces: o.n, Services: "files, video, mail, media", Size: "S", CPUs: runtime.NumCPU()}
-	if err := json.Unmarshal(b, &res.Install); err != nil {
-		return err
+	if err := benchkit.ReadJSON(o.install, &res.Install); err != nil {
+		return fmt.Errorf("figures of the install phase: %w", err)
 	}
 	// The operator was just restarted: its counters start at zero, and the resync is all they
 	// count. It is over when every workspace was reconciled and the count stays put.
@@ -164,6 +179,7 @@ func resync(ctx context.Context, o options) error {
 	deadline := start.Add(o.timeout)
 	var last float64 = -1
 	var m benchkit.Metrics
+	var err error
 	for {
 		m, err = benchkit.Scrape(o.metricsURL)
 		if err != nil {
@@ -323,6 +339,11 @@ func printTable(r result) {
 	both("API requests by verb", "%s", func(p phase) any { return verbs(p.RequestsByMethod) })
 	both("Mutating requests", "%d", func(p phase) any { return p.MutatingRequests })
 	both("Mutating requests per workspace", "%.1f", func(p phase) any { return p.MutatingPerWorkspace })
+	if b := r.Baseline; b != nil {
+		t.Row("Baseline: plain server-side apply of the same objects", "%d objects, %d workers, %g requests/s (burst %d)", b.Objects, b.Workers, b.QPS, b.Burst)
+		t.Row("Baseline time (until every workload ready / applying)", "%.0fs / %.0fs", b.Seconds, b.ApplySeconds)
+		t.Row("Ratio operator install / baseline", "%.2f", b.Ratio)
+	}
 	t.Print(os.Stdout)
 }
 

@@ -15,11 +15,16 @@ import (
 // client rate limit as the operator's defaults (50 requests/s, burst 100), so a benchmark's own
 // requests do not outpace what it measures.
 func Client(kubeconfig string) (client.WithWatch, error) {
+	return ClientWithLimit(kubeconfig, 50, 100)
+}
+
+// ClientWithLimit is Client at the given client rate limit.
+func ClientWithLimit(kubeconfig string, qps float32, burst int) (client.WithWatch, error) {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return nil, err
 	}
-	cfg.QPS, cfg.Burst = 50, 100
+	cfg.QPS, cfg.Burst = qps, burst
 	scheme := clientgoscheme.Scheme
 	if err := rathausv1alpha1.AddToScheme(scheme); err != nil {
 		return nil, err

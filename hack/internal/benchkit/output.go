@@ -34,6 +34,15 @@ func WriteJSON(path string, v any) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
+// ReadJSON reads what WriteJSON wrote to path into v.
+func ReadJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
 // Logf prints a progress line on stderr.
 func Logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, ">> "+format+"\n", args...)

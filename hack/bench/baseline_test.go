@@ -1,0 +1,135 @@
+package main
+
+import (
+	"reflect"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+func object(t *testing.T, doc string) *unstructured.Unstructured {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestCopyFor: a copy keeps what the operator sent and drops what the cluster filled in, so
+// applying it costs what the operator's apply cost and the API server accepts it.
+func TestCopyFor(t *testing.T) {
+	for _, tc := range []struct{ name, live, want string }{{
+		name: "service: allocated addresses and node ports dropped",
+		live: `
+apiVersion: v1
+kind: Service
+metadata:
+  name: mail
+  namespace: bench-0001
+  uid: 1b2c
+  resourceVersion: "42"
+  creationTimestamp: "2026-12-01T10:00:00Z"
+  managedFields: [{manager: rathaus, operation: Apply}]
+  ownerReferences: [{apiVersion: rathaus.io/v1alpha1, kind: MunicipalityWorkspace, name: bench-0001, uid: 9f}]
+  labels: {app.kubernetes.io/managed-by: rathaus}
+  annotations: {rathaus.io/desired-hash: abc}
+spec:
+  type: NodePort
+  clusterIP: 10.96.3.4
+  clusterIPs: [10.96.3.4]
+  ports: [{name: smtp, port: 25, nodePort: 30025}]
+status: {loadBalancer: {}}
+`,
+		want: `
+apiVersion: v1
+kind: Service
+metadata:
+  name: mail
+  namespace: base-0001
+  labels: {app.kubernetes.io/managed-by: rathaus}
+  annotations: {rathaus.io/desired-hash: abc}
+spec:
+  type: NodePort
+  ports: [{name: smtp, port: 25}]
+`,
+	}, {
+		name: "job: generated selector and labels dropped",
+		live: `
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: stalwart-plan-1
+  namespace: bench-0001
+  labels: {app.kubernetes.io/managed-by: rathaus, batch.kubernetes.io/job-name: stalwart-plan-1}
+spec:
+  selector: {matchLabels: {batch.kubernetes.io/controller-uid: 77}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/component: mail, controller-uid: "77", job-name: stalwart-plan-1, batch.kubernetes.io/controller-uid: "77"}
+    spec: {restartPolicy: Never}
+`,
+		want: `
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: stalwart-plan-1
+  namespace: base-0001
+  labels: {app.kubernetes.io/managed-by: rathaus}
+spec:
+  template:
+    metadata:
+      labels: {app.kubernetes.io/component: mail}
+    spec: {restartPolicy: Never}
+`,
+	}, {
+		name: "claim: bound volume and binder annotations dropped",
+		live: `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: nextcloud-data
+  namespace: bench-0001
+  annotations: {pv.kubernetes.io/bind-completed: "yes", volume.kubernetes.io/storage-provisioner: sim}
+spec:
+  volumeName: pvc-1
+  resources: {requests: {storage: 10Gi}}
+`,
+		want: `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: nextcloud-data
+  namespace: base-0001
+spec:
+  resources: {requests: {storage: 10Gi}}
+`,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			live := object(t, tc.live)
+			before := live.DeepCopy()
+			got := copyFor(live, "base-0001")
+			if want := object(t, tc.want); !reflect.DeepEqual(got.Object, want.Object) {
+				g, _ := yaml.Marshal(got.Object)
+				t.Errorf("copy:\n%s\nwant:\n%s", g, tc.want)
+			}
+			if !reflect.DeepEqual(live.Object, before.Object) {
+				t.Error("copyFor changed the live object")
+			}
+		})
+	}
+}
+
+func TestBenchIndex(t *testing.T) {
+	for ns, want := range map[string]int{"bench-0000": 0, "bench-0999": 999, "bench-1234": 1234} {
+		if got, ok := benchIndex(ns); !ok || got != want {
+			t.Errorf("benchIndex(%q) = %d, %v; want %d", ns, got, ok, want)
+		}
+	}
+	for _, ns := range []string{"base-0001", "bench-1", "bench-0001x", "kiel"} {
+		if _, ok := benchIndex(ns); ok {
+			t.Errorf("benchIndex(%q) took a namespace that is not the benchmark's", ns)
+		}
+	}
+}
