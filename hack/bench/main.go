@@ -83,10 +83,10 @@ type phase struct {
 
 // result is what the JSON file holds.
 type result struct {
-	Workspaces int    `json:"workspaces"`
-	Services   string `json:"services"`
-	Size       string `json:"size"`
-	CPUs       int    `json:"cpus"`
+	Workspaces int       `json:"workspaces"`
+	Services   string    `json:"services"`
+	Size       string    `json:"size"`
+	CPUs       int       `json:"cpus"`
 	Install    phase     `json:"install"`
 	Resync     *phase    `json:"resync,omitempty"`
 	Baseline   *baseline `json:"baseline,omitempty"`
