@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rathaus-io/rathaus/controllers"
 	"github.com/rathaus-io/rathaus/internal/testutil/golden"
 )
 
@@ -448,4 +450,22 @@ var freeForm = map[string]bool{
 	"grafanaDashboard.labels":             true,
 	"networkPolicy.dns.namespaceSelector": true,
 	"networkPolicy.dns.podSelector":       true,
+}
+
+// TestManagerDefaultsAreTheOperators: the chart passes the operator's own defaults for its
+// concurrency budget, the ones docs/performance.md measured, so that installing with the
+// chart and running the binary behave alike.
+func TestManagerDefaultsAreTheOperators(t *testing.T) {
+	var dep appsv1.Deployment
+	decode(t, split(t, render(t, chartDir)), "Deployment", "rathaus-manager", &dep)
+	args := dep.Spec.Template.Spec.Containers[0].Args
+	for _, want := range []string{
+		fmt.Sprintf("--max-concurrent-reconciles=%d", controllers.DefaultMaxConcurrentReconciles),
+		fmt.Sprintf("--kube-api-qps=%d", controllers.DefaultKubeAPIQPS),
+		fmt.Sprintf("--kube-api-burst=%d", controllers.DefaultKubeAPIBurst),
+	} {
+		if !slices.Contains(args, want) {
+			t.Errorf("the chart's manager arguments %v lack %s", args, want)
+		}
+	}
 }
