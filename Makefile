@@ -85,10 +85,11 @@ KEEP ?= 0
 bench-upgrade: ## Benchmark: N workspaces (200) upgrade 2026.8.0 -> 2026.11.0 on the simulated cluster under MAX_CONCURRENT (20).
 	N=$(N) MAX_CONCURRENT=$(MAX_CONCURRENT) KEEP=$(KEEP) hack/bench-upgrade.sh
 
-# make bench N=100 KEEP=1 (N defaults to 1000 here, not to bench-upgrade's 200)
+# make bench N=100 KEEP=1 (N defaults to 1000 here, not to bench-upgrade's 200);
+# make bench N="100 300 1000" adds the growth table.
 .PHONY: bench
 bench: ## Benchmark: N workspaces (1000) with every service until Ready, then the resync after a restart (must not write).
-	N=$(if $(filter command line environment,$(origin N)),$(N),1000) KEEP=$(KEEP) hack/bench.sh
+	N="$(if $(filter command line environment,$(origin N)),$(N),1000)" KEEP=$(KEEP) hack/bench.sh
 
 .PHONY: help
 help: ## Show this help.

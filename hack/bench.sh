@@ -15,7 +15,9 @@
 # of each phase.
 #
 # Environment:
-#   N               workspaces (default 1000)
+#   N               workspaces (default 1000); several, e.g. N="100 300 1000", run one after
+#                   another, each on a fresh cluster, and end with the growth table (figures
+#                   per workspace by N; .demo/bench-growth.json, each run in .demo/bench-N.json)
 #   WORKERS, QPS, BURST
 #                   the operator's --max-concurrent-reconciles, --kube-api-qps and
 #                   --kube-api-burst, which the baseline gets too (default: the operator's)
@@ -28,6 +30,17 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-1000}
+if [[ "$N" == *" "* ]]; then
+	runs=()
+	for n in $N; do
+		N=$n KEEP=0 "$0"
+		cp "$root/.demo/bench.json" "$root/.demo/bench-$n.json"
+		runs+=("$root/.demo/bench-$n.json")
+	done
+	(cd "$root" && go run ./hack/bench -phase growth -out .demo/bench-growth.json \
+		-runs "$(IFS=,; echo "${runs[*]}")")
+	exit
+fi
 nodes=$((N / 10 + 2))
 export NODES=${NODES:-$((nodes > 10 ? nodes : 10))}
 # shellcheck source=hack/demo.sh
@@ -45,7 +58,7 @@ if [[ -n "${BURST:-}" ]]; then budget+=(--kube-api-burst="$BURST") bench_budget+
 finish() {
 	local keep
 	keep=$(mktemp -d)
-	cp "$demo/bench.json" "$demo/bench-install.json" "$operator_log" "$keep/" 2>/dev/null || true
+	cp "$demo"/bench*.json "$operator_log" "$keep/" 2>/dev/null || true
 	down
 	mkdir -p "$demo"
 	cp "$keep"/* "$demo/" 2>/dev/null || true

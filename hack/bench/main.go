@@ -11,6 +11,8 @@
 //	                operator created into N fresh namespaces with a plain server-side apply at
 //	                the same concurrency budget, waits until their workloads are ready, and
 //	                adds that time and the ratio operator / baseline to the figures.
+//	-phase growth   reads the JSON files of runs of several N (-runs) and prints how the
+//	                figures per workspace grow with N.
 //
 // make bench N=1000. docs/performance.md has the method and the figures.
 package main
@@ -67,6 +69,8 @@ type options struct {
 	workers int
 	qps     float64
 	burst   int
+	// runs are the JSON files of earlier runs the growth phase compares.
+	runs string
 }
 
 // phase holds the operator's figures over one phase. Counters are increases over the phase.
@@ -97,7 +101,7 @@ func main() {
 	// Its own flag set: controller-runtime, imported for the operator's kinds and defaults,
 	// registers --kubeconfig on the global one.
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
-	fs.StringVar(&o.phase, "phase", "install", "install, resync or baseline.")
+	fs.StringVar(&o.phase, "phase", "install", "install, resync, baseline or growth.")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster.")
 	fs.IntVar(&o.n, "n", 1000, "Number of workspaces.")
 	fs.StringVar(&o.platform, "platform", "default", "WorkspacePlatform the workspaces run on.")
@@ -109,6 +113,7 @@ func main() {
 	fs.IntVar(&o.workers, "workers", controllers.DefaultMaxConcurrentReconciles, "The operator's --max-concurrent-reconciles; the baseline applies with as many workers.")
 	fs.Float64Var(&o.qps, "qps", controllers.DefaultKubeAPIQPS, "The operator's --kube-api-qps; the baseline's client gets the same limit.")
 	fs.IntVar(&o.burst, "burst", controllers.DefaultKubeAPIBurst, "The operator's --kube-api-burst.")
+	fs.StringVar(&o.runs, "runs", "", "Comma-separated JSON files of runs of several N (growth).")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
@@ -120,6 +125,8 @@ func main() {
 		err = resync(context.Background(), o)
 	case "baseline":
 		err = runBaselinePhase(context.Background(), o)
+	case "growth":
+		err = runGrowth(o)
 	default:
 		err = fmt.Errorf("unknown -phase %q", o.phase)
 	}
