@@ -247,11 +247,11 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (stack.Inputs, *status.Problem, error) {
 	in := stack.Inputs{Workspace: ws}
 
-	var all rathausv1alpha1.MunicipalityWorkspaceList
-	if err := r.Client.List(ctx, &all); err != nil {
+	candidates, err := r.conflictCandidates(ctx, ws)
+	if err != nil {
 		return in, nil, fmt.Errorf("listing workspaces: %w", err)
 	}
-	if c := conflict.Find(ws, all.Items); c != nil {
+	if c := conflict.Find(ws, candidates); c != nil {
 		log.FromContext(ctx).Info("Workspace conflicts with another", "reason", c.Reason, "holder", c.Holder)
 		return in, &status.Problem{Reason: c.Reason, Message: c.Message}, nil
 	}

@@ -6,10 +6,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/secrets"
@@ -62,15 +65,23 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 	return public, nil, nil
 }
 
-// createSecret creates a Secret the cache does not hold. It creates first and asks later: a new
-// workspace needs a score of Secrets, and reading each one before creating it would add as
-// many requests to every provisioning. Create never overwrites, so a name that is taken only
-// costs the failed create; then the API server is asked whose Secret it is. One without the
-// operator's labels is a conflict a human must resolve (the workspace stalls and is not
-// retried on its own); one of this workspace's is in the cache soon, and the reconcile is
-// retried.
+// createSecret creates a Secret the cache does not hold. The cache holds only labelled
+// Secrets, so the name may be taken by a Secret without the operator's labels: a conflict a
+// human must resolve (the workspace stalls and is not retried on its own), or one of this
+// workspace's that the cache has not seen yet (the reconcile is retried).
+//
+// It creates first and asks later: a new workspace needs a score of Secrets, and reading each
+// one before creating it would add as many requests to every provisioning; Create never
+// overwrites, so a taken name only costs the failed create. A workspace already stalled on
+// such a conflict reads first instead, so that its every reconcile costs a read, not a
+// failing write.
 func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	secret := desired.SecretObject(in, spec)
+	if stalledBy(in.Workspace, ReasonSecretConflict) {
+		if problem, err := r.takenSecret(ctx, in, secret); err == nil || !apierrors.IsNotFound(err) {
+			return nil, problem, err
+		}
+	}
 	data, err := secrets.Generate(spec.Keys, secrets.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -80,22 +91,42 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 	}
 	secret.Data = data
 	err = r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner))
-	if err == nil {
+	switch {
+	case err == nil:
 		log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
 		return data, nil, nil
-	}
-	if !apierrors.IsAlreadyExists(err) {
+	case apierrors.IsAlreadyExists(err):
+		problem, err := r.takenSecret(ctx, in, secret)
+		if apierrors.IsNotFound(err) {
+			err = fmt.Errorf("Secret %s was deleted while being created", spec.Name)
+		}
+		return nil, problem, err
+	default:
 		return nil, nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
 	}
+}
+
+// takenSecret reads a Secret past the cache and says why its name is not free: a conflict
+// Problem when the operator does not manage it, an error when it is this workspace's but not
+// in the cache yet. A NotFound error means the name is free.
+func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, secret *corev1.Secret) (*status.Problem, error) {
 	existing := &corev1.Secret{}
-	switch err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing); {
-	case err != nil:
-		return nil, nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
-	case inventory.WorkspaceOf(existing) != in.Workspace.Name:
-		return nil, &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name), Unwatched: true}, nil
-	default:
-		return nil, nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("reading Secret %s: %w", secret.Name, err)
 	}
+	if inventory.WorkspaceOf(existing) != in.Workspace.Name {
+		return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", secret.Name), Unwatched: true}, nil
+	}
+	return nil, fmt.Errorf("Secret %s exists but is not in the cache yet", secret.Name)
+}
+
+// stalledBy reports whether the workspace's last status says it is stalled for reason.
+func stalledBy(ws *rathausv1alpha1.MunicipalityWorkspace, reason string) bool {
+	c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == reason
 }
 
 // completeSecret adds missing generated keys and corrects static ones, with an optimistic lock

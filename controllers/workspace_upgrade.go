@@ -393,7 +393,7 @@ func (r *WorkspaceReconciler) countStep(result metrics.StepResult) {
 // when it may, counts it as started.
 func (r *WorkspaceReconciler) takeSlot(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, to string, catalog []rathausv1alpha1.StackRelease, p upgrade.Policy, now time.Time) (upgrade.Gate, error) {
 	var list rathausv1alpha1.MunicipalityWorkspaceList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: ws.PlatformName()}); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: ws.PlatformName()}, client.UnsafeDisableDeepCopy); err != nil {
 		return upgrade.Gate{}, fmt.Errorf("listing the platform's workspaces: %w", err)
 	}
 	l := r.ledger()
@@ -618,7 +618,7 @@ func stepFinished() predicate.Predicate {
 func (r *WorkspaceReconciler) waitingWorkspaces(ctx context.Context, obj client.Object) []reconcile.Request {
 	ws := obj.(*rathausv1alpha1.MunicipalityWorkspace)
 	var list rathausv1alpha1.MunicipalityWorkspaceList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: ws.PlatformName()}); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: ws.PlatformName()}, client.UnsafeDisableDeepCopy); err != nil {
 		log.FromContext(ctx).Error(err, "Listing the workspaces of a platform")
 		return nil
 	}

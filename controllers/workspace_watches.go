@@ -2,10 +2,12 @@ package controllers
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -23,18 +25,40 @@ import (
 	"github.com/rathaus-io/rathaus/internal/status"
 )
 
-// platformIndex indexes workspaces by the name of the platform they use.
-const platformIndex = "spec.platform"
+// Cache indexes of workspaces. With a thousand workspaces, a reconcile or a watch event that
+// lists the whole fleet costs more than everything else it does; these answer the questions
+// asked on every reconcile by reading only the workspaces concerned.
+const (
+	// platformIndex: the name of the platform a workspace uses.
+	platformIndex = "spec.platform"
+	// hostIndex: the hosts a workspace claims or holds (conflict.IndexHosts).
+	hostIndex = "rathaus.hosts"
+	// conflictIndex: "true" for a workspace stalled by a conflict.
+	conflictIndex = "rathaus.conflict"
+)
+
+// workspaceIndexes are the indexes above and how each is computed.
+var workspaceIndexes = map[string]func(*rathausv1alpha1.MunicipalityWorkspace) []string{
+	platformIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string { return []string{ws.PlatformName()} },
+	hostIndex:     conflict.IndexHosts,
+	conflictIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+		if c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled); c != nil && c.Status == metav1.ConditionTrue && conflict.IsConflict(c.Reason) {
+			return []string{"true"}
+		}
+		return nil
+	},
+}
 
 // SetupWithManager registers the reconciler and its watches. Workspaces trigger a reconcile
 // when their spec (generation) or annotations change; children, platforms and releases map
 // back to the workspaces they concern.
 func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &rathausv1alpha1.MunicipalityWorkspace{}, platformIndex,
-		func(o client.Object) []string {
-			return []string{o.(*rathausv1alpha1.MunicipalityWorkspace).PlatformName()}
-		}); err != nil {
-		return err
+	for _, name := range slices.Sorted(maps.Keys(workspaceIndexes)) {
+		values := workspaceIndexes[name]
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), &rathausv1alpha1.MunicipalityWorkspace{}, name,
+			func(o client.Object) []string { return values(o.(*rathausv1alpha1.MunicipalityWorkspace)) }); err != nil {
+			return err
+		}
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("municipalityworkspace").
@@ -79,7 +103,7 @@ func namespaceWorkspace(_ context.Context, obj client.Object) []reconcile.Reques
 // workspace may have freed what they claim.
 func (r *WorkspaceReconciler) conflictingWorkspaces(ctx context.Context, changed client.Object) []reconcile.Request {
 	var list rathausv1alpha1.MunicipalityWorkspaceList
-	if err := r.Client.List(ctx, &list); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{conflictIndex: "true"}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var out []reconcile.Request
@@ -88,17 +112,44 @@ func (r *WorkspaceReconciler) conflictingWorkspaces(ctx context.Context, changed
 		if ws.Namespace == changed.GetNamespace() && ws.Name == changed.GetName() {
 			continue
 		}
-		if c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled); c != nil &&
-			(c.Reason == conflict.ReasonDomainConflict || c.Reason == conflict.ReasonNamespaceConflict) {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(ws)})
-		}
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(ws)})
 	}
 	return out
 }
 
+// conflictCandidates are the workspaces that can take part in a conflict of ws
+// (conflict.Relevant): those in its namespace and those claiming or holding a host it claims.
+// They are shared with the cache and must not be changed.
+func (r *WorkspaceReconciler) conflictCandidates(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) ([]rathausv1alpha1.MunicipalityWorkspace, error) {
+	seen := map[types.NamespacedName]bool{}
+	var out []rathausv1alpha1.MunicipalityWorkspace
+	add := func(opts ...client.ListOption) error {
+		var list rathausv1alpha1.MunicipalityWorkspaceList
+		if err := r.Client.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+			return err
+		}
+		for _, other := range list.Items {
+			if key := client.ObjectKeyFromObject(&other); !seen[key] {
+				seen[key] = true
+				out = append(out, other)
+			}
+		}
+		return nil
+	}
+	if err := add(client.InNamespace(ws.Namespace)); err != nil {
+		return nil, err
+	}
+	for _, h := range ws.ClaimedHosts() {
+		if err := add(client.MatchingFields{hostIndex: h}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (r *WorkspaceReconciler) workspacesOfPlatform(ctx context.Context, platform client.Object) []reconcile.Request {
 	var list rathausv1alpha1.MunicipalityWorkspaceList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: platform.GetName()}); err != nil {
+	if err := r.Client.List(ctx, &list, client.MatchingFields{platformIndex: platform.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	return requestsFor(list.Items)
@@ -107,7 +158,7 @@ func (r *WorkspaceReconciler) workspacesOfPlatform(ctx context.Context, platform
 // allWorkspaces answers a change of the release catalog, which any workspace's channel may see.
 func (r *WorkspaceReconciler) allWorkspaces(ctx context.Context, _ client.Object) []reconcile.Request {
 	var list rathausv1alpha1.MunicipalityWorkspaceList
-	if err := r.Client.List(ctx, &list); err != nil {
+	if err := r.Client.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	return requestsFor(list.Items)

@@ -73,6 +73,37 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 	return nil
 }
 
+// IndexHosts are the hosts under which a workspace takes part in others' conflicts: those it
+// claims and those it holds. The operator indexes its cache by them, so that checking one
+// workspace reads only the workspaces that matter (Relevant) instead of the whole fleet.
+func IndexHosts(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+	hosts := append(ws.ClaimedHosts(), ws.Status.Hosts...)
+	slices.Sort(hosts)
+	return slices.Compact(hosts)
+}
+
+// Relevant reports whether other can take part in a conflict of ws: it shares the namespace,
+// or claims or holds one of the hosts ws claims. Find(ws, all) equals Find(ws, the Relevant
+// ones of all); the operator finds them with one namespace list and one index lookup per
+// claimed host.
+func Relevant(ws, other *rathausv1alpha1.MunicipalityWorkspace) bool {
+	if other.Namespace == ws.Namespace {
+		return true
+	}
+	theirs := IndexHosts(other)
+	for _, h := range ws.ClaimedHosts() {
+		if _, found := slices.BinarySearch(theirs, h); found {
+			return true
+		}
+	}
+	return false
+}
+
+// IsConflict reports whether reason is one of this package's reasons.
+func IsConflict(reason string) bool {
+	return reason == ReasonDomainConflict || reason == ReasonNamespaceConflict
+}
+
 // wins reports whether other keeps a claim it shares with ws: holding beats not holding, and
 // otherwise the earlier workspace wins.
 func wins(otherHolds, wsHolds bool, other, ws *rathausv1alpha1.MunicipalityWorkspace) bool {

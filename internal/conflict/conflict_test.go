@@ -1,6 +1,8 @@
 package conflict
 
 import (
+	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -145,5 +147,54 @@ func TestFindReportsOldestHolderWhateverTheOrder(t *testing.T) {
 		if got := Find(&subject, order); got == nil || got.Holder != "a/a" {
 			t.Fatalf("holder = %+v, want a/a", got)
 		}
+	}
+}
+
+// TestRelevantIsEnough: deciding on the Relevant workspaces only gives the same answer as
+// deciding on the whole fleet, for seeded random fleets with shared namespaces, domains,
+// host overrides and held hosts. The operator relies on it to read O(claims), not O(fleet).
+func TestRelevantIsEnough(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1000))
+	pick := func(from ...string) string { return from[rng.IntN(len(from))] }
+	conflicts := 0
+	for range 300 {
+		fleet := make([]rathausv1alpha1.MunicipalityWorkspace, 2+rng.IntN(12))
+		for i := range fleet {
+			fleet[i] = ws(pick("kiel", "luebeck", "flensburg", "husum"), pick("ws", "other"),
+				pick("kiel.de", "luebeck.de", "flensburg.de", "husum.de"), time.Duration(rng.IntN(3))*time.Hour,
+				filesOn(pick("", "", "files.kiel.de", "cloud.luebeck.de")))
+			if rng.IntN(3) == 0 {
+				fleet[i].Status.Hosts = []string{pick("kiel.de", "files.kiel.de", "cloud.luebeck.de", "husum.de")}
+			}
+		}
+		for i := range fleet {
+			subject := &fleet[i]
+			var relevant []rathausv1alpha1.MunicipalityWorkspace
+			for j := range fleet {
+				if Relevant(subject, &fleet[j]) {
+					relevant = append(relevant, fleet[j])
+				}
+			}
+			want, got := Find(subject, fleet), Find(subject, relevant)
+			if !reflect.DeepEqual(want, got) {
+				t.Fatalf("%s/%s: on the fleet %+v, on the relevant ones %+v", subject.Namespace, subject.Name, want, got)
+			}
+			if want != nil {
+				conflicts++
+			}
+		}
+	}
+	if conflicts < 100 {
+		t.Fatalf("only %d conflicts in the generated fleets; the test would not notice a wrong filter", conflicts)
+	}
+}
+
+func TestIndexHosts(t *testing.T) {
+	w := ws("kiel", "kiel", "kiel.de", 0, filesOn(""))
+	w.Status.Hosts = []string{"old.kiel.de", "kiel.de"}
+	got := IndexHosts(&w)
+	want := []string{"files.kiel.de", "id.kiel.de", "kiel.de", "old.kiel.de"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("IndexHosts = %v, want %v (claimed and held, sorted, once each)", got, want)
 	}
 }
