@@ -260,7 +260,7 @@ func waitWorkloads(ctx context.Context, c client.Client, n int, timeout time.Dur
 		if time.Now().After(deadline) {
 			return fmt.Errorf("baseline: %d workloads not ready after %s", notReady, timeout)
 		}
-		time.Sleep(5 * time.Second)
+		time.Sleep(pollInterval(n))
 	}
 }
 
