@@ -43,10 +43,12 @@ type result struct {
 	To                       string         `json:"to"`
 	KillsProvisioning        int            `json:"killsProvisioning"`
 	KillsUpgrade             int            `json:"killsUpgrade"`
+	KillsWhileConverging     int            `json:"killsWhileConverging"`
 	OperatorStarts           int            `json:"operatorStarts"`
 	APIServerRestarts        int            `json:"apiServerRestarts"`
 	APIServerOutages         int            `json:"apiServerOutages"`
 	OutageSeconds            float64        `json:"outageSeconds"`
+	Outage                   string         `json:"outage"`
 	ProvisionSeconds         float64        `json:"provisionSeconds"`
 	ProvisionConvergeSeconds float64        `json:"provisionConvergeSeconds"`
 	UpgradeSeconds           float64        `json:"upgradeSeconds"`
@@ -196,7 +198,7 @@ func (k *campaign) provision(ctx context.Context) error {
 	logf("provisioning %d workspaces on %s with %d operator kills", k.o.n, k.o.from, kills)
 	start := time.Now()
 	next := 0
-	err := k.killLoop(ctx, p, func(batch int) error {
+	err := k.killLoop(ctx, p, k.o.from, false, func(batch int) error {
 		for range batch {
 			if err := k.create(ctx, next); err != nil {
 				return err
@@ -238,7 +240,7 @@ func (k *campaign) upgrade(ctx context.Context) error {
 	logf("upgrading %d workspaces to %s with %d operator kills", k.o.n, k.o.to, kills)
 	start := time.Now()
 	next := 0
-	err := k.killLoop(ctx, p, func(batch int) error {
+	err := k.killLoop(ctx, p, k.o.to, true, func(batch int) error {
 		for range batch {
 			if err := k.repin(ctx, name(next)); err != nil {
 				return err
@@ -257,6 +259,7 @@ func (k *campaign) upgrade(ctx context.Context) error {
 			return err
 		}
 		k.res.APIServerOutages++
+		k.res.Outage = k.o.outage.String()
 		k.res.OutageSeconds = round1(time.Since(t).Seconds())
 		return nil
 	})
@@ -278,7 +281,7 @@ func (k *campaign) upgrade(ctx context.Context) error {
 // for runs[i], kills it with SIGKILL, waits pauses[i] and starts it again. After the kill
 // disruptAt, with the operator running again, it disrupts the API server, which the
 // operator must survive on its own.
-func (k *campaign) killLoop(ctx context.Context, p plan, work func(batch int) error, disrupt func() error) error {
+func (k *campaign) killLoop(ctx context.Context, p plan, v string, complete bool, work func(batch int) error, disrupt func() error) error {
 	for i := range p.runs {
 		if err := work(p.batchSizes[i]); err != nil {
 			return err
@@ -288,6 +291,9 @@ func (k *campaign) killLoop(ctx context.Context, p plan, work func(batch int) er
 		}
 		if err := k.op.ensureRunning(); err != nil {
 			return err
+		}
+		if k.converging(ctx, v, complete) {
+			k.res.KillsWhileConverging++
 		}
 		if err := k.op.stop(syscall.SIGKILL); err != nil {
 			return err
@@ -311,6 +317,25 @@ func (k *campaign) killLoop(ctx context.Context, p plan, work func(batch int) er
 		}
 	}
 	return nil
+}
+
+// converging tells whether some workspace is not yet settled on v (with all services when
+// complete), or has not been created yet: a kill now hits the operator's work, not a
+// settled fleet. An API server that does not answer counts as settled.
+func (k *campaign) converging(ctx context.Context, v string, complete bool) bool {
+	var list rathausv1alpha1.MunicipalityWorkspaceList
+	if err := k.c.List(ctx, &list, client.HasLabels{chaosLabel}); err != nil {
+		return false
+	}
+	if len(list.Items) < k.o.n {
+		return true
+	}
+	for i := range list.Items {
+		if !settledOn(&list.Items[i], v) || complete && !allServices(&list.Items[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -627,7 +652,8 @@ func printTable(w io.Writer, r result) {
 	row("Seed", "%d", r.Seed)
 	row("CPUs", "%d", r.CPUs)
 	row("Operator kills (SIGKILL)", "%d while provisioning on %s, %d while upgrading to %s; %d starts in all", r.KillsProvisioning, r.From, r.KillsUpgrade, r.To, r.OperatorStarts)
-	row("API server disruptions", "%d restart(s) while provisioning, %d outage(s) of %.1fs while upgrading", r.APIServerRestarts, r.APIServerOutages, r.OutageSeconds)
+	row("Kills while some workspace was still converging", "%d of %d", r.KillsWhileConverging, r.KillsProvisioning+r.KillsUpgrade)
+	row("API server disruptions (operator left running)", "%d restart while provisioning; %d outage while upgrading, unavailable for %.1fs (stop, %s down, start)", r.APIServerRestarts, r.APIServerOutages, r.OutageSeconds, r.Outage)
 	row("Provisioning phase / converged after its last kill", "%.1fs / %.1fs", r.ProvisionSeconds, r.ProvisionConvergeSeconds)
 	row("Upgrade phase / converged after its last kill", "%.1fs / %.1fs", r.UpgradeSeconds, r.UpgradeConvergeSeconds)
 	row("Upgrade steps succeeded / failed", "%d / %d", r.StepsSucceeded, r.StepsFailed)

@@ -29,7 +29,7 @@ func TestShortCampaign(t *testing.T) {
 	o := defaults()
 	o.root = filepath.Join("..", "..")
 	o.n, o.kills, o.seed = 3, 6, 1
-	o.maxRun, o.maxPause, o.outage = 3*time.Second, time.Second, 3*time.Second
+	o.maxRun, o.maxPause, o.outage = 2*time.Second, time.Second, 3*time.Second
 	o.timeout = 2 * time.Minute
 	o.out, o.log = filepath.Join(dir, "chaos.json"), filepath.Join(dir, "operator.log")
 	var table strings.Builder

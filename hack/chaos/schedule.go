@@ -18,8 +18,8 @@ type plan struct {
 // schedule draws the kills of a phase: kills run times uniformly in [minRun, maxRun) (a
 // random moment of the operator's work: starting, syncing its caches, reconciling), each
 // followed by a pause of up to maxPause; half the restarts are immediate. The n workspaces of
-// the phase are spread over its first kills, so that workspaces are provisioned or upgraded
-// while the kills happen. With disrupt, the API server is disrupted after a kill in the
+// the phase are spread over its kills, so that workspaces are provisioned or upgraded while
+// the kills happen. With disrupt, the API server is disrupted after a kill in the
 // middle third of the phase.
 func schedule(rng *rand.Rand, kills, n int, minRun, maxRun, maxPause time.Duration, disrupt bool) plan {
 	p := plan{disruptAt: -1}
@@ -31,12 +31,11 @@ func schedule(rng *rand.Rand, kills, n int, minRun, maxRun, maxPause time.Durati
 		}
 		p.pauses = append(p.pauses, pause)
 	}
-	// Workspaces go out over the first half of the kills (at least one batch), so that the
-	// later kills hit provisioning and upgrading under way, not only a settled fleet.
-	batches := max(1, min(kills, (kills+1)/2))
+	// Workspaces go out evenly over all kills, the last batch just before the last kill, so
+	// that kills hit provisioning and upgrading under way to the end, not a settled fleet.
 	p.batchSizes = make([]int, kills)
-	for i := range n {
-		p.batchSizes[i%batches]++
+	for i := range kills {
+		p.batchSizes[i] = (i+1)*n/kills - i*n/kills
 	}
 	if disrupt && kills > 0 {
 		third := kills / 3
