@@ -49,6 +49,7 @@ type result struct {
 	APIServerOutages         int            `json:"apiServerOutages"`
 	OutageSeconds            float64        `json:"outageSeconds"`
 	Outage                   string         `json:"outage"`
+	RecoverySeconds          []float64      `json:"recoverySeconds"`
 	ProvisionSeconds         float64        `json:"provisionSeconds"`
 	ProvisionConvergeSeconds float64        `json:"provisionConvergeSeconds"`
 	UpgradeSeconds           float64        `json:"upgradeSeconds"`
@@ -314,9 +315,46 @@ func (k *campaign) killLoop(ctx context.Context, p plan, v string, complete bool
 			if err := disrupt(); err != nil {
 				return err
 			}
+			if err := k.waitRecovered(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// waitRecovered waits, after an API server disruption and without touching the operator,
+// until every workspace that exists is settled again on the release it is pinned to: the
+// operator recovered by itself. It fails if the operator process ends meanwhile.
+func (k *campaign) waitRecovered(ctx context.Context) error {
+	start, run := time.Now(), k.op.run()
+	deadline := start.Add(k.o.timeout)
+	for {
+		if k.op.run() != run || !k.op.running() {
+			return fmt.Errorf("the operator did not survive the API server disruption: %v", k.op.endedByItself())
+		}
+		var list rathausv1alpha1.MunicipalityWorkspaceList
+		if err := k.c.List(ctx, &list, client.HasLabels{chaosLabel}); err == nil {
+			var waiting []string
+			for i := range list.Items {
+				ws := &list.Items[i]
+				waiting = append(waiting, unsettled(list.Items[i:i+1], ws.Spec.Release.Version)...)
+			}
+			if len(waiting) == 0 {
+				d := round1(time.Since(start).Seconds())
+				k.res.RecoverySeconds = append(k.res.RecoverySeconds, d)
+				logf("the operator recovered by itself: all %d workspaces settled %.1fs after the API server was back", len(list.Items), d)
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the operator did not recover by itself within %s of the API server disruption:\n  %s",
+					k.o.timeout, strings.Join(waiting, "\n  "))
+			}
+		}
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return err
+		}
+	}
 }
 
 // converging tells whether some workspace is not yet settled on v (with all services when
@@ -654,6 +692,11 @@ func printTable(w io.Writer, r result) {
 	row("Operator kills (SIGKILL)", "%d while provisioning on %s, %d while upgrading to %s; %d starts in all", r.KillsProvisioning, r.From, r.KillsUpgrade, r.To, r.OperatorStarts)
 	row("Kills while some workspace was still converging", "%d of %d", r.KillsWhileConverging, r.KillsProvisioning+r.KillsUpgrade)
 	row("API server disruptions (operator left running)", "%d restart while provisioning; %d outage while upgrading, unavailable for %.1fs (stop, %s down, start)", r.APIServerRestarts, r.APIServerOutages, r.OutageSeconds, r.Outage)
+	recovery := make([]string, len(r.RecoverySeconds))
+	for i, v := range r.RecoverySeconds {
+		recovery[i] = fmt.Sprintf("%.1fs", v)
+	}
+	row("Operator recovered by itself (all workspaces settled again, no restart) after each disruption", "%s", strings.Join(recovery, ", "))
 	row("Provisioning phase / converged after its last kill", "%.1fs / %.1fs", r.ProvisionSeconds, r.ProvisionConvergeSeconds)
 	row("Upgrade phase / converged after its last kill", "%.1fs / %.1fs", r.UpgradeSeconds, r.UpgradeConvergeSeconds)
 	row("Upgrade steps succeeded / failed", "%d / %d", r.StepsSucceeded, r.StepsFailed)

@@ -124,6 +124,20 @@ func (o *operator) ensureRunning() error {
 	return o.start()
 }
 
+// run is the number of the current or last run.
+func (o *operator) run() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.starts
+}
+
+// running tells whether a run is under way.
+func (o *operator) running() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cmd != nil
+}
+
 // endedByItself lists the runs that ended without the campaign stopping them.
 func (o *operator) endedByItself() []string {
 	o.mu.Lock()
