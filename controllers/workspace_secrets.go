@@ -65,7 +65,8 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 // createSecret creates a Secret the cache does not hold. The cache only holds labelled Secrets,
 // so it first asks the API server whether the name is taken by a Secret without the
 // operator's labels: that is a conflict a human must resolve, and asking costs a read, while
-// trying to create would cost a failing write on every reconcile.
+// trying to create would cost a failing write on every reconcile. A Secret of the workspace
+// that the cache has not caught up with is used as the API server has it.
 func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	secret := desired.SecretObject(in, spec)
 	existing := &corev1.Secret{}
@@ -74,7 +75,14 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 	case err == nil && inventory.WorkspaceOf(existing) != in.Workspace.Name:
 		return nil, &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", spec.Name), Unwatched: true}, nil
 	case err == nil:
-		return nil, nil, fmt.Errorf("Secret %s exists but is not in the cache yet", spec.Name)
+		// The workspace's own Secret, not in the cache yet: created moments ago, or the
+		// cache is still catching up after the API server was unreachable (client-go waits
+		// up to 30 s between attempts to watch again). The API server's copy is the truth;
+		// failing instead would put the workspace into the work queue's growing backoff.
+		if err := r.completeSecret(ctx, existing, spec); err != nil {
+			return nil, nil, err
+		}
+		return existing.Data, nil, nil
 	case !apierrors.IsNotFound(err):
 		return nil, nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
 	}
