@@ -84,6 +84,8 @@ type campaign struct {
 	res    result
 	// lastStart is when the operator was last started after a kill.
 	lastStart time.Time
+	// disruptions of the API server so far.
+	disruptions int
 }
 
 // run carries out a campaign. An error means the campaign could not be carried out; failed
@@ -323,11 +325,25 @@ func (k *campaign) killLoop(ctx context.Context, p plan, v string, complete bool
 	return nil
 }
 
-// waitRecovered waits, after an API server disruption and without touching the operator,
-// until every workspace that exists is settled again on the release it is pinned to: the
-// operator recovered by itself. It fails if the operator process ends meanwhile.
+// waitRecovered changes every workspace after an API server disruption and waits, without
+// touching the operator, until every one is settled again on the release it is pinned to,
+// for its new generation: the operator recovered by itself. It fails if the operator process ends meanwhile.
 func (k *campaign) waitRecovered(ctx context.Context) error {
 	start, run := time.Now(), k.op.run()
+	// A change to every workspace now: its new generation settles only if the operator
+	// watches and reconciles again, not merely if it had finished before the disruption.
+	var before rathausv1alpha1.MunicipalityWorkspaceList
+	if err := k.retry(ctx, func() error { return k.c.List(ctx, &before, client.HasLabels{chaosLabel}) }); err != nil {
+		return err
+	}
+	k.disruptions++
+	for i := range before.Items {
+		ws := &before.Items[i]
+		p := fmt.Sprintf(`{"spec":{"displayName":%q}}`, fmt.Sprintf("Chaos %s after disruption %d", ws.Name, k.disruptions))
+		if err := k.retry(ctx, func() error { return k.c.Patch(ctx, ws, client.RawPatch(types.MergePatchType, []byte(p))) }); err != nil {
+			return err
+		}
+	}
 	deadline := start.Add(k.o.timeout)
 	for {
 		if k.op.run() != run || !k.op.running() {
