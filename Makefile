@@ -80,6 +80,8 @@ demo-down: ## Remove the simulated cluster and everything the demo started.
 N ?= 200
 MAX_CONCURRENT ?= 20
 KEEP ?= 0
+KILLS ?= 60
+SEED ?= 1
 
 .PHONY: bench-upgrade
 bench-upgrade: ## Benchmark: N workspaces (200) upgrade 2026.8.0 -> 2026.11.0 on the simulated cluster under MAX_CONCURRENT (20).
@@ -90,6 +92,12 @@ bench-upgrade: ## Benchmark: N workspaces (200) upgrade 2026.8.0 -> 2026.11.0 on
 .PHONY: bench
 bench: ## Benchmark: N workspaces (1000) with every service until Ready, then the resync after a restart (must not write).
 	N="$(if $(filter command line environment,$(origin N)),$(N),1000)" KEEP=$(KEEP) hack/bench.sh
+
+# make chaos N=5 KILLS=10 SEED=2 (N defaults to 20 here)
+.PHONY: chaos
+chaos: ## Resilience campaign: N workspaces (20) provisioned and upgraded while the operator is killed KILLS (60) times and the API server restarted and stopped.
+	KUBEBUILDER_ASSETS="$$(hack/build-control-plane.sh | tail -n 1)" \
+		N=$(if $(filter command line environment,$(origin N)),$(N),20) KILLS=$(KILLS) SEED=$(SEED) hack/chaos.sh
 
 .PHONY: help
 help: ## Show this help.

@@ -66,9 +66,12 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 }
 
 // createSecret creates a Secret the cache does not hold. The cache holds only labelled
-// Secrets, so the name may be taken by a Secret without the operator's labels: a conflict a
-// human must resolve (the workspace stalls and is not retried on its own), or one of this
-// workspace's that the cache has not seen yet (the reconcile is retried).
+// Secrets, so the name may be taken: by a Secret without the operator's labels, a conflict a
+// human must resolve (the workspace stalls and is not retried on its own); or by this
+// workspace's own Secret that the cache has not caught up with (created moments ago, or
+// after the API server was unreachable, when client-go waits up to 30 s before watching
+// again), which is then used as the API server has it: failing instead would put the
+// workspace into the work queue's growing backoff.
 //
 // It creates first and asks later: a new workspace needs a score of Secrets, and reading each
 // one before creating it would add as many requests to every provisioning; Create never
@@ -78,8 +81,8 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	secret := desired.SecretObject(in, spec)
 	if stalledBy(in.Workspace, ReasonSecretConflict) {
-		if problem, err := r.takenSecret(ctx, in, secret); err == nil || !apierrors.IsNotFound(err) {
-			return nil, problem, err
+		if data, problem, err := r.takenSecret(ctx, in, secret, spec); err == nil || !apierrors.IsNotFound(err) {
+			return data, problem, err
 		}
 	}
 	data, err := secrets.Generate(spec.Keys, secrets.Reader)
@@ -96,31 +99,34 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 		log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
 		return data, nil, nil
 	case apierrors.IsAlreadyExists(err):
-		problem, err := r.takenSecret(ctx, in, secret)
+		data, problem, err := r.takenSecret(ctx, in, secret, spec)
 		if apierrors.IsNotFound(err) {
 			err = fmt.Errorf("Secret %s was deleted while being created", spec.Name)
 		}
-		return nil, problem, err
+		return data, problem, err
 	default:
 		return nil, nil, fmt.Errorf("creating Secret %s: %w", spec.Name, err)
 	}
 }
 
-// takenSecret reads a Secret past the cache and says why its name is not free: a conflict
-// Problem when the operator does not manage it, an error when it is this workspace's but not
-// in the cache yet. A NotFound error means the name is free.
-func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, secret *corev1.Secret) (*status.Problem, error) {
+// takenSecret reads a Secret past the cache. The workspace's own is completed and its data
+// returned; one the operator does not manage is a conflict Problem. A NotFound error means the
+// name is free.
+func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, secret *corev1.Secret, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	existing := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(secret), existing); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, fmt.Errorf("reading Secret %s: %w", secret.Name, err)
+		return nil, nil, fmt.Errorf("reading Secret %s: %w", secret.Name, err)
 	}
 	if inventory.WorkspaceOf(existing) != in.Workspace.Name {
-		return &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", secret.Name), Unwatched: true}, nil
+		return nil, &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", secret.Name), Unwatched: true}, nil
 	}
-	return nil, fmt.Errorf("Secret %s exists but is not in the cache yet", secret.Name)
+	if err := r.completeSecret(ctx, existing, spec); err != nil {
+		return nil, nil, err
+	}
+	return existing.Data, nil, nil
 }
 
 // stalledBy reports whether the workspace's last status says it is stalled for reason.

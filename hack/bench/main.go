@@ -45,15 +45,11 @@ import (
 const benchLabel = "rathaus.io/bench"
 
 const (
-	reconcileTotal = "controller_runtime_reconcile_total"
-	reconcileTime  = "controller_runtime_reconcile_time_seconds"
-	apiRequests    = "rathaus_kube_api_requests_total"
+	reconcileTotal = benchkit.ReconcileTotal
+	reconcileTime  = benchkit.ReconcileTime
 )
 
-var workspaceController = map[string]string{"controller": "municipalityworkspace"}
-
-// mutating are the HTTP methods that change the cluster.
-var mutating = []string{"POST", "PUT", "PATCH", "DELETE"}
+var workspaceController = benchkit.WorkspaceController
 
 type options struct {
 	phase       string
@@ -221,17 +217,9 @@ func resync(ctx context.Context, o options) error {
 
 // figures are the operator's figures between two scrapes (before nil: since it started).
 func figures(before, after benchkit.Metrics, elapsed time.Duration, o options) (phase, error) {
-	p := phase{Seconds: math.Round(elapsed.Seconds()*10) / 10, RequestsByMethod: map[string]int{}}
+	p := phase{Seconds: math.Round(elapsed.Seconds()*10) / 10}
 	p.Reconciles = int(after.Sum(reconcileTotal, workspaceController) - before.Sum(reconcileTotal, workspaceController))
-	prev := before.By(apiRequests, "method", nil)
-	for verb, v := range after.By(apiRequests, "method", nil) {
-		if d := int(v - prev[verb]); d > 0 {
-			p.RequestsByMethod[verb] = d
-		}
-	}
-	for _, verb := range mutating {
-		p.MutatingRequests += p.RequestsByMethod[verb]
-	}
+	p.RequestsByMethod, p.MutatingRequests = benchkit.RequestsByMethod(before, after)
 	p.MutatingPerWorkspace = math.Round(float64(p.MutatingRequests)/float64(o.n)*10) / 10
 	buckets := benchkit.Delta(after.Buckets(reconcileTime, workspaceController), before.Buckets(reconcileTime, workspaceController))
 	p.ReconcileSecondsP50 = round3(benchkit.Quantile(0.50, buckets))

@@ -205,3 +205,32 @@ func Quantile(q float64, buckets []Bucket) float64 {
 	}
 	return buckets[len(buckets)-1].Le
 }
+
+// Names of the operator's metrics the benchmarks and the chaos campaign read.
+const (
+	ReconcileTotal = "controller_runtime_reconcile_total"
+	ReconcileTime  = "controller_runtime_reconcile_time_seconds"
+	APIRequests    = "rathaus_kube_api_requests_total"
+)
+
+// WorkspaceController selects the workspace reconciler's series.
+var WorkspaceController = map[string]string{"controller": "municipalityworkspace"}
+
+// Mutating are the HTTP methods that change the cluster.
+var Mutating = []string{"POST", "PUT", "PATCH", "DELETE"}
+
+// RequestsByMethod is the increase of the operator's API requests from before to after
+// (before nil: since it started), by HTTP method, and how many of them were mutating.
+func RequestsByMethod(before, after Metrics) (byMethod map[string]int, mutating int) {
+	byMethod = map[string]int{}
+	prev := before.By(APIRequests, "method", nil)
+	for verb, v := range after.By(APIRequests, "method", nil) {
+		if d := int(v - prev[verb]); d > 0 {
+			byMethod[verb] = d
+		}
+	}
+	for _, verb := range Mutating {
+		mutating += byMethod[verb]
+	}
+	return byMethod, mutating
+}
