@@ -15,11 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/release"
+	"github.com/rathaus-io/rathaus/internal/testutil/rollout"
 )
 
 // Releases of these specs live in channels of their own and far in the future, so that no
@@ -65,15 +65,13 @@ func markHealthy(ctx context.Context, ns string) {
 	var deployments appsv1.DeploymentList
 	Expect(k8s.List(ctx, &deployments, client.InNamespace(ns))).To(Succeed())
 	for _, d := range deployments.Items {
-		n := ptr.Deref(d.Spec.Replicas, 1)
-		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
+		d.Status = rollout.Deployment(&d)
 		Expect(client.IgnoreNotFound(k8s.Status().Update(ctx, &d))).To(Succeed())
 	}
 	var sets appsv1.StatefulSetList
 	Expect(k8s.List(ctx, &sets, client.InNamespace(ns))).To(Succeed())
 	for _, s := range sets.Items {
-		n := ptr.Deref(s.Spec.Replicas, 1)
-		s.Status = appsv1.StatefulSetStatus{ObservedGeneration: s.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n, CurrentReplicas: n}
+		s.Status = rollout.StatefulSet(&s)
 		Expect(client.IgnoreNotFound(k8s.Status().Update(ctx, &s))).To(Succeed())
 	}
 	var jobs batchv1.JobList
@@ -82,14 +80,7 @@ func markHealthy(ctx context.Context, ns string) {
 		if j.Status.Succeeded > 0 {
 			continue
 		}
-		now := metav1.Now()
-		j.Status = batchv1.JobStatus{
-			StartTime: &now, CompletionTime: &now, Succeeded: 1,
-			Conditions: []batchv1.JobCondition{
-				{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
-				{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
-			},
-		}
+		j.Status = rollout.Job(metav1.Now())
 		Expect(client.IgnoreNotFound(k8s.Status().Update(ctx, &j))).To(Succeed())
 	}
 	var claims corev1.PersistentVolumeClaimList

@@ -30,10 +30,7 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -258,31 +255,17 @@ func peakRSSKiB(pid int) (int, error) {
 func name(i int) string { return fmt.Sprintf("bench-%04d", i) }
 
 func create(ctx context.Context, c client.Client, n, platform string) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n, Labels: map[string]string{benchLabel: "true"}}}
-	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("namespace %s: %w", n, err)
-	}
 	on := rathausv1alpha1.ServiceSwitch{Enabled: true}
-	ws := &rathausv1alpha1.MunicipalityWorkspace{
-		ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: n, Labels: map[string]string{benchLabel: "true"}},
-		Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
-			DisplayName: "Benchmark " + n,
-			Domain:      n + ".example",
-			Size:        rathausv1alpha1.SizeS,
-			Platform:    platform,
-			Services: rathausv1alpha1.WorkspaceServices{
-				Files: rathausv1alpha1.FilesService{ServiceSwitch: on},
-				Video: rathausv1alpha1.VideoService{ServiceSwitch: on},
-				Mail:  rathausv1alpha1.MailService{ServiceSwitch: on},
-				Media: rathausv1alpha1.MediaService{ServiceSwitch: on},
-			},
-			DeletionPolicy: rathausv1alpha1.DeletionPolicyDelete,
-		},
+	ws := benchkit.Workspace(n, benchLabel, "Benchmark", "example")
+	ws.Spec.Platform = platform
+	ws.Spec.Services = rathausv1alpha1.WorkspaceServices{
+		Files: rathausv1alpha1.FilesService{ServiceSwitch: on},
+		Video: rathausv1alpha1.VideoService{ServiceSwitch: on},
+		Mail:  rathausv1alpha1.MailService{ServiceSwitch: on},
+		Media: rathausv1alpha1.MediaService{ServiceSwitch: on},
 	}
-	if err := c.Create(ctx, ws); err != nil {
-		return fmt.Errorf("workspace %s: %w", n, err)
-	}
-	return nil
+	ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
+	return benchkit.Create(ctx, c, ws, benchLabel)
 }
 
 // waitReady polls until every benchmark workspace is Ready.

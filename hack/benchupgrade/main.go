@@ -18,8 +18,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -223,29 +221,13 @@ func run(ctx context.Context, o options) error {
 func name(i int) string { return fmt.Sprintf("bench-%03d", i) }
 
 func create(ctx context.Context, c client.Client, n string, o options) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n, Labels: map[string]string{benchLabel: "true"}}}
-	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("namespace %s: %w", n, err)
-	}
-	ws := &rathausv1alpha1.MunicipalityWorkspace{
-		ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: n, Labels: map[string]string{benchLabel: "true"}},
-		Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
-			DisplayName: "Benchmark " + n,
-			Domain:      n + ".example",
-			Size:        rathausv1alpha1.SizeS,
-			Platform:    o.platform,
-			Release:     &rathausv1alpha1.ReleaseSelector{Version: o.from},
-			Upgrades:    rathausv1alpha1.UpgradePolicy{Immediate: true, AllowWithoutBackup: true},
-			Services: rathausv1alpha1.WorkspaceServices{
-				Files: rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true}},
-			},
-			DeletionPolicy: rathausv1alpha1.DeletionPolicyDelete,
-		},
-	}
-	if err := c.Create(ctx, ws); err != nil {
-		return fmt.Errorf("workspace %s: %w", n, err)
-	}
-	return nil
+	ws := benchkit.Workspace(n, benchLabel, "Benchmark", "example")
+	ws.Spec.Platform = o.platform
+	ws.Spec.Release = &rathausv1alpha1.ReleaseSelector{Version: o.from}
+	ws.Spec.Upgrades = rathausv1alpha1.UpgradePolicy{Immediate: true, AllowWithoutBackup: true}
+	ws.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true}}
+	ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
+	return benchkit.Create(ctx, c, ws, benchLabel)
 }
 
 // settledOn: the workspace runs release v in full, is Ready and UpToDate, with no step.

@@ -402,39 +402,25 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // create makes workspace n in its namespace: files and video (the oldest release has no mail
-// and media components), size S, pinned to the oldest release, upgrades immediate and without a backup (no VolumeSnapshot API here). Every other
-// workspace has deletionPolicy Delete, under which a wrongly pruned claim would really go.
+// and media components), size S, pinned to the oldest release, upgrades immediate and without
+// a backup (no VolumeSnapshot API here). Every other workspace has deletionPolicy Delete, under
+// which a wrongly pruned claim would really go.
 func (k *campaign) create(ctx context.Context, i int) error {
 	n := name(i)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n, Labels: map[string]string{chaosLabel: "true"}}}
-	if err := k.retry(ctx, func() error { return client.IgnoreAlreadyExists(k.c.Create(ctx, ns)) }); err != nil {
-		return fmt.Errorf("namespace %s: %w", n, err)
-	}
 	on := rathausv1alpha1.ServiceSwitch{Enabled: true}
-	policy := rathausv1alpha1.DeletionPolicyRetain
+	ws := benchkit.Workspace(n, chaosLabel, "Chaos", "chaos.example")
+	ws.Spec.Release = &rathausv1alpha1.ReleaseSelector{Version: k.o.from}
+	ws.Spec.Upgrades = rathausv1alpha1.UpgradePolicy{Immediate: true, AllowWithoutBackup: true}
+	ws.Spec.Admins = []string{"it@" + ws.Spec.Domain}
+	ws.Spec.Services = rathausv1alpha1.WorkspaceServices{
+		Files: rathausv1alpha1.FilesService{ServiceSwitch: on},
+		Video: rathausv1alpha1.VideoService{ServiceSwitch: on},
+	}
+	ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyRetain
 	if i%2 == 1 {
-		policy = rathausv1alpha1.DeletionPolicyDelete
+		ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
 	}
-	ws := &rathausv1alpha1.MunicipalityWorkspace{
-		ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: n, Labels: map[string]string{chaosLabel: "true"}},
-		Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
-			DisplayName: "Chaos " + n,
-			Domain:      n + ".chaos.example",
-			Size:        rathausv1alpha1.SizeS,
-			Release:     &rathausv1alpha1.ReleaseSelector{Version: k.o.from},
-			Upgrades:    rathausv1alpha1.UpgradePolicy{Immediate: true, AllowWithoutBackup: true},
-			Admins:      []string{"it@" + n + ".chaos.example"},
-			Services: rathausv1alpha1.WorkspaceServices{
-				Files: rathausv1alpha1.FilesService{ServiceSwitch: on},
-				Video: rathausv1alpha1.VideoService{ServiceSwitch: on},
-			},
-			DeletionPolicy: policy,
-		},
-	}
-	if err := k.retry(ctx, func() error { return client.IgnoreAlreadyExists(k.c.Create(ctx, ws)) }); err != nil {
-		return fmt.Errorf("workspace %s: %w", n, err)
-	}
-	return nil
+	return k.retry(ctx, func() error { return benchkit.Create(ctx, k.c, ws, chaosLabel) })
 }
 
 // completeServices switches mail and media on for every workspace that has arrived on the

@@ -11,12 +11,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/controllers"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/testutil/rollout"
 )
 
 // observer watches, from before the first workspace exists until the end, the objects the
@@ -118,9 +118,8 @@ func (o *observer) markReady(ctx context.Context) error {
 	}
 	for i := range deployments.Items {
 		d := deployments.Items[i].DeepCopy()
-		n := ptr.Deref(d.Spec.Replicas, 1)
-		want := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
-		if d.Status.ObservedGeneration == want.ObservedGeneration && d.Status.UpdatedReplicas == n && d.Status.AvailableReplicas == n && d.Status.Replicas == n {
+		want := rollout.Deployment(d)
+		if d.Status.ObservedGeneration == want.ObservedGeneration && d.Status.UpdatedReplicas == want.Replicas && d.Status.AvailableReplicas == want.Replicas && d.Status.Replicas == want.Replicas {
 			continue
 		}
 		d.Status = want
@@ -132,11 +131,11 @@ func (o *observer) markReady(ctx context.Context) error {
 	}
 	for i := range sets.Items {
 		s := sets.Items[i].DeepCopy()
-		n := ptr.Deref(s.Spec.Replicas, 1)
-		if s.Status.ObservedGeneration == s.Generation && s.Status.UpdatedReplicas == n && s.Status.AvailableReplicas == n && s.Status.Replicas == n {
+		want := rollout.StatefulSet(s)
+		if s.Status.ObservedGeneration == want.ObservedGeneration && s.Status.UpdatedReplicas == want.Replicas && s.Status.AvailableReplicas == want.Replicas && s.Status.Replicas == want.Replicas {
 			continue
 		}
-		s.Status = appsv1.StatefulSetStatus{ObservedGeneration: s.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n, CurrentReplicas: n}
+		s.Status = want
 		_ = o.client.Status().Update(ctx, s)
 	}
 	var jobs batchv1.JobList
@@ -148,14 +147,7 @@ func (o *observer) markReady(ctx context.Context) error {
 		if j.Status.Succeeded > 0 {
 			continue
 		}
-		now := metav1.Now()
-		j.Status = batchv1.JobStatus{
-			StartTime: &now, CompletionTime: &now, Succeeded: 1,
-			Conditions: []batchv1.JobCondition{
-				{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
-				{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
-			},
-		}
+		j.Status = rollout.Job(metav1.Now())
 		_ = o.client.Status().Update(ctx, j)
 	}
 	var claims corev1.PersistentVolumeClaimList

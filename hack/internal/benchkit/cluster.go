@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,6 +43,32 @@ func RefuseLeftovers(ctx context.Context, c client.Client, label string) error {
 	}
 	if len(existing.Items) > 0 {
 		return fmt.Errorf("%d workspaces of an earlier run exist (label %s); start from a fresh cluster (make demo-down)", len(existing.Items), label)
+	}
+	return nil
+}
+
+// Workspace is the base of a benchmark's workspace n: alone in namespace n, labelled label,
+// size S, on domain n + "." + zone; the caller adds services, release and policies.
+func Workspace(n, label, displayPrefix, zone string) *rathausv1alpha1.MunicipalityWorkspace {
+	return &rathausv1alpha1.MunicipalityWorkspace{
+		ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: n, Labels: map[string]string{label: "true"}},
+		Spec: rathausv1alpha1.MunicipalityWorkspaceSpec{
+			DisplayName: displayPrefix + " " + n,
+			Domain:      n + "." + zone,
+			Size:        rathausv1alpha1.SizeS,
+		},
+	}
+}
+
+// Create creates the workspace's namespace, labelled label, and the workspace. Both may exist
+// already, so that a create can be retried.
+func Create(ctx context.Context, c client.Client, ws *rathausv1alpha1.MunicipalityWorkspace, label string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ws.Namespace, Labels: map[string]string{label: "true"}}}
+	if err := c.Create(ctx, ns); client.IgnoreAlreadyExists(err) != nil {
+		return fmt.Errorf("namespace %s: %w", ws.Namespace, err)
+	}
+	if err := c.Create(ctx, ws); client.IgnoreAlreadyExists(err) != nil {
+		return fmt.Errorf("workspace %s: %w", ws.Name, err)
 	}
 	return nil
 }
