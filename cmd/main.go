@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/rathaus-io/rathaus/controllers"
+	"github.com/rathaus-io/rathaus/internal/kubeclient"
 	"github.com/rathaus-io/rathaus/internal/metrics"
 )
 
@@ -41,8 +42,7 @@ func main() {
 		log.Error(err, "Unable to load a kubeconfig")
 		os.Exit(1)
 	}
-	cfg.QPS = float32(qps)
-	cfg.Burst = burst
+	kubeclient.LimitRequests(cfg, float32(qps), burst)
 	cfg.UserAgent = "rathaus-operator"
 	metrics.CountRequests(cfg)
 

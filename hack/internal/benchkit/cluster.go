@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/kubeclient"
 )
 
 // Client connects to the cluster of kubeconfig with the rathaus kinds known, at the same
@@ -26,7 +27,8 @@ func ClientWithLimit(kubeconfig string, qps float32, burst int) (client.WithWatc
 	if err != nil {
 		return nil, err
 	}
-	cfg.QPS, cfg.Burst = qps, burst
+	// As the operator's: one limit for all kinds, not one per kind.
+	kubeclient.LimitRequests(cfg, qps, burst)
 	scheme := clientgoscheme.Scheme
 	if err := rathausv1alpha1.AddToScheme(scheme); err != nil {
 		return nil, err
