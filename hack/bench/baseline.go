@@ -13,8 +13,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/controllers"
@@ -209,8 +211,13 @@ func runBaseline(ctx context.Context, o options, copies []namespaceCopy) (baseli
 		wg.Go(func() {
 			for cp := range work {
 				for _, u := range append([]*unstructured.Unstructured{cp.namespace}, cp.objects...) {
-					requests.Add(1)
-					if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(baselineOwner), client.ForceOwnership); err != nil {
+					// Retried as the operator's reconciles are: quota admission answers a
+					// conflict when the namespace's quota status moved under it.
+					err := retry.OnError(retry.DefaultBackoff, transient, func() error {
+						requests.Add(1)
+						return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(baselineOwner), client.ForceOwnership)
+					})
+					if err != nil {
 						errs <- fmt.Errorf("applying %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
 						return
 					}
@@ -243,6 +250,11 @@ feed:
 	}
 	b.Seconds = math.Round(time.Since(start).Seconds()*10) / 10
 	return b, nil
+}
+
+// transient are the errors a retry may get past.
+func transient(err error) bool {
+	return apierrors.IsConflict(err) || apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err)
 }
 
 // waitWorkloads polls until every Deployment and StatefulSet in the copies' namespaces has
