@@ -24,8 +24,9 @@
 #   BASELINE        0 skips the baseline (default 1)
 #   TIMEOUT         how long each phase may take (default 1h)
 #   KEEP            1 leaves the cluster and the operator running afterwards (default: torn down)
-#   NODES           simulated nodes (default: 10, or one per 10 workspaces and 2 more, for the
-#                   workspaces and the baseline's copies; a node takes 500 pods and 64 CPUs)
+#   NODES           simulated nodes (default: 10, or one per 5 workspaces and 2 more, for the
+#                   workspaces and the baseline's copies, about 3.3 requested CPUs each; a node
+#                   takes 500 pods and 64 CPUs)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +42,7 @@ if [[ "$N" == *" "* ]]; then
 		-runs "$(IFS=,; echo "${runs[*]}")")
 	exit
 fi
-nodes=$((N / 10 + 2))
+nodes=$((N / 5 + 2))
 export NODES=${NODES:-$((nodes > 10 ? nodes : 10))}
 # shellcheck source=hack/demo.sh
 source "$root/hack/demo.sh"
