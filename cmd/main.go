@@ -26,8 +26,8 @@ func main() {
 	flag.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease; the operator's own namespace when empty.")
 	flag.IntVar(&opts.MaxConcurrentReconciles, "max-concurrent-reconciles", controllers.DefaultMaxConcurrentReconciles, "Workspaces reconciled in parallel.")
 	flag.DurationVar(&opts.SyncPeriod, "sync-period", 10*time.Hour, "Interval of full resyncs of every workspace.")
-	flag.Float64Var(&qps, "kube-api-qps", controllers.DefaultKubeAPIQPS, "Sustained requests per second to the Kubernetes API.")
-	flag.IntVar(&burst, "kube-api-burst", controllers.DefaultKubeAPIBurst, "Burst of requests to the Kubernetes API.")
+	flag.Float64Var(&qps, "kube-api-qps", kubeclient.DefaultQPS, "Sustained requests per second to the Kubernetes API, for the operator as a whole.")
+	flag.IntVar(&burst, "kube-api-burst", kubeclient.DefaultBurst, "Burst of requests to the Kubernetes API, for the operator as a whole.")
 	zapOpts := logOptions(flag.CommandLine)
 	flag.Parse()
 

@@ -26,14 +26,10 @@ import (
 	"github.com/rathaus-io/rathaus/internal/metrics"
 )
 
-// The operator's defaults for its concurrency budget, chosen from make bench
-// (docs/performance.md): workspaces reconciled in parallel, and its client's sustained and burst
-// requests per second to the API server.
-const (
-	DefaultMaxConcurrentReconciles = 8
-	DefaultKubeAPIQPS              = 50
-	DefaultKubeAPIBurst            = 100
-)
+// DefaultMaxConcurrentReconciles is how many workspaces the operator reconciles in parallel
+// unless told otherwise, chosen from make bench (docs/performance.md); its request limit is
+// kubeclient.DefaultQPS and DefaultBurst.
+const DefaultMaxConcurrentReconciles = 8
 
 // Options are the manager's tunables; cmd/main.go exposes each as a flag.
 type Options struct {

@@ -80,7 +80,7 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 // failing write.
 func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	secret := desired.SecretObject(in, spec)
-	if stalledBy(in.Workspace, ReasonSecretConflict) {
+	if stalledReason(in.Workspace) == ReasonSecretConflict {
 		if data, problem, err := r.takenSecret(ctx, in, secret, spec); err == nil || !apierrors.IsNotFound(err) {
 			return data, problem, err
 		}
@@ -129,10 +129,12 @@ func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, 
 	return existing.Data, nil, nil
 }
 
-// stalledBy reports whether the workspace's last status says it is stalled for reason.
-func stalledBy(ws *rathausv1alpha1.MunicipalityWorkspace, reason string) bool {
-	c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled)
-	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == reason
+// stalledReason is the reason of the workspace's Stalled condition when it is True, else "".
+func stalledReason(ws *rathausv1alpha1.MunicipalityWorkspace) string {
+	if c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled); c != nil && c.Status == metav1.ConditionTrue {
+		return c.Reason
+	}
+	return ""
 }
 
 // completeSecret adds missing generated keys and corrects static ones, with an optimistic lock

@@ -6,8 +6,6 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -22,7 +20,6 @@ import (
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/residency"
-	"github.com/rathaus-io/rathaus/internal/status"
 )
 
 // Cache indexes of workspaces. With a thousand workspaces, a reconcile or a watch event that
@@ -42,7 +39,7 @@ var workspaceIndexes = map[string]func(*rathausv1alpha1.MunicipalityWorkspace) [
 	platformIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string { return []string{ws.PlatformName()} },
 	hostIndex:     conflict.IndexHosts,
 	conflictIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
-		if c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled); c != nil && c.Status == metav1.ConditionTrue && conflict.IsConflict(c.Reason) {
+		if conflict.IsConflict(stalledReason(ws)) {
 			return []string{"true"}
 		}
 		return nil

@@ -36,6 +36,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/controllers"
 	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
+	"github.com/rathaus-io/rathaus/internal/kubeclient"
 )
 
 // benchLabel marks the benchmark's namespaces and workspaces.
@@ -104,8 +105,8 @@ func main() {
 	fs.StringVar(&o.out, "out", ".demo/bench.json", "JSON file for the figures of both phases (resync).")
 	fs.DurationVar(&o.timeout, "timeout", time.Hour, "How long each phase may take.")
 	fs.IntVar(&o.workers, "workers", controllers.DefaultMaxConcurrentReconciles, "The operator's --max-concurrent-reconciles; the baseline applies with as many workers.")
-	fs.Float64Var(&o.qps, "qps", controllers.DefaultKubeAPIQPS, "The operator's --kube-api-qps; the baseline's client gets the same limit.")
-	fs.IntVar(&o.burst, "burst", controllers.DefaultKubeAPIBurst, "The operator's --kube-api-burst.")
+	fs.Float64Var(&o.qps, "qps", kubeclient.DefaultQPS, "The operator's --kube-api-qps; the baseline's client gets the same limit.")
+	fs.IntVar(&o.burst, "burst", kubeclient.DefaultBurst, "The operator's --kube-api-burst.")
 	fs.StringVar(&o.runs, "runs", "", "Comma-separated JSON files of runs of several N (growth).")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)

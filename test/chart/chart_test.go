@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/rathaus-io/rathaus/controllers"
+	"github.com/rathaus-io/rathaus/internal/kubeclient"
 	"github.com/rathaus-io/rathaus/internal/testutil/golden"
 )
 
@@ -461,8 +462,8 @@ func TestManagerDefaultsAreTheOperators(t *testing.T) {
 	args := dep.Spec.Template.Spec.Containers[0].Args
 	for _, want := range []string{
 		fmt.Sprintf("--max-concurrent-reconciles=%d", controllers.DefaultMaxConcurrentReconciles),
-		fmt.Sprintf("--kube-api-qps=%d", controllers.DefaultKubeAPIQPS),
-		fmt.Sprintf("--kube-api-burst=%d", controllers.DefaultKubeAPIBurst),
+		fmt.Sprintf("--kube-api-qps=%d", kubeclient.DefaultQPS),
+		fmt.Sprintf("--kube-api-burst=%d", kubeclient.DefaultBurst),
 	} {
 		if !slices.Contains(args, want) {
 			t.Errorf("the chart's manager arguments %v lack %s", args, want)

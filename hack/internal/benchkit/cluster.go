@@ -18,7 +18,7 @@ import (
 // client rate limit as the operator's defaults (50 requests/s, burst 100), so a benchmark's own
 // requests do not outpace what it measures.
 func Client(kubeconfig string) (client.WithWatch, error) {
-	return ClientWithLimit(kubeconfig, 50, 100)
+	return ClientWithLimit(kubeconfig, kubeclient.DefaultQPS, kubeclient.DefaultBurst)
 }
 
 // ClientWithLimit is Client at the given client rate limit.
