@@ -47,8 +47,9 @@ var workspaceIndexes = map[string]func(*rathausv1alpha1.MunicipalityWorkspace) [
 }
 
 // SetupWithManager registers the reconciler and its watches. Workspaces trigger a reconcile
-// when their spec (generation) or annotations change; children, platforms and releases map
-// back to the workspaces they concern.
+// when created (behind those under way, workspace_priority.go) and when their spec
+// (generation) or annotations change; children, platforms and releases map back to the
+// workspaces they concern.
 func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	for _, name := range slices.Sorted(maps.Keys(workspaceIndexes)) {
 		values := workspaceIndexes[name]
@@ -60,8 +61,9 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("municipalityworkspace").
 		WithOptions(opts).
-		For(&rathausv1alpha1.MunicipalityWorkspace{}, builder.WithPredicates(
+		For(&rathausv1alpha1.MunicipalityWorkspace{}, builder.WithPredicates(notCreated(),
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&rathausv1alpha1.MunicipalityWorkspace{}, newWorkspacesLast()).
 		// A change of one workspace can settle another's conflict: a new spec, hosts given up
 		// (status.hosts), or its deletion.
 		Watches(&rathausv1alpha1.MunicipalityWorkspace{}, handler.EnqueueRequestsFromMapFunc(r.conflictingWorkspaces),

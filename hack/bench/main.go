@@ -69,7 +69,11 @@ type options struct {
 
 // phase holds the operator's figures over one phase. Counters are increases over the phase.
 type phase struct {
-	Seconds              float64        `json:"seconds"`
+	Seconds float64 `json:"seconds"`
+	// FirstReadySeconds and HalfReadySeconds (install only): when the first workspace, and
+	// half of them, were Ready; as precise as the poll interval.
+	FirstReadySeconds    float64        `json:"firstReadySeconds,omitempty"`
+	HalfReadySeconds     float64        `json:"halfReadySeconds,omitempty"`
 	PeakRSSMiB           float64        `json:"peakRSSMiB"`
 	Reconciles           int            `json:"reconciles"`
 	RequestsByMethod     map[string]int `json:"requestsByMethod"`
@@ -152,7 +156,8 @@ func install(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if err := waitReady(ctx, c, o); err != nil {
+	first, half, err := waitReady(ctx, c, o, start)
+	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
@@ -165,6 +170,7 @@ func install(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	p.FirstReadySeconds, p.HalfReadySeconds = first, half
 	return benchkit.WriteJSON(o.install, p)
 }
 
@@ -269,14 +275,15 @@ func create(ctx context.Context, c client.Client, n, platform string) error {
 	return benchkit.Create(ctx, c, ws, benchLabel)
 }
 
-// waitReady polls until every benchmark workspace is Ready.
-func waitReady(ctx context.Context, c client.Client, o options) error {
+// waitReady polls until every benchmark workspace is Ready, and returns the seconds since
+// start when the first and half of them were.
+func waitReady(ctx context.Context, c client.Client, o options, start time.Time) (first, half float64, _ error) {
 	deadline := time.Now().Add(o.timeout)
 	last := -1
 	for {
 		var list rathausv1alpha1.MunicipalityWorkspaceList
 		if err := c.List(ctx, &list, client.HasLabels{benchLabel}); err != nil {
-			return err
+			return 0, 0, err
 		}
 		n := 0
 		for i := range list.Items {
@@ -284,15 +291,22 @@ func waitReady(ctx context.Context, c client.Client, o options) error {
 				n++
 			}
 		}
+		since := math.Round(time.Since(start).Seconds())
+		if n > 0 && first == 0 {
+			first = since
+		}
+		if 2*n >= o.n && half == 0 {
+			half = since
+		}
 		if n != last {
 			benchkit.Logf("%d of %d Ready", n, o.n)
 			last = n
 		}
 		if n == o.n {
-			return nil
+			return first, half, nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d workspaces Ready after %s", n, o.n, o.timeout)
+			return 0, 0, fmt.Errorf("only %d of %d workspaces Ready after %s", n, o.n, o.timeout)
 		}
 		time.Sleep(pollInterval(o.n))
 	}
@@ -318,6 +332,7 @@ func printTable(r result) {
 	}
 	t.Row("Phase", "install / resync after restart")
 	both("Time (until all Ready / until quiet)", "%.0fs", func(p phase) any { return p.Seconds })
+	t.Row("Install: first / half Ready after", "%.0fs / %.0fs", r.Install.FirstReadySeconds, r.Install.HalfReadySeconds)
 	both("Operator peak RSS (VmHWM)", "%.0f MiB", func(p phase) any { return p.PeakRSSMiB })
 	both("Reconciles (municipalityworkspace)", "%d", func(p phase) any { return p.Reconciles })
 	both("Reconcile p50", "%.3fs", func(p phase) any { return p.ReconcileSecondsP50 })

@@ -1,0 +1,48 @@
+package controllers
+
+import (
+	"context"
+
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+)
+
+// newWorkspacePriority is the queue priority of a workspace that was just created. Everything
+// else (a child's status, an edited spec, a requeue) comes in at priority 0, so workspaces
+// already under way finish before new ones start: when a provider onboards hundreds of towns
+// at once, they become Ready one after another instead of all at the end, and an admin's edit
+// of a running workspace does not wait behind the whole onboarding. Below zero and above
+// handler.LowPriority, which the initial list of a (re)started operator gets.
+const newWorkspacePriority = -1
+
+// newWorkspacesLast enqueues created workspaces at newWorkspacePriority. Events of the
+// initial list keep controller-runtime's handling (handler.LowPriority); without a priority
+// queue it degrades to a plain Add.
+func newWorkspacesLast() handler.EventHandler {
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			req := reconcile.Request{NamespacedName: client.ObjectKeyFromObject(e.Object)}
+			pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request])
+			if !ok {
+				q.Add(req)
+				return
+			}
+			priority := newWorkspacePriority
+			if e.IsInInitialList {
+				priority = handler.LowPriority
+			}
+			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(priority)}, req)
+		},
+	}
+}
+
+// notCreated lets every event but creation through; creation is newWorkspacesLast's.
+func notCreated() predicate.Predicate {
+	return predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}
+}
