@@ -77,8 +77,11 @@ type upgradeState struct {
 	refused *status.Problem
 	// requeueAfter asks to look again, e.g. when the window opens.
 	requeueAfter time.Duration
-	// events are emitted with the status.
+	// events and counts (rathaus_upgrade_steps_total) are announced once the status that
+	// records them is written (announceUpgrade): a reconcile whose status patch fails, or an
+	// operator killed before it, decides the same step again and must not announce it twice.
 	events []upgradeEvent
+	counts []metrics.StepResult
 }
 
 type upgradeEvent struct{ typ, reason, message string }
@@ -166,7 +169,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 				st.reason, st.message = ReasonBackingUp, fmt.Sprintf("taking snapshots before the step to %s: %s", step.To, cause)
 				st.requeueAfter = backupPoll
 				if now.Sub(step.StartedAt.Time) > timeout {
-					st.halt(r, step, "no backup", cause, timeout, now)
+					st.halt(step, "no backup", cause, timeout, now)
 				}
 				return st, nil, nil
 			}
@@ -261,7 +264,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 	}
 	old.Step = step
 	st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, "UpgradeStarted", "Upgrade step " + next.String() + " started"})
-	r.countStep(metrics.StepStarted)
+	st.counts = append(st.counts, metrics.StepStarted)
 	log.FromContext(ctx).Info("Upgrade step started", "from", current, "to", step.To)
 	if len(snapshots) > 0 {
 		if err := r.takeSnapshots(ctx, ws, in.Platform, next.Release.Spec.Version, snapshots); err != nil {
@@ -307,7 +310,7 @@ func (r *WorkspaceReconciler) finishUpgrade(res *stackResult) {
 			u.Current, u.Components, u.Step = step.To, componentsOf(res.in.Release), nil
 			r.forget(res.in.Workspace)
 			st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, "UpgradeStepSucceeded", fmt.Sprintf("Upgrade step from %s to %s succeeded", step.From, step.To)})
-			r.countStep(metrics.StepSucceeded)
+			st.counts = append(st.counts, metrics.StepSucceeded)
 			st.reason, st.message = ReasonUpgradeInProgress, "release "+step.To+" is healthy"
 			if u.Current == u.Target {
 				st.reason, st.message = ReasonUpToDate, "the workspace runs release "+u.Current
@@ -327,7 +330,7 @@ func (r *WorkspaceReconciler) finishUpgrade(res *stackResult) {
 		if res.outcome.Stalled != nil {
 			cause = res.outcome.Stalled.Message
 		}
-		st.halt(r, step, "not healthy on the new release", cause, timeout, now)
+		st.halt(step, "not healthy on the new release", cause, timeout, now)
 		res.outcome.Stalled = st.refused
 		st.refused = nil
 	}
@@ -338,7 +341,7 @@ func (r *WorkspaceReconciler) finishUpgrade(res *stackResult) {
 
 // halt marks the step halted once: a Failed record, a counted failure and the Stalled problem
 // UpgradeHalted that names the components, the step and the cause.
-func (st *upgradeState) halt(r *WorkspaceReconciler, step *rathausv1alpha1.UpgradeStep, what, cause string, timeout time.Duration, now time.Time) {
+func (st *upgradeState) halt(step *rathausv1alpha1.UpgradeStep, what, cause string, timeout time.Duration, now time.Time) {
 	msg := fmt.Sprintf("upgrade step from %s to %s (%s) halted: %s within %s: %s; the step resumes by itself once the stack is healthy, see docs/upgrades.md to restore from the pre-upgrade snapshots",
 		step.From, step.To, strings.Join(step.Components, ", "), what, timeout, cause)
 	if !step.Halted {
@@ -346,13 +349,13 @@ func (st *upgradeState) halt(r *WorkspaceReconciler, step *rathausv1alpha1.Upgra
 		st.status.History = record(st.status.History, rathausv1alpha1.UpgradeRecord{
 			From: step.From, To: step.To, Result: rathausv1alpha1.UpgradeFailed, Message: msg, FinishedAt: metav1.NewTime(now),
 		})
-		r.countStep(metrics.StepFailed)
+		st.counts = append(st.counts, metrics.StepFailed)
 	}
 	st.reason, st.message = ReasonUpgradeHalted, msg
 	st.refused = &status.Problem{Reason: ReasonUpgradeHalted, Message: msg}
 }
 
-// applyUpgradeStatus writes the upgrade's status and UpToDate condition and emits its Events.
+// applyUpgradeStatus writes the upgrade's status and UpToDate condition.
 func (r *WorkspaceReconciler) applyUpgradeStatus(ws *rathausv1alpha1.MunicipalityWorkspace, st *rathausv1alpha1.MunicipalityWorkspaceStatus, up *upgradeState) {
 	if up == nil {
 		return
@@ -368,8 +371,19 @@ func (r *WorkspaceReconciler) applyUpgradeStatus(ws *rathausv1alpha1.Municipalit
 		cond.LastTransitionTime = existing.LastTransitionTime
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+}
+
+// announceUpgrade emits the upgrade's Events and counts its steps; called once the status
+// recording them is written.
+func (r *WorkspaceReconciler) announceUpgrade(ws *rathausv1alpha1.MunicipalityWorkspace, up *upgradeState) {
+	if up == nil {
+		return
+	}
 	for _, e := range up.events {
 		r.Recorder.Eventf(ws, nil, e.typ, e.reason, "Upgrade", "%s", e.message)
+	}
+	for _, c := range up.counts {
+		metrics.CountUpgradeStep(c)
 	}
 }
 
@@ -382,11 +396,6 @@ func (st *upgradeState) requeue(res ctrl.Result) ctrl.Result {
 		res.RequeueAfter = st.requeueAfter
 	}
 	return res
-}
-
-// countStep counts an upgrade step in rathaus_upgrade_steps_total.
-func (r *WorkspaceReconciler) countStep(result metrics.StepResult) {
-	metrics.CountUpgradeStep(result)
 }
 
 // takeSlot decides under the ledger's lock whether the workspace may start a step now, and
