@@ -367,6 +367,6 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	}
 	r.statusWrites.record(client.ObjectKeyFromObject(ws), before.ResourceVersion)
 	r.recordTransitions(ws, &before.Status, st)
-	r.announceUpgrade(ws, res.upgrade)
+	r.announceUpgrade(ctx, ws, res.upgrade)
 	return nil
 }

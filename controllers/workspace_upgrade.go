@@ -265,7 +265,6 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 	old.Step = step
 	st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, "UpgradeStarted", "Upgrade step " + next.String() + " started"})
 	st.counts = append(st.counts, metrics.StepStarted)
-	log.FromContext(ctx).Info("Upgrade step started", "from", current, "to", step.To)
 	if len(snapshots) > 0 {
 		if err := r.takeSnapshots(ctx, ws, in.Platform, next.Release.Spec.Version, snapshots); err != nil {
 			return nil, nil, err
@@ -373,13 +372,14 @@ func (r *WorkspaceReconciler) applyUpgradeStatus(ws *rathausv1alpha1.Municipalit
 	meta.SetStatusCondition(&st.Conditions, cond)
 }
 
-// announceUpgrade emits the upgrade's Events and counts its steps; called once the status
-// recording them is written.
-func (r *WorkspaceReconciler) announceUpgrade(ws *rathausv1alpha1.MunicipalityWorkspace, up *upgradeState) {
+// announceUpgrade logs and emits the upgrade's Events and counts its steps; called once the
+// status recording them is written.
+func (r *WorkspaceReconciler) announceUpgrade(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, up *upgradeState) {
 	if up == nil {
 		return
 	}
 	for _, e := range up.events {
+		log.FromContext(ctx).Info(e.message, "event", e.reason)
 		r.Recorder.Eventf(ws, nil, e.typ, e.reason, "Upgrade", "%s", e.message)
 	}
 	for _, c := range up.counts {
