@@ -14,6 +14,8 @@
 #                   region eu-west, the others in eu-central
 #   KUBECONFIG_OUT  standalone kubeconfig written for the cluster (default <repo>/.demo/kubeconfig);
 #                   ~/.kube/config is never touched
+#   CONTROLLERS     kube-controller-manager's --controllers (default "*", all of them); make
+#                   bench leaves out the CronJob controller (hack/bench.sh says why)
 #
 # All state (kwok workdir, etcd data, logs, pid files) lives under <repo>/.demo/.
 set -euo pipefail
@@ -24,6 +26,7 @@ source "$root/hack/lib.sh"
 demo="$root/.demo"
 CLUSTER_NAME=${CLUSTER_NAME:-rathaus-demo}
 NODES=${NODES:-4}
+CONTROLLERS=${CONTROLLERS:-*}
 KUBECONFIG_OUT=${KUBECONFIG_OUT:-$demo/kubeconfig}
 
 export KWOK_WORKDIR="$demo/kwok"
@@ -203,6 +206,7 @@ EOF
 		--extra-args kube-apiserver=service-cluster-ip-range=10.96.0.0/16 \
 		--extra-args kube-apiserver=service-node-port-range=30000-50000 \
 		--extra-args kube-controller-manager=service-cluster-ip-range=10.96.0.0/16 \
+		--extra-args "kube-controller-manager=controllers=$CONTROLLERS" \
 		--quiet-pull >>"$demo/kwokctl.log" 2>&1 || {
 		echo "kwokctl create cluster failed; see $demo/kwokctl.log" >&2
 		tail -20 "$demo/kwokctl.log" >&2
