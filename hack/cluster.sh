@@ -175,12 +175,26 @@ up() {
 
 	# Options without a command-line flag. Binding to loopback keeps etcd (no auth) and the
 	# components off the network; kubectl points at the local one so nothing is downloaded.
+	# The components' extra arguments are here and not in --extra-args, which kwokctl v0.8.0
+	# mixes up (panics) when two components get more than one each.
+	# Fleet-sized ranges: the default Service CIDR (/24) runs out past about 250 Services, and
+	# the default node-port range (30000-32767, 2,768 ports) past about 390 workspaces whose
+	# mail (6 ports) and video (1) are exposed as NodePort, as in the sample platform.
 	cat >"$KWOK_WORKDIR/kwokctl-config.yaml" <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
 options:
   bindAddress: 127.0.0.1
   kubectlBinary: $(command -v kubectl)
+componentsPatches:
+- name: kube-apiserver
+  extraArgs:
+  - {key: service-cluster-ip-range, value: 10.96.0.0/16}
+  - {key: service-node-port-range, value: 30000-50000}
+- name: kube-controller-manager
+  extraArgs:
+  - {key: service-cluster-ip-range, value: 10.96.0.0/16}
+  - {key: controllers, value: "$CONTROLLERS"}
 EOF
 
 	# kwokctl reuses an existing cluster but only starts components whose pid is not alive, and
@@ -190,9 +204,6 @@ EOF
 		"$bin/kwokctl" --name "$CLUSTER_NAME" stop cluster
 	fi
 	log "creating kwok cluster $CLUSTER_NAME (reused if it exists)"
-	# Fleet-sized ranges: the default Service CIDR (/24) runs out past about 250 Services, and
-	# the default node-port range (30000-32767, 2,768 ports) past about 390 workspaces whose
-	# mail (6 ports) and video (1) are exposed as NodePort, as in the sample platform.
 	"$bin/kwokctl" --name "$CLUSTER_NAME" --config "$KWOK_WORKDIR/kwokctl-config.yaml" \
 		create cluster \
 		--runtime binary \
@@ -203,10 +214,6 @@ EOF
 		--kube-scheduler-binary "$bin/kube-scheduler" \
 		--kwok-controller-binary "$bin/kwok" \
 		--disable-qps-limits \
-		--extra-args kube-apiserver=service-cluster-ip-range=10.96.0.0/16 \
-		--extra-args kube-apiserver=service-node-port-range=30000-50000 \
-		--extra-args kube-controller-manager=service-cluster-ip-range=10.96.0.0/16 \
-		--extra-args "kube-controller-manager=controllers=$CONTROLLERS" \
 		--quiet-pull >>"$demo/kwokctl.log" 2>&1 || {
 		echo "kwokctl create cluster failed; see $demo/kwokctl.log" >&2
 		tail -20 "$demo/kwokctl.log" >&2
