@@ -17,8 +17,9 @@ import (
 )
 
 // The queue order the handlers produce, with controller-runtime's priority queue: a child's
-// event for a workspace under way first, then new workspaces in the order they came, then the
-// initial list of a restarted operator.
+// event for a workspace under way first, then new workspaces in the order they came (one
+// created while the operator started, seen in its initial list, among them), then the
+// workspaces a restarted operator has reconciled before.
 func TestNewWorkspacesWaitBehindThoseUnderWay(t *testing.T) {
 	ctx := context.Background()
 	q := priorityqueue.New[reconcile.Request]("priority-test")
@@ -29,8 +30,10 @@ func TestNewWorkspacesWaitBehindThoseUnderWay(t *testing.T) {
 	workspace := func(ns string) *rathausv1alpha1.MunicipalityWorkspace {
 		return &rathausv1alpha1.MunicipalityWorkspace{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "workspace"}}
 	}
-	created.Create(ctx, event.CreateEvent{Object: workspace("known"), IsInInitialList: true}, q)
-	created.Create(ctx, event.CreateEvent{Object: workspace("new-1")}, q)
+	known := workspace("known")
+	known.Status.ObservedGeneration = 1
+	created.Create(ctx, event.CreateEvent{Object: known, IsInInitialList: true}, q)
+	created.Create(ctx, event.CreateEvent{Object: workspace("new-1"), IsInInitialList: true}, q)
 	created.Create(ctx, event.CreateEvent{Object: workspace("new-2")}, q)
 	child := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "under-way", Name: "nextcloud", ResourceVersion: "1", Labels: map[string]string{
 		inventory.ManagedByLabel: inventory.ManagedByValue, inventory.WorkspaceLabel: "workspace",
