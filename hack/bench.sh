@@ -47,7 +47,7 @@ export NODES=${NODES:-$((nodes > 10 ? nodes : 10))}
 # Without the CronJob controller: every provisioned workspace's Nextcloud cron would start a
 # Job every five minutes, which kwok completes at once (more than a dozen requests each: Job,
 # pod, binding, status updates, Events, history cleanup); at N=1000 that is an estimated
-# 50-60 requests/s, twice that with the baseline's copies, against the some 200 requests/s
+# 50-60 requests/s, twice that with the baseline's copies, against the roughly 200 requests/s
 # this machine's API server serves. It is the cluster's workload, not the operator's cost;
 # the CronJobs are still created and compared like every other object.
 export CONTROLLERS=${CONTROLLERS:-*,-cronjob-controller}
