@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/rathaus-io/rathaus/controllers"
 	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
+	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 )
 
@@ -155,7 +158,7 @@ func collect(ctx context.Context, c client.Client, n int) ([]namespaceCopy, erro
 		err := c.List(ctx, list, managed, client.Limit(500))
 		for err == nil {
 			for i := range list.Items {
-				idx, ok := benchIndex(list.Items[i].GetNamespace())
+				idx, ok := indexOf(list.Items[i].GetNamespace(), name)
 				if ok && idx < n {
 					copies[idx].objects = append(copies[idx].objects, copyFor(&list.Items[i], copyName(idx)))
 				}
@@ -181,12 +184,10 @@ func collect(ctx context.Context, c client.Client, n int) ([]namespaceCopy, erro
 	return copies, nil
 }
 
-func benchIndex(ns string) (int, bool) {
-	var i int
-	if _, err := fmt.Sscanf(ns, "bench-%04d", &i); err != nil || name(i) != ns {
-		return 0, false
-	}
-	return i, true
+// indexOf is the i for which nameOf(i) is ns (name, copyName), read from ns's trailing digits.
+func indexOf(ns string, nameOf func(int) string) (int, bool) {
+	i, err := strconv.Atoi(strings.TrimLeftFunc(ns, func(r rune) bool { return !unicode.IsDigit(r) }))
+	return i, err == nil && nameOf(i) == ns
 }
 
 // runBaseline applies the copies with workers in parallel, one namespace per worker at a
@@ -257,15 +258,27 @@ func transient(err error) bool {
 	return apierrors.IsConflict(err) || apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err)
 }
 
-// waitWorkloads polls until every Deployment and StatefulSet in the copies' namespaces has
-// all its replicas ready.
+// waitWorkloads polls until every Deployment and StatefulSet in the copies' namespaces is
+// ready as the operator judges its own (health.Of), so that both times end at the same mark.
 func waitWorkloads(ctx context.Context, c client.Client, n int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		notReady, err := unreadyWorkloads(ctx, c, n)
-		if err != nil {
+		var deps appsv1.DeploymentList
+		var sets appsv1.StatefulSetList
+		if err := c.List(ctx, &deps); err != nil {
 			return err
 		}
+		if err := c.List(ctx, &sets); err != nil {
+			return err
+		}
+		workloads := make([]client.Object, 0, len(deps.Items)+len(sets.Items))
+		for i := range deps.Items {
+			workloads = append(workloads, &deps.Items[i])
+		}
+		for i := range sets.Items {
+			workloads = append(workloads, &sets.Items[i])
+		}
+		notReady := unready(workloads, n)
 		if notReady == 0 {
 			return nil
 		}
@@ -276,32 +289,15 @@ func waitWorkloads(ctx context.Context, c client.Client, n int, timeout time.Dur
 	}
 }
 
-func unreadyWorkloads(ctx context.Context, c client.Client, n int) (int, error) {
-	inCopy := func(ns string) bool {
-		var i int
-		_, err := fmt.Sscanf(ns, "base-%04d", &i)
-		return err == nil && i < n
-	}
-	notReady := 0
-	var deps appsv1.DeploymentList
-	if err := c.List(ctx, &deps); err != nil {
-		return 0, err
-	}
-	for _, d := range deps.Items {
-		if inCopy(d.Namespace) && (d.Spec.Replicas == nil || d.Status.ReadyReplicas < *d.Spec.Replicas || d.Status.ObservedGeneration < d.Generation) {
-			notReady++
+// unready counts the workloads in the first n copies' namespaces that are not ready.
+func unready(workloads []client.Object, n int) int {
+	count := 0
+	for _, w := range workloads {
+		if i, ok := indexOf(w.GetNamespace(), copyName); ok && i < n && !health.Of("workload", w.GetName(), w).Ready {
+			count++
 		}
 	}
-	var sets appsv1.StatefulSetList
-	if err := c.List(ctx, &sets); err != nil {
-		return 0, err
-	}
-	for _, s := range sets.Items {
-		if inCopy(s.Namespace) && (s.Spec.Replicas == nil || s.Status.ReadyReplicas < *s.Spec.Replicas || s.Status.ObservedGeneration < s.Generation) {
-			notReady++
-		}
-	}
-	return notReady, nil
+	return count
 }
 
 // runBaselinePhase adds the baseline to the figures of the install and resync phases.

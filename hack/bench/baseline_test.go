@@ -4,8 +4,14 @@ import (
 	"reflect"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/rathaus-io/rathaus/internal/testutil/rollout"
 )
 
 func object(t *testing.T, doc string) *unstructured.Unstructured {
@@ -121,15 +127,57 @@ spec:
 	}
 }
 
-func TestBenchIndex(t *testing.T) {
+func TestIndexOf(t *testing.T) {
 	for ns, want := range map[string]int{"bench-0000": 0, "bench-0999": 999, "bench-1234": 1234} {
-		if got, ok := benchIndex(ns); !ok || got != want {
-			t.Errorf("benchIndex(%q) = %d, %v; want %d", ns, got, ok, want)
+		if got, ok := indexOf(ns, name); !ok || got != want {
+			t.Errorf("indexOf(%q, name) = %d, %v; want %d", ns, got, ok, want)
 		}
 	}
 	for _, ns := range []string{"base-0001", "bench-1", "bench-0001x", "kiel"} {
-		if _, ok := benchIndex(ns); ok {
-			t.Errorf("benchIndex(%q) took a namespace that is not the benchmark's", ns)
+		if _, ok := indexOf(ns, name); ok {
+			t.Errorf("indexOf(%q, name) took a namespace that is not the benchmark's", ns)
+		}
+	}
+	if got, ok := indexOf("base-0042", copyName); !ok || got != 42 {
+		t.Errorf("indexOf(base-0042, copyName) = %d, %v; want 42", got, ok)
+	}
+	if _, ok := indexOf("bench-0042", copyName); ok {
+		t.Error("indexOf took a benchmark namespace for a copy's")
+	}
+}
+
+// The baseline waits for its copies as the operator judges its own workloads: rolled out,
+// every replica updated and available; workloads outside the copies do not count.
+func TestUnready(t *testing.T) {
+	deployment := func(ns string, mutate func(*appsv1.Deployment)) client.Object {
+		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web", Generation: 2}, Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)}}
+		d.Status = rollout.Deployment(d)
+		if mutate != nil {
+			mutate(d)
+		}
+		return d
+	}
+	statefulSet := func(ns string, mutate func(*appsv1.StatefulSet)) client.Object {
+		s := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db", Generation: 1}}
+		s.Status = rollout.StatefulSet(s)
+		if mutate != nil {
+			mutate(s)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name      string
+		workloads []client.Object
+		want      int
+	}{
+		{"rolled out", []client.Object{deployment("base-0000", nil), statefulSet("base-0001", nil)}, 0},
+		{"a replica not available", []client.Object{deployment("base-0000", func(d *appsv1.Deployment) { d.Status.AvailableReplicas = 1 })}, 1},
+		{"a generation not observed", []client.Object{statefulSet("base-0001", func(s *appsv1.StatefulSet) { s.Status.ObservedGeneration = 0 })}, 1},
+		{"not a copy", []client.Object{deployment("bench-0000", func(d *appsv1.Deployment) { d.Status = appsv1.DeploymentStatus{} })}, 0},
+		{"a copy beyond n", []client.Object{deployment("base-0002", func(d *appsv1.Deployment) { d.Status = appsv1.DeploymentStatus{} })}, 0},
+	} {
+		if got := unready(tc.workloads, 2); got != tc.want {
+			t.Errorf("%s: %d unready, want %d", tc.name, got, tc.want)
 		}
 	}
 }
