@@ -31,6 +31,11 @@ type WorkspacePlatformSpec struct {
 	// +optional
 	Registry RegistrySettings `json:"registry,omitempty"`
 
+	// Artifacts is where the files a release pins that are not images come from (Nextcloud
+	// apps, OpenSearch plugins).
+	// +optional
+	Artifacts ArtifactSettings `json:"artifacts,omitempty"`
+
 	// SMTPRelay is the smart host outbound mail goes through.
 	// +optional
 	SMTPRelay *SMTPRelay `json:"smtpRelay,omitempty"`
@@ -201,6 +206,19 @@ type RegistrySettings struct {
 	PullSecret *NamespacedName `json:"pullSecret,omitempty"`
 }
 
+// ArtifactSettings describes the provider's mirror of downloadable files.
+type ArtifactSettings struct {
+	// Mirror is the base URL of the provider's file mirror, e.g.
+	// https://artifacts.example.eu/mirror. A file is fetched from the mirror with its upstream
+	// host as the first path element below it (https://artifacts.example.eu/mirror/github.com/
+	// nextcloud-releases/user_oidc/...), as images are through the registry mirror. Without
+	// it, files come from their upstream hosts over HTTPS; an air-gapped platform sets it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.matches('^https://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$')",message="artifacts.mirror must be an https:// URL without query, e.g. https://artifacts.example.eu/mirror"
+	Mirror string `json:"mirror,omitempty"`
+}
+
 // PlatformIdentity configures the provider's single sign-on.
 type PlatformIdentity struct {
 	// Keycloak, when set, is the provider's Keycloak: each workspace gets a realm in it.
@@ -283,6 +301,14 @@ type NetworkSettings struct {
 	// DNSNamespaceSelector selects the namespace of the cluster DNS; by default kube-system.
 	// +optional
 	DNSNamespaceSelector *metav1.LabelSelector `json:"dnsNamespaceSelector,omitempty"`
+
+	// ClusterDomain is the cluster's DNS domain (the kubelet's clusterDomain), cluster.local
+	// when unset. Programs that resolve Service names themselves, without the search domains
+	// of /etc/resolv.conf (nginx in the video service's web image), need the full name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')",message="network.clusterDomain must be a lower-case DNS name such as cluster.local"
+	ClusterDomain string `json:"clusterDomain,omitempty"`
 }
 
 // SizeOverride replaces the built-in figures of one size tier.

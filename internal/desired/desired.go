@@ -17,6 +17,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/contract"
 	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/jitsi"
@@ -228,4 +229,16 @@ func SecretObject(in stack.Inputs, spec secrets.Spec) *corev1.Secret {
 		ObjectMeta: stack.DataMeta(in, spec.Component, spec.Name),
 		Type:       typ,
 	}
+}
+
+// Contracts returns the image contracts of the components, in component order: what each
+// pinned upstream image requires of the containers that run it (internal/contract).
+func Contracts(components []stack.Component) []contract.Image {
+	var out []contract.Image
+	for _, c := range components {
+		if h, ok := c.(contract.Holder); ok {
+			out = append(out, h.Contracts()...)
+		}
+	}
+	return out
 }

@@ -10,8 +10,6 @@ package jitsi
 
 import (
 	"errors"
-	"net/url"
-	"strconv"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -200,20 +198,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	if sso(in) {
 		// The adapter fetches the issuer's discovery document and exchanges codes for tokens.
 		// Pod-level policies cannot tell it from nginx in the same pod.
-		objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-jitsi-oidc-internet", webPods, issuerPort(in.Identity.IssuerURL)))
+		objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-jitsi-oidc-internet", webPods, in.Identity.Port()))
 	}
 	return objs, nil
-}
-
-// issuerPort is the TCP port of the issuer URL, 443 unless it names one.
-func issuerPort(issuer string) int32 {
-	u, err := url.Parse(issuer)
-	if err != nil {
-		return 443
-	}
-	p, err := strconv.Atoi(u.Port())
-	if err != nil || p <= 0 || p > 65535 {
-		return 443
-	}
-	return int32(p)
 }

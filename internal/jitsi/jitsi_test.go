@@ -353,16 +353,29 @@ func TestNoSecretValues(t *testing.T) {
 	}
 }
 
-func TestIssuerPort(t *testing.T) {
-	for issuer, want := range map[string]int32{
-		"https://id.kiel.de/realms/kiel":      443,
-		"https://id.kiel.de:8443/realms/kiel": 8443,
-		"https://id.kiel.de:0/":               443,
-		"https://id.kiel.de:99999/":           443,
-		"::not a url":                         443,
+// TestBOSHURLInTheClusterDomain: nginx in the web image resolves the BOSH upstream itself,
+// without search domains, so the name carries the platform's cluster domain.
+func TestBOSHURLInTheClusterDomain(t *testing.T) {
+	for domain, want := range map[string]string{
+		"":               "http://rathaus-jitsi-prosody.kiel.svc.cluster.local:5280",
+		"corp.internal":  "http://rathaus-jitsi-prosody.kiel.svc.corp.internal:5280",
+		"k8s.example.eu": "http://rathaus-jitsi-prosody.kiel.svc.k8s.example.eu:5280",
 	} {
-		if got := issuerPort(issuer); got != want {
-			t.Errorf("issuerPort(%q) = %d, want %d", issuer, got, want)
+		in := inputs(func(in *stack.Inputs) { in.Platform.Spec.Network.ClusterDomain = domain })
+		var got string
+		for _, obj := range renderObjects(t, in) {
+			if d, ok := obj.(*appsv1.Deployment); ok {
+				for _, c := range d.Spec.Template.Spec.Containers {
+					for _, e := range c.Env {
+						if e.Name == "XMPP_BOSH_URL_BASE" {
+							got = e.Value
+						}
+					}
+				}
+			}
+		}
+		if got != want {
+			t.Errorf("cluster domain %q: XMPP_BOSH_URL_BASE = %q, want %q", domain, got, want)
 		}
 	}
 }

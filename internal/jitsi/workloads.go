@@ -33,13 +33,6 @@ const (
 	// configHashAnnotation rolls the web pods when the nginx snippet changes: it is mounted
 	// by subPath and copied at start (web scripts/config), so a running pod never sees a change.
 	configHashAnnotation = "rathaus.io/config-hash"
-
-	// clusterDomain completes the prosody Service's name for nginx. Its proxy_pass to BOSH
-	// and the XMPP WebSocket carries variables, so nginx resolves the name at request time
-	// with its own resolver, which ignores the search domains of /etc/resolv.conf
-	// (docker-jitsi-meet web/rootfs/defaults/meet.conf, web scripts/config NGINX_RESOLVER;
-	// jitsi-helm _helpers.tpl builds the same FQDN from global.clusterDomain).
-	clusterDomain = "cluster.local"
 )
 
 // The internal XMPP domains: names inside the XMPP protocol, never looked up in DNS and never
@@ -189,7 +182,12 @@ func webDeployment(in stack.Inputs, imgs imageSet, h string, f tierFigures) *app
 		// TLS ends at the ingress controller. Only 8000 listens then, and no /storage volume
 		// for keys is needed (web scripts/config).
 		corev1.EnvVar{Name: "DISABLE_HTTPS", Value: "1"},
-		corev1.EnvVar{Name: "XMPP_BOSH_URL_BASE", Value: fmt.Sprintf("http://%s.%s.svc.%s:%d", prosodyName, in.Workspace.Namespace, clusterDomain, boshPort)},
+		// nginx's proxy_pass to BOSH and the XMPP WebSocket carries variables, so nginx
+		// resolves the name at request time with its own resolver, which ignores the search
+		// domains of /etc/resolv.conf (docker-jitsi-meet web/rootfs/defaults/meet.conf, web
+		// scripts NGINX_RESOLVER; jitsi-helm _helpers.tpl builds the same FQDN from
+		// global.clusterDomain): the name must be complete, in the cluster's own domain.
+		corev1.EnvVar{Name: "XMPP_BOSH_URL_BASE", Value: fmt.Sprintf("http://%s:%d", in.ServiceFQDN(prosodyName), boshPort)},
 		// Upstream's default, spelled out: jitsi-helm turns it off, and clients would fall back
 		// to BOSH long polling.
 		boolEnv("ENABLE_XMPP_WEBSOCKET", true),

@@ -43,7 +43,7 @@ func exposure(in stack.Inputs, p Plan) []client.Object {
 	if issuer := in.Platform.Spec.Ingress.ClusterIssuer; issuer != "" {
 		objs = append(objs, certificate(in, p, issuer))
 	}
-	outbound := []int32{443} // the identity provider's discovery and keys, by its public URL
+	outbound := []int32{in.Identity.Port()} // the identity provider's discovery and keys, by its public URL
 	if p.Relay != nil {
 		outbound = append(outbound, p.Relay.Port)
 	} else {

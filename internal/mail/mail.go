@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/contract"
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -291,4 +292,12 @@ func tlsSecret(in stack.Inputs) string {
 // so the reconciler checks that cert-manager is installed only then.
 func NeedsCertificate(ws *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) bool {
 	return ws.Spec.Services.Mail.Enabled && p.Spec.Ingress.ClusterIssuer != ""
+}
+
+// Contracts implements contract.Holder with the engine's image contracts.
+func (c Component) Contracts() []contract.Image {
+	if h, ok := c.Engine.(contract.Holder); ok {
+		return h.Contracts()
+	}
+	return nil
 }

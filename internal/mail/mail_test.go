@@ -1,9 +1,11 @@
 package mail
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -107,5 +109,30 @@ func TestPlanForNeedsRelayCredentials(t *testing.T) {
 func TestDKIMSecretPerDomain(t *testing.T) {
 	if a, b := DKIMSecret("kiel.de"), DKIMSecret("flensburg.de"); a == b || a != "rathaus-dkim-kiel-de" {
 		t.Fatalf("DKIMSecret = %q, %q", a, b)
+	}
+}
+
+// TestEgressFollowsTheIssuerPort: the mail server fetches the issuer's discovery document and
+// keys at the port its URL names, like the video and media services do.
+func TestEgressFollowsTheIssuerPort(t *testing.T) {
+	for issuer, want := range map[string]int32{"https://id.kiel.de/realms/kiel": 443, "https://login.kiel.de:8443/realms/staff": 8443} {
+		in := inputs(func(in *stack.Inputs) { in.Identity.IssuerURL = issuer })
+		p, err := PlanFor(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ports []int32
+		for _, obj := range exposure(in, p) {
+			if np, ok := obj.(*networkingv1.NetworkPolicy); ok && np.Name == "rathaus-mail-internet" {
+				for _, rule := range np.Spec.Egress {
+					for _, port := range rule.Ports {
+						ports = append(ports, port.Port.IntVal)
+					}
+				}
+			}
+		}
+		if !slices.Contains(ports, want) || (want != 443 && slices.Contains(ports, 443)) {
+			t.Errorf("issuer %s: egress ports %v, want %d", issuer, ports, want)
+		}
 	}
 }

@@ -1,11 +1,13 @@
 package nextcloud
 
-// configPHP is mounted as config/rathaus.config.php. Nextcloud merges every *.config.php of its
-// config directory into config.php on each request (nextcloud/server lib/private/Config.php),
-// so these values are declarative: what the operator renders wins over occ edits. Secrets are
-// read from the environment with getenv(), never written into the file.
+// configPHP is copied to config/rathaus.config.php by the config init container on every
+// start. Nextcloud merges every *.config.php of its config directory into config.php on each
+// request (nextcloud/server lib/private/Config.php), so these values are declarative: what the
+// operator renders wins over occ edits. Secrets are read from the environment with getenv(),
+// not written into this file; Nextcloud may still copy merged values into config.php when it
+// writes that file, which lives on the volume of the workspace's own namespace.
 //
-// Mounting a file into config/ makes the directory non-empty at first start, so the image's
+// The file makes config/ non-empty at first start, so the image's
 // entrypoint does not seed its own config/*.php files (nextcloud/docker entrypoint.sh, "only if
 // missing or empty"). This file therefore carries what those gave: apps paths
 // (apps.config.php), APCu (apcu.config.php), Redis (redis.config.php), the reverse-proxy
@@ -21,9 +23,9 @@ $CONFIG = array (
   'memcache.distributed' => '\OC\Memcache\Redis',
   'memcache.locking' => '\OC\Memcache\Redis',
   'redis' => array (
-    'host' => getenv('REDIS_HOST'),
-    'port' => (int) getenv('REDIS_HOST_PORT'),
-    'password' => getenv('REDIS_HOST_PASSWORD'),
+    'host' => getenv('RATHAUS_REDIS_HOST'),
+    'port' => (int) getenv('RATHAUS_REDIS_PORT'),
+    'password' => getenv('RATHAUS_REDIS_PASSWORD'),
   ),
   'trusted_domains' => array (
     0 => getenv('RATHAUS_HOST'),
@@ -35,6 +37,9 @@ $CONFIG = array (
   'overwrite.cli.url' => 'https://' . getenv('RATHAUS_HOST'),
   'htaccess.RewriteBase' => '/',
   'upgrade.disable-web' => true,
+  // Apps come from what the release pins, never from the public app store (air-gapped
+  // platforms; the single sign-on hook installs user_oidc).
+  'appstoreenabled' => false,
   'check_data_directory_permissions' => false,
   'mail_smtpmode' => 'smtp',
   'mail_smtphost' => getenv('RATHAUS_SMTP_HOST'),
@@ -71,9 +76,10 @@ if (getenv('RATHAUS_S3_BUCKET') !== false && getenv('RATHAUS_S3_BUCKET') !== '')
 // sessionINI is mounted as a PHP ini file so that sessions live in Valkey. The image's
 // entrypoint would write the same file when REDIS_HOST is set (nextcloud/docker entrypoint.sh,
 // redis-session.ini), but it writes into /usr/local/etc/php/conf.d, which a non-root container
-// cannot; PHP expands ${VAR} in ini files from the environment.
+// cannot, and exits when it fails: so the pod sets RATHAUS_REDIS_* instead. PHP expands ${VAR}
+// in ini files from the environment.
 const sessionINI = `session.save_handler = redis
-session.save_path = "tcp://${REDIS_HOST}:${REDIS_HOST_PORT}?auth=${REDIS_HOST_PASSWORD}"
+session.save_path = "tcp://${RATHAUS_REDIS_HOST}:${RATHAUS_REDIS_PORT}?auth=${RATHAUS_REDIS_PASSWORD}"
 redis.session.locking_enabled = 1
 redis.session.lock_retries = -1
 redis.session.lock_wait_time = 10000
@@ -83,8 +89,13 @@ redis.session.lock_wait_time = 10000
 // executable *.sh files of /docker-entrypoint-hooks.d/before-starting on every start, after
 // installing or upgrading, as the user that owns config.php (nextcloud/docker entrypoint.sh,
 // run_path). Every step is idempotent: user_oidc:provider updates an existing provider
-// (nextcloud/user_oidc lib/Command/UpsertProvider.php). The app comes from the app store on
-// first start and lives in custom_apps, which upgrades keep (upgrade.exclude).
+// (nextcloud/user_oidc lib/Command/UpsertProvider.php).
+//
+// user_oidc is not shipped with Nextcloud. The release pins its version, and the hook fetches
+// that release's tarball (from the platform's artifact mirror when it has one, never from the
+// app store, which config/rathaus.config.php switches off) into custom_apps, which image
+// upgrades keep (upgrade.exclude). A different version on the volume is replaced, and occ
+// upgrade runs the app's migrations, so an image upgrade never meets an app too old for it.
 //
 // Readable user ids (--unique-uid=0) from the preferred username; the realm's "groups" claim
 // provisions Nextcloud groups, so the realm group "admin" makes the application admins
@@ -94,7 +105,18 @@ redis.session.lock_wait_time = 10000
 const oidcHook = `#!/bin/sh
 set -eu
 occ() { php /var/www/html/occ "$@"; }
-occ app:list --shipped=false | grep -q ' user_oidc:' || occ app:install user_oidc
+app=/var/www/html/custom_apps/user_oidc
+have=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$app/appinfo/info.xml" 2>/dev/null | head -n 1)
+if [ "v$have" != "$RATHAUS_USER_OIDC_VERSION" ]; then
+  tmp=$(mktemp -d)
+  curl -fsSL --retry 3 -o "$tmp/user_oidc.tar.gz" "$RATHAUS_USER_OIDC_URL"
+  tar -xzf "$tmp/user_oidc.tar.gz" -C "$tmp"
+  rm -rf "$app"
+  mv "$tmp/user_oidc" "$app"
+  rm -rf "$tmp"
+  occ app:enable user_oidc
+  occ upgrade
+fi
 occ app:enable user_oidc
 occ user_oidc:provider rathaus \
   --clientid="$OIDC_CLIENT_ID" --clientsecret-env=OIDC_CLIENT_SECRET \

@@ -9,6 +9,7 @@ package nextcloud
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -47,6 +48,14 @@ const (
 	// bind it once the pod lowers net.ipv4.ip_unprivileged_port_start, a sysctl the restricted
 	// Pod Security profile allows (nextcloud/docker#458).
 	httpPort = 80
+)
+
+// The single sign-on app the release runs with this Nextcloud: user_oidc v8.10.1 supports
+// Nextcloud 29 to 34 (nextcloud/user_oidc appinfo/info.xml at v8.10.1); its release tarball as
+// nextcloud/user_oidc's release workflow publishes it.
+const (
+	userOIDCVersion = "v8.10.1"
+	userOIDCURL     = "https://github.com/nextcloud-releases/user_oidc/releases/download/" + userOIDCVersion + "/user_oidc-" + userOIDCVersion + ".tar.gz"
 )
 
 // trustedProxies lets Nextcloud believe X-Forwarded-* from private addresses. Only the ingress
@@ -160,7 +169,13 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		web.Service(in, ComponentName, Name, stack.PodLabels(in, ReleaseComponent), httpPort),
 		web.Route(in, ComponentName, Name, h, Name, httpPort),
 	}
+	// Outbound: the issuer, the artifact mirror (the single sign-on app), mail relays.
 	ports := []int32{443, 465, 587}
+	for _, p := range []int32{in.Identity.Port(), in.ArtifactPort()} {
+		if !slices.Contains(ports, p) {
+			ports = append(ports, p)
+		}
+	}
 	if storage == storageS3 && s3Port(in) != 443 {
 		ports = append(ports, s3Port(in))
 	}
@@ -299,18 +314,25 @@ func env(in stack.Inputs, h, storage string) []corev1.EnvVar {
 	}
 	conn := postgres.ConnectionSecret(database)
 	return append([]corev1.EnvVar{
-		// Read by the entrypoint at first install only (nextcloud/docker entrypoint.sh).
-		stack.SecretEnv("POSTGRES_HOST", conn, "host"),
+		// Read by the entrypoint at first install only (nextcloud/docker entrypoint.sh). It
+		// reads no port variable and hands POSTGRES_HOST to occ maintenance:install as
+		// --database-host, which takes host:port; an External database need not listen on 5432.
+		stack.SecretEnv("RATHAUS_DB_HOST", conn, "host"),
+		stack.SecretEnv("RATHAUS_DB_PORT", conn, "port"),
+		{Name: "POSTGRES_HOST", Value: "$(RATHAUS_DB_HOST):$(RATHAUS_DB_PORT)"},
 		stack.SecretEnv("POSTGRES_DB", conn, "dbname"),
 		stack.SecretEnv("POSTGRES_USER", conn, "username"),
 		stack.SecretEnv("POSTGRES_PASSWORD", conn, "password"),
 		stack.SecretEnv("NEXTCLOUD_ADMIN_USER", adminSecret, "username"),
 		stack.SecretEnv("NEXTCLOUD_ADMIN_PASSWORD", adminSecret, "password"),
 		{Name: "NEXTCLOUD_TRUSTED_DOMAINS", Value: h},
-		// Read on every request by config/rathaus.config.php and the session ini.
-		stack.SecretEnv("REDIS_HOST", valkey.PasswordSecret, "host"),
-		stack.SecretEnv("REDIS_HOST_PORT", valkey.PasswordSecret, "port"),
-		stack.SecretEnv("REDIS_HOST_PASSWORD", valkey.PasswordSecret, "password"),
+		// Read on every request by config/rathaus.config.php and the session ini. Not the
+		// image's REDIS_HOST: with it set the entrypoint writes redis-session.ini into the
+		// root-owned /usr/local/etc/php/conf.d and, under set -eu, exits (nextcloud/docker
+		// entrypoint.sh configure_redis_session; nextcloud/docker#763, nextcloud/helm#187).
+		stack.SecretEnv("RATHAUS_REDIS_HOST", valkey.PasswordSecret, "host"),
+		stack.SecretEnv("RATHAUS_REDIS_PORT", valkey.PasswordSecret, "port"),
+		stack.SecretEnv("RATHAUS_REDIS_PASSWORD", valkey.PasswordSecret, "password"),
 		{Name: "RATHAUS_HOST", Value: h},
 		{Name: "RATHAUS_TRUSTED_PROXIES", Value: trustedProxies},
 		{Name: "RATHAUS_SMTP_HOST", Value: smtpHost},
@@ -319,6 +341,8 @@ func env(in stack.Inputs, h, storage string) []corev1.EnvVar {
 		{Name: "RATHAUS_MAIL_DOMAIN", Value: in.Workspace.Spec.Domain},
 		// Read by the single sign-on hook.
 		{Name: "OIDC_ISSUER_URL", Value: in.Identity.IssuerURL},
+		{Name: "RATHAUS_USER_OIDC_URL", Value: in.Artifact(userOIDCURL)},
+		{Name: "RATHAUS_USER_OIDC_VERSION", Value: userOIDCVersion},
 		stack.SecretEnv("OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
 		stack.SecretEnv("OIDC_CLIENT_SECRET", stack.OIDCClientSecret(ComponentName), "client-secret"),
 	}, append(smtpAuthEnv(in), s3Env(in, storage)...)...)
@@ -335,15 +359,45 @@ func smtpAuthEnv(in stack.Inputs) []corev1.EnvVar {
 	}
 }
 
+// htmlMount holds code, config, apps and data together, as in the image and the Helm chart.
+var htmlMount = corev1.VolumeMount{Name: "html", MountPath: "/var/www/html"}
+
+// volumeMounts of the web container. Nothing is mounted inside /var/www/html: the runtime
+// would create the directories of such a mount point on the volume owned by root, and a
+// config/ made that way keeps uid 33 from ever writing config.php (nextcloud/helm#114).
+// The session ini and the hook go to directories of the image's own filesystem.
 func volumeMounts() []corev1.VolumeMount {
 	return []corev1.VolumeMount{
-		// Code, config, apps and data live together, as in the image and the Helm chart.
-		{Name: "html", MountPath: "/var/www/html"},
-		{Name: "config", MountPath: "/var/www/html/config/rathaus.config.php", SubPath: "rathaus.config.php", ReadOnly: true},
+		htmlMount,
 		{Name: "config", MountPath: "/usr/local/etc/php/conf.d/zz-rathaus-session.ini", SubPath: "zz-rathaus-session.ini", ReadOnly: true},
 		{Name: "hooks", MountPath: "/docker-entrypoint-hooks.d/before-starting/rathaus-oidc.sh", SubPath: "rathaus-oidc.sh", ReadOnly: true},
 	}
 }
+
+// configDir is where configInit puts the operator's config file, as uid 33.
+const configDir = "/var/www/html/config"
+
+// configInit copies config/rathaus.config.php onto the volume before the entrypoint runs, as
+// the user the entrypoint and Apache run as, so that config/ belongs to uid 33 from the first
+// start on and the installer can write config.php next to it. Every start copies it again:
+// the operator's file wins over edits on the volume, and a new file rolls the pods
+// (configHashAnnotation).
+func configInit(image string) corev1.Container {
+	return corev1.Container{
+		Name:            "config",
+		Image:           image,
+		Command:         []string{"/bin/sh", "-c", "set -eu\nmkdir -p " + configDir + "\ncp /rathaus/rathaus.config.php " + configDir + "/rathaus.config.php.new\nmv " + configDir + "/rathaus.config.php.new " + configDir + "/rathaus.config.php\n"},
+		Resources:       stack.Resources("50m", "64Mi", "200m", "128Mi"),
+		SecurityContext: stack.ContainerSecurity(true),
+		VolumeMounts: []corev1.VolumeMount{
+			htmlMount,
+			{Name: "config", MountPath: "/rathaus", ReadOnly: true},
+		},
+	}
+}
+
+// configHashAnnotation rolls the web pods when a file they read only at start changes.
+const configHashAnnotation = "rathaus.io/config-hash"
 
 func volumes() []corev1.Volume {
 	return []corev1.Volume{
@@ -357,11 +411,7 @@ func volumes() []corev1.Volume {
 	}
 }
 
-func podSecurity() *corev1.PodSecurityContext {
-	sc := stack.PodSecurity(uid)
-	sc.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: fmt.Sprint(httpPort)}}
-	return sc
-}
+func podSecurity() *corev1.PodSecurityContext { return stack.PodSecurityBinding(uid, httpPort) }
 
 // readOnlyRoot is false: the image supports no read-only root (nextcloud/docker has no such
 // mode; Apache writes /var/run/apache2 and /var/lock/apache2, PHP /tmp, and the entrypoint
@@ -391,10 +441,14 @@ func deployment(in stack.Inputs, image, h string, f tierFigures, storage string)
 			// shared volume, which old pods must not serve meanwhile (nextcloud/helm values.yaml).
 			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      labels,
+					Annotations: map[string]string{configHashAnnotation: stack.ShortHash(configPHP, sessionINI, oidcHook)},
+				},
 				Spec: corev1.PodSpec{
 					SecurityContext:              podSecurity(),
 					AutomountServiceAccountToken: ptr.To(false),
+					InitContainers:               []corev1.Container{configInit(image)},
 					Containers: []corev1.Container{{
 						Name:  "nextcloud",
 						Image: image,
@@ -456,9 +510,10 @@ func cronJob(in stack.Inputs, image, h, storage string) *batchv1.CronJob {
 							Env:             env(in, h, storage),
 							Resources:       stack.Resources("100m", "256Mi", "1", "1Gi"),
 							SecurityContext: stack.ContainerSecurity(readOnlyRoot),
-							VolumeMounts:    volumeMounts(),
+							// config.php and rathaus.config.php are on the volume.
+							VolumeMounts: []corev1.VolumeMount{htmlMount},
 						}},
-						Volumes: volumes(),
+						Volumes: volumes()[:1],
 					},
 				},
 			}},

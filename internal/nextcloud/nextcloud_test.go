@@ -1,6 +1,7 @@
 package nextcloud
 
 import (
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -105,4 +106,39 @@ func ptrString(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TestDatabaseHostCarriesThePort: the image's entrypoint reads no port variable and passes
+// POSTGRES_HOST to occ maintenance:install as --database-host (nextcloud/docker
+// entrypoint.sh), so the port of the connection Secret must travel in it as host:port.
+func TestDatabaseHostCarriesThePort(t *testing.T) {
+	for _, c := range []corev1.Container{deployment(testInputs(), "nextcloud", "files.kiel.de", figures[rathausv1alpha1.SizeS], storageVolume).Spec.Template.Spec.Containers[0]} {
+		vars := map[string]corev1.EnvVar{}
+		var order []string
+		for _, e := range c.Env {
+			vars[e.Name] = e
+			order = append(order, e.Name)
+		}
+		port, ok := vars["RATHAUS_DB_PORT"]
+		if !ok || port.ValueFrom == nil || port.ValueFrom.SecretKeyRef.Key != "port" {
+			t.Fatalf("no RATHAUS_DB_PORT from the connection Secret's port: %v", order)
+		}
+		if got := vars["POSTGRES_HOST"].Value; got != "$(RATHAUS_DB_HOST):$(RATHAUS_DB_PORT)" {
+			t.Fatalf("POSTGRES_HOST = %q, want host:port", got)
+		}
+		if slices.Index(order, "POSTGRES_HOST") < slices.Index(order, "RATHAUS_DB_PORT") {
+			t.Fatal("POSTGRES_HOST comes before the variables it expands")
+		}
+	}
+}
+
+func testInputs() stack.Inputs {
+	return stack.Inputs{
+		Workspace: &rathausv1alpha1.MunicipalityWorkspace{
+			ObjectMeta: metav1.ObjectMeta{Name: "kiel", Namespace: "kiel"},
+			Spec:       rathausv1alpha1.MunicipalityWorkspaceSpec{Domain: "kiel.de", Services: rathausv1alpha1.WorkspaceServices{Files: rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true}}}},
+		},
+		Platform: &rathausv1alpha1.WorkspacePlatform{Spec: rathausv1alpha1.WorkspacePlatformSpec{Database: rathausv1alpha1.DatabaseSettings{Mode: rathausv1alpha1.DatabaseExternal}}},
+		Identity: &stack.Identity{IssuerURL: "https://id.kiel.de/realms/kiel"},
+	}
 }

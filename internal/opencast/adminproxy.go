@@ -88,6 +88,21 @@ func proxyDeployment(in stack.Inputs, t topology, image string) *appsv1.Deployme
 							{Name: "OAUTH2_PROXY_SKIP_PROVIDER_BUTTON", Value: "true"},
 							// The upstream sees who logged in, for its audit log.
 							{Name: "OAUTH2_PROXY_PASS_USER_HEADERS", Value: "true"},
+							// Opencast logs users in from the ID token, Authorization: Bearer,
+							// which its jwtHeaderFilter reads (opencast etc/security/
+							// mh_default_org.xml; oauth2-proxy --pass-authorization-header). The
+							// proxy strips any Authorization header a client sends
+							// (--skip-auth-strip-headers, default true).
+							{Name: "OAUTH2_PROXY_PASS_AUTHORIZATION_HEADER", Value: "true"},
+							// Opencast rejects an expired token; refreshing below the issuer's
+							// token lifetime (Keycloak: 5 minutes) keeps a fresh one flowing, and
+							// an account disabled at the issuer loses the admin UI within minutes.
+							{Name: "OAUTH2_PROXY_COOKIE_REFRESH", Value: "4m"},
+							// Without it oauth2-proxy answers 500 at the callback to every user
+							// whose e-mail the issuer has not verified (v7.12.0 default). Access
+							// does not depend on the address (EMAIL_DOMAINS is *), and Opencast
+							// identifies users by preferred_username, not by e-mail.
+							{Name: "OAUTH2_PROXY_INSECURE_OIDC_ALLOW_UNVERIFIED_EMAIL", Value: "true"},
 						},
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: proxyPort, Protocol: corev1.ProtocolTCP}},
 						Resources:       t.proxy.Requirements(),

@@ -145,6 +145,17 @@ func env(in stack.Inputs, t topology, r role) []corev1.EnvVar {
 		{Name: "PROP_ORG_OPENCASTPROJECT_ENGAGE_UI_URL", Value: engage},
 		{Name: "PROP_ORG_OPENCASTPROJECT_FILE_REPO_URL", Value: adminNodeURL(in, t)},
 	}
+	if r.admin {
+		// Read by start.sh to let the admin UI log staff in with the ID token the proxy
+		// passes on.
+		out = append(out,
+			corev1.EnvVar{Name: "RATHAUS_OIDC_ISSUER", Value: in.Identity.IssuerURL},
+			stack.SecretEnv("RATHAUS_OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
+		)
+	}
+	// Karaf's start script runs java in the foreground only with KARAF_EXEC=exec, so that
+	// the JVM gets SIGTERM and stops its bundles within the grace period.
+	out = append(out, corev1.EnvVar{Name: "KARAF_EXEC", Value: "exec"})
 	if r.search {
 		out = append(out,
 			corev1.EnvVar{Name: "ELASTICSEARCH_SERVER_HOST", Value: searchName},
@@ -207,7 +218,12 @@ func statefulSet(in stack.Inputs, t topology, r role, image string) *appsv1.Stat
 						// The first start creates the database schema and the search indexes.
 						StartupProbe:   health(30, 60),
 						ReadinessProbe: health(0, 3),
-						LivenessProbe:  health(0, 6),
+						// Not /info/health: it answers 503 for a node an administrator put into
+						// maintenance, which must not be restarted for it (opencast RuntimeInfo).
+						LivenessProbe: &corev1.Probe{
+							ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("http")}},
+							PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 6,
+						},
 						VolumeMounts: []corev1.VolumeMount{
 							{Name: "data", MountPath: storageDir},
 							{Name: "start", MountPath: "/rathaus", ReadOnly: true},
@@ -226,16 +242,32 @@ func statefulSet(in stack.Inputs, t topology, r role, image string) *appsv1.Stat
 // startScript configures and starts one node without root. It sources the image's own
 // configuration functions (scripts/*.sh, which replace the {{VAR}} placeholders of
 // etc/custom.properties and the organization config from the environment) instead of the
-// entrypoint, which runs update-ca-certificates and gosu and therefore needs root. The
-// organization's URLs are then set explicitly: the allinone image's organization config has
-// no placeholders for them (the Dockerfile drops the -clustered variant there). Every step is
-// idempotent, so a restarted container configures the same way.
-const startScript = `set -eu
+// entrypoint, which runs update-ca-certificates and gosu and therefore needs root. It runs
+// under set -e only, as upstream's entrypoint does: the image's functions read variables
+// without defaults that only some roles set (opencast_elasticsearch_configure reads
+// ELASTICSEARCH_USERNAME, ELASTICSEARCH_PASSWORD and, on workers, ELASTICSEARCH_SERVER_HOST);
+// under set -u the script would end before Karaf starts. The organization's URLs are then set
+// explicitly: the allinone image's organization config has no placeholders for them (the
+// Dockerfile drops the -clustered variant there). Every step is idempotent, and each start
+// begins from the image's files, so a restarted container configures the same way.
+//
+// On the admin node, Opencast logs staff in with the ID token oauth2-proxy passes on as
+// Authorization: Bearer. Opencast 20 wires jwtHeaderFilter and jwtLoginHandler in
+// etc/security/mh_default_org.xml but leaves the key source commented out and accepts only
+// EC and EdDSA signatures; the script points jwksUrl at the issuer's keys, accepts RS256
+// (Keycloak's default), binds tokens to the issuer and the media client, names users by
+// preferred_username and gives members of the realm's admin group ROLE_ADMIN (opencast docs
+// configuration/security.jwt.md). It fails with a message when the file lacks an anchor, rather
+// than start without single sign-on. etc/security belongs to root in the image; etc/ is
+// uid 800's, so the directory is replaced by a copy (renames need only etc/ writable).
+const startScript = `set -e
 s="$OPENCAST_SCRIPTS"
 . "$s/helper.sh"; . "$s/opencast.sh"; . "$s/elasticsearch.sh"
 . "$s/db.sh"; . "$s/jdbc.sh"; . "$s/postgresql.sh"
+export ELASTICSEARCH_SERVER_HOST="${ELASTICSEARCH_SERVER_HOST:-}"
+export ELASTICSEARCH_USERNAME="${ELASTICSEARCH_USERNAME:-}" ELASTICSEARCH_PASSWORD="${ELASTICSEARCH_PASSWORD:-}"
 opencast_opencast_check
-if [ -n "${ELASTICSEARCH_SERVER_HOST:-}" ]; then opencast_elasticsearch_check; fi
+if [ -n "$ELASTICSEARCH_SERVER_HOST" ]; then opencast_elasticsearch_check; fi
 opencast_db_check
 opencast_opencast_configure
 opencast_elasticsearch_configure
@@ -249,6 +281,32 @@ setprop() {
 setprop prop.org.opencastproject.admin.ui.url "$PROP_ORG_OPENCASTPROJECT_ADMIN_UI_URL"
 setprop prop.org.opencastproject.engage.ui.url "$PROP_ORG_OPENCASTPROJECT_ENGAGE_UI_URL"
 setprop prop.org.opencastproject.file.repo.url "$PROP_ORG_OPENCASTPROJECT_FILE_REPO_URL"
-rm -f "$OPENCAST_HOME/data/pid"
+if [ -n "${RATHAUS_OIDC_ISSUER:-}" ]; then
+  sec="$OPENCAST_HOME/etc/security"
+  if [ ! -w "$sec" ]; then
+    rm -rf "$sec.image"; mv "$sec" "$sec.image"; mkdir "$sec"; cp -R "$sec.image/." "$sec/"
+  fi
+  xml="$sec/mh_default_org.xml"
+  for anchor in 'name="jwksUrl" value="https://replace-me.invalid' '<util:list id="jwtExpectedAlgorithms"' \
+    '<util:list id="jwtClaimConstraints"' '<util:list id="jwtRoleMappings"' "name=\"usernameMapping\" value=\"['sub']\""; do
+    if ! grep -qF "$anchor" "$xml"; then
+      echo "rathaus: $xml has no $anchor; single sign-on for the admin UI cannot be configured for this image" >&2
+      exit 1
+    fi
+  done
+  jwks=$(curl -fsS --retry 12 --retry-delay 5 --retry-connrefused "$RATHAUS_OIDC_ISSUER/.well-known/openid-configuration" | jq -er .jwks_uri)
+  jwks=$(printf '%s' "$jwks" | sed 's/[&|\\]/\\&/g')
+  issuer=$(printf '%s' "$RATHAUS_OIDC_ISSUER" | sed 's/[&|\\]/\\&/g')
+  sed -e "s|<!-- *<property name=\"jwksUrl\" value=\"https://replace-me.invalid[^\"]*\" */> *-->|<property name=\"jwksUrl\" value=\"$jwks\" />|" \
+    -e "s|\(<util:list id=\"jwtExpectedAlgorithms\"[^>]*>\)|\1<value>RS256</value>|" \
+    -e "s|\(<util:list id=\"jwtClaimConstraints\"[^>]*>\)|\1<value>['iss'] eq '$issuer'</value><value>['aud'].contains('$RATHAUS_OIDC_CLIENT_ID')</value>|" \
+    -e "s|\(<util:list id=\"jwtRoleMappings\"[^>]*>\)|\1<value>(['groups'] != null and ['groups'].contains('admin')) ? 'ROLE_ADMIN' : 'ROLE_JWT_USER'</value>|" \
+    -e "s|\(name=\"usernameMapping\" value=\"\)\['sub'\]|\1['preferred_username']|" \
+    "$xml" > "$xml.new"
+  mv "$xml.new" "$xml"
+fi
+opencast_db_trytoconnect
+if [ -n "$ELASTICSEARCH_SERVER_HOST" ]; then opencast_elasticsearch_trytoconnect; fi
+rm -f "$OPENCAST_HOME/data/pid" "$OPENCAST_HOME/instances/instance.properties"
 exec bin/start-opencast daemon
 `

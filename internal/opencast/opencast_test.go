@@ -267,14 +267,6 @@ func TestRenderIsDeterministic(t *testing.T) {
 	}
 }
 
-func TestIssuerPort(t *testing.T) {
-	for issuer, want := range map[string]int32{"https://id.kiel.de/realms/kiel": 443, "https://id.kiel.de:8443/realms/kiel": 8443, "::bad": 443, "https://x:99999": 443} {
-		if got := issuerPort(issuer); got != want {
-			t.Errorf("issuerPort(%q) = %d, want %d", issuer, got, want)
-		}
-	}
-}
-
 // The storage directory keeps the access mode it was created with: a single node's volume
 // cannot serve several nodes, so growing from S stalls with a clear reason; a shared volume
 // serves a single node as well, so shrinking to S keeps it.

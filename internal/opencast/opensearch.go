@@ -1,6 +1,8 @@
 package opencast
 
 import (
+	"fmt"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -9,6 +11,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -22,10 +25,9 @@ const (
 	searchUID = 1000
 	// searchClientLabel marks pods that may query the index.
 	searchClientLabel = "rathaus.io/search-client"
-	// icuPlugin is the analysis plugin Opencast's index mappings use; the official image does
-	// not bundle it (OpenSearch "Additional plugins"), so the provider mirrors an image with it
-	// (opencast-docker compose files build FROM opensearch RUN opensearch-plugin install
-	// analysis-icu).
+	// icuPlugin is the analysis plugin Opencast's index mappings use ("Opencast needs the
+	// analysis-icu plugin", opencast docs configuration/searchindex); the official image does
+	// not bundle it (OpenSearch "Additional plugins"), so the pod installs it at start.
 	icuPlugin = "analysis-icu"
 )
 
@@ -65,8 +67,9 @@ func searchDataClaim(in stack.Inputs, t topology) *corev1.PersistentVolumeClaim 
 	}
 }
 
-// searchReadOnlyRoot is false: the image's entrypoint creates the keystore in config/ and
-// OpenSearch writes logs/ below its home (opensearch-docker-entrypoint.sh).
+// searchReadOnlyRoot is false: the plugin is installed into plugins/ at start, OpenSearch
+// creates its keystore in config/ and the JVM writes its GC log to logs/, all below
+// /usr/share/opensearch, which the opensearch user owns.
 const searchReadOnlyRoot = false
 
 func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.StatefulSet {
@@ -91,21 +94,15 @@ func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.Statef
 					SecurityContext:              stack.PodSecurity(searchUID),
 					AutomountServiceAccountToken: ptr.To(false),
 					EnableServiceLinks:           ptr.To(false),
-					InitContainers: []corev1.Container{{
-						// Fails with a message that says what is wrong, rather than letting
-						// Opencast fail later on index mappings it cannot create.
-						Name:            "require-" + icuPlugin,
-						Image:           image,
-						Command:         []string{"/bin/sh", "-c", requirePluginScript},
-						Resources:       stack.Resources("50m", "256Mi", "500m", "512Mi"),
-						SecurityContext: stack.ContainerSecurity(true),
-						// The CLI's launcher creates its temporary directory (bin/opensearch-env).
-						VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
-					}},
 					Containers: []corev1.Container{{
 						Name:  "opensearch",
 						Image: image,
+						// Installs the plugin, then runs the image's entrypoint and command.
+						Command: []string{"/bin/sh", "-c", searchStartScript},
 						Env: []corev1.EnvVar{
+							{Name: "RATHAUS_ICU_PLUGIN", Value: icuPluginSource(in)},
+							// The Performance Analyzer agent is a second JVM next to the heap.
+							{Name: "DISABLE_PERFORMANCE_ANALYZER_AGENT_CLI", Value: "true"},
 							{Name: "discovery.type", Value: "single-node"},
 							// Locking memory needs IPC_LOCK; the restricted profile drops it.
 							{Name: "bootstrap.memory_lock", Value: "false"},
@@ -119,7 +116,10 @@ func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.Statef
 						StartupProbe:    health(30),
 						ReadinessProbe:  health(3),
 						LivenessProbe:   health(6),
-						VolumeMounts:    []corev1.VolumeMount{{Name: "data", MountPath: "/usr/share/opensearch/data"}},
+						VolumeMounts: []corev1.VolumeMount{
+							{Name: "data", MountPath: "/usr/share/opensearch/data"},
+							{Name: "tmp", MountPath: "/tmp"},
+						},
 					}},
 					Volumes: []corev1.Volume{
 						{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: searchClaim}}},
@@ -131,7 +131,29 @@ func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.Statef
 	}
 }
 
-const requirePluginScript = `if /usr/share/opensearch/bin/opensearch-plugin list | grep -qx ` + icuPlugin + `; then exit 0; fi
-echo "The OpenSearch image lacks the ` + icuPlugin + ` plugin Opencast needs. Mirror an image built with 'opensearch-plugin install ` + icuPlugin + `' under the release's opensearch image (see docs/services/media.md)." >&2
-exit 1
+// searchStartScript installs analysis-icu into the image's plugins directory, which the
+// opensearch user owns, and starts OpenSearch as the image would. This is how the official
+// OpenSearch Helm chart installs plugins (charts/opensearch templates/statefulset.yaml,
+// plugins.installList); the container's filesystem starts from the image each time, so every
+// start installs it again, from the artifact mirror where the platform has one.
+const searchStartScript = `set -e
+if ! bin/opensearch-plugin list | grep -qx ` + icuPlugin + `; then
+  bin/opensearch-plugin install --batch "$RATHAUS_ICU_PLUGIN"
+fi
+exec ./opensearch-docker-entrypoint.sh opensearch
 `
+
+// icuPluginSource is what opensearch-plugin installs: the plugin by name, which it fetches
+// from artifacts.opensearch.org and checks against its published checksum and signature, or
+// the same release file from the platform's artifact mirror (opensearch-plugin accepts an
+// https:// URL; it must be the plugin built for the image's exact version).
+func icuPluginSource(in stack.Inputs) string {
+	if in.Platform.Spec.Artifacts.Mirror == "" {
+		return icuPlugin
+	}
+	v := ""
+	if c, err := images.Find(in.Release, OpenSearchImage); err == nil {
+		v = c.Version
+	}
+	return in.Artifact(fmt.Sprintf("https://artifacts.opensearch.org/releases/plugins/%s/%s/%s-%s.zip", icuPlugin, v, icuPlugin, v))
+}

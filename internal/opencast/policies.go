@@ -1,9 +1,6 @@
 package opencast
 
 import (
-	"net/url"
-	"strconv"
-
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/inventory"
@@ -23,19 +20,11 @@ func policies(in stack.Inputs, t topology) []client.Object {
 	searchClients := map[string]string{searchClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-opensearch", searchClients, stack.PodLabels(in, searchApp), netpol.TCP(searchPort))...)
 	// The proxy fetches the issuer's discovery document and keys and redeems codes.
-	objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-opencast-admin-proxy-internet", stack.PodLabels(in, proxyApp), issuerPort(in.Identity.IssuerURL)))
+	objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-opencast-admin-proxy-internet", stack.PodLabels(in, proxyApp), in.Identity.Port()))
+	// OpenSearch fetches the analysis-icu plugin at start.
+	objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-opensearch-plugins", stack.PodLabels(in, searchApp), in.ArtifactPort()))
+	// The admin node fetches the issuer's discovery document and signing keys to verify the
+	// ID tokens the proxy passes on (jwtLoginHandler jwksUrl).
+	objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-opencast-admin-internet", nodeSelector(in, t.adminRole()), in.Identity.Port()))
 	return objs
-}
-
-// issuerPort is the TCP port of the issuer URL, 443 unless it names one.
-func issuerPort(issuer string) int32 {
-	u, err := url.Parse(issuer)
-	if err != nil {
-		return 443
-	}
-	p, err := strconv.Atoi(u.Port())
-	if err != nil || p <= 0 || p > 65535 {
-		return 443
-	}
-	return int32(p)
 }

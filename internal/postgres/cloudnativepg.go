@@ -1,11 +1,15 @@
 package postgres
 
 import (
+	"fmt"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/residency"
@@ -34,7 +38,11 @@ var instances = map[rathausv1alpha1.SizeTier]int64{
 // renderCloudNativePG renders a Cluster with one managed role per database and a Database
 // object for each (postgresql.cnpg.io/v1 Database, CloudNativePG 1.25+). The roles' passwords
 // come from the connection Secrets, as for the bundled database.
-func renderCloudNativePG(in stack.Inputs) []client.Object {
+func renderCloudNativePG(in stack.Inputs) ([]client.Object, error) {
+	image, err := cloudNativePGImage(in)
+	if err != nil {
+		return nil, err
+	}
 	f := figures[in.Size()]
 	var roles []any
 	for _, db := range in.Databases {
@@ -56,6 +64,9 @@ func renderCloudNativePG(in stack.Inputs) []client.Object {
 		},
 		"managed": map[string]any{"roles": roles},
 	})
+	if image != "" {
+		_ = unstructured.SetNestedField(cluster.Object, image, "spec", "imageName")
+	}
 	if allowed := residency.Allowed(in.Platform); len(allowed) > 0 {
 		// CloudNativePG places its instance pods by spec.affinity.nodeAffinity
 		// (cloudnative-pg api/v1 AffinityConfiguration), so they follow the allowed regions too.
@@ -89,7 +100,65 @@ func renderCloudNativePG(in stack.Inputs) []client.Object {
 	objs = append(objs, netpol.Path(in, ComponentName, Name+"-replication", instancesSel, instancesSel, netpol.TCP(Port), netpol.TCP(8000))...)
 	objs = append(objs, netpol.FromNamespace(in, ComponentName, Name+"-operator", cnpgOperatorNamespace, instancesSel, netpol.TCP(Port), netpol.TCP(8000)))
 	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-kube-api", instancesSel, 443, 6443))
-	return objs
+	return objs, nil
+}
+
+// cloudNativePGImage is the Cluster's spec.imageName: the release's operand image, so that the
+// release catalog, not CloudNativePG's built-in default (which moved from 17 to 18 with
+// CloudNativePG 1.28, cloudnative-pg pkg/versions/versions.go), decides the PostgreSQL
+// version. CloudNativePG wants a tag that starts with the major version and refuses a digest
+// alone, so a digest is appended to the tag. Releases from before the component existed
+// render none, as before. A Cluster that already runs a newer major than the release is
+// never asked to go back: CloudNativePG refuses it and the data would not follow.
+func cloudNativePGImage(in stack.Inputs) (string, error) {
+	c, err := images.Find(in.Release, CloudNativePGReleaseComponent)
+	if err != nil {
+		return "", nil
+	}
+	if running, ok := runningMajor(in); ok && running > major(c.Version) {
+		return "", &stack.UnmetError{Reason: "DatabaseDowngrade", Message: fmt.Sprintf(
+			"the CloudNativePG cluster runs PostgreSQL %d and release %s pins %d: PostgreSQL cannot move back a major version; select a release with PostgreSQL %d or newer",
+			running, in.Release.Spec.Version, major(c.Version), running)}
+	}
+	tagged := c
+	tagged.Digest = ""
+	ref := images.Reference(tagged, in.Platform.Spec.Registry.Mirror)
+	if c.Digest != "" {
+		ref += "@" + c.Digest
+	}
+	return ref, nil
+}
+
+// runningMajor is the PostgreSQL major version the observed Cluster runs, from the image it
+// reports (status.image) or asks for.
+func runningMajor(in stack.Inputs) (int, bool) {
+	obj, ok := in.Observed[stack.Key(ClusterKind.Kind, in.Workspace.Namespace, Name)].(*unstructured.Unstructured)
+	if !ok {
+		return 0, false
+	}
+	for _, field := range [][]string{{"status", "image"}, {"spec", "imageName"}} {
+		if ref, _, _ := unstructured.NestedString(obj.Object, field...); ref != "" {
+			ref, _, _ = strings.Cut(ref, "@")
+			if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
+				if m := major(ref[i+1:]); m > 0 {
+					return m, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// major is the leading number of a PostgreSQL image tag: 17 of 17.11-standard-trixie.
+func major(tag string) int {
+	n := 0
+	for _, r := range tag {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
 }
 
 func dataObject(in stack.Inputs, kind, name string, spec map[string]any) *unstructured.Unstructured {

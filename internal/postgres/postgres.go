@@ -30,6 +30,10 @@ const (
 	// ComponentName labels the database's objects; ReleaseComponent names its image.
 	ComponentName    = "database"
 	ReleaseComponent = "postgresql"
+	// CloudNativePGReleaseComponent is the operand image of CloudNativePG mode: its instance
+	// manager replaces the image's entrypoint and runs as uid 26, which the official image
+	// lacks (cloudnative-pg docs/src/container_images.md; postgres-containers Dockerfile).
+	CloudNativePGReleaseComponent = "postgresql-cloudnativepg"
 	// Name is the StatefulSet's and the Service's name; clients connect to it.
 	Name            = "rathaus-postgresql"
 	superuserSecret = "rathaus-postgresql-superuser"
@@ -110,7 +114,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	case len(in.Databases) == 0, in.Platform.Spec.Database.Mode == rathausv1alpha1.DatabaseExternal:
 		return nil, nil
 	case in.Platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG:
-		return renderCloudNativePG(in), nil
+		return renderCloudNativePG(in)
 	}
 	image, err := in.Image(ReleaseComponent)
 	if err != nil {

@@ -56,6 +56,10 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 				{Name: "opencast-worker", Image: "quay.io/opencast/worker", Version: "20.0"},
 				{Name: "opensearch", Image: "docker.io/opensearchproject/opensearch", Version: "2.19.4"},
 				{Name: "postgresql", Image: "docker.io/library/postgres", Version: "17.11"},
+				// CloudNativePG mode's operand image at the same PostgreSQL version
+				// (cloudnative-pg/postgres-containers docker-bake.hcl: MM.mm-TYPE-OS tags,
+				// "standard" with pgaudit and all locales, Debian trixie).
+				{Name: "postgresql-cloudnativepg", Image: "ghcr.io/cloudnative-pg/postgresql", Version: "17.11-standard-trixie"},
 				// Stalwart's newest tag v0.16.18 (stalwartlabs/stalwart tags; Docker Hub
 				// publishes the full v<major>.<minor>.<patch> tags, install/platform/docker.md)
 				// and stalwart-cli 1.0.8 (stalwartlabs/cli CHANGELOG.md; image tags without v).

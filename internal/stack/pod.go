@@ -3,12 +3,15 @@ package stack
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/contract"
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 )
@@ -36,6 +39,19 @@ func PodSecurity(uid int64) *corev1.PodSecurityContext {
 		FSGroup:        ptr.To(uid),
 		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 	}
+}
+
+// PodSecurityBinding is PodSecurity for a pod whose non-root processes bind ports from lowest
+// up, below 1024 included: the pod lowers net.ipv4.ip_unprivileged_port_start to it, a safe
+// sysctl the restricted Pod Security profile allows. Adding NET_BIND_SERVICE would not do:
+// capabilities do not survive a non-root shell or the no_new_privs of
+// allowPrivilegeEscalation: false, and the binary's file capability is ignored under it.
+func PodSecurityBinding(uid int64, lowest int32) *corev1.PodSecurityContext {
+	sc := PodSecurity(uid)
+	if lowest < 1024 {
+		sc.Sysctls = []corev1.Sysctl{{Name: contract.UnprivilegedPortSysctl, Value: fmt.Sprint(lowest)}}
+	}
+	return sc
 }
 
 // ContainerSecurity is the container-level security context of the restricted profile. A
@@ -85,6 +101,37 @@ func (in Inputs) StorageClass() *string {
 		return ptr.To(c)
 	}
 	return nil
+}
+
+// Artifact returns where a file the release pins is fetched: its upstream HTTPS URL, or the
+// same host and path below the platform's artifact mirror.
+func (in Inputs) Artifact(upstream string) string {
+	m := strings.TrimSuffix(in.Platform.Spec.Artifacts.Mirror, "/")
+	if m == "" {
+		return upstream
+	}
+	return m + "/" + strings.TrimPrefix(upstream, "https://")
+}
+
+// ArtifactPort is the TCP port artifacts are fetched from: the mirror's, else 443.
+func (in Inputs) ArtifactPort() int32 {
+	if in.Platform.Spec.Artifacts.Mirror == "" {
+		return 443
+	}
+	return (&Identity{IssuerURL: in.Platform.Spec.Artifacts.Mirror}).Port()
+}
+
+// DefaultClusterDomain is the DNS domain of a cluster whose platform names none.
+const DefaultClusterDomain = "cluster.local"
+
+// ServiceFQDN is the fully qualified name of the workspace's Service name, for programs that
+// resolve names without the search domains of /etc/resolv.conf.
+func (in Inputs) ServiceFQDN(name string) string {
+	domain := in.Platform.Spec.Network.ClusterDomain
+	if domain == "" {
+		domain = DefaultClusterDomain
+	}
+	return name + "." + in.Workspace.Namespace + ".svc." + domain
 }
 
 // Size is the workspace's size tier, S when unset (the API's default).

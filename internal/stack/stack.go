@@ -3,6 +3,9 @@
 package stack
 
 import (
+	"net/url"
+	"strconv"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -62,6 +65,20 @@ type Identity struct {
 	// IssuerURL is the issuer, e.g. https://id.kiel.de/realms/kiel; its discovery document is
 	// at IssuerURL + "/.well-known/openid-configuration".
 	IssuerURL string
+}
+
+// Port is the TCP port of the issuer URL, 443 unless it names one: where the services that
+// fetch its discovery document and keys must be allowed to connect.
+func (id *Identity) Port() int32 {
+	u, err := url.Parse(id.IssuerURL)
+	if err != nil {
+		return 443
+	}
+	p, err := strconv.Atoi(u.Port())
+	if err != nil || p <= 0 || p > 65535 {
+		return 443
+	}
+	return int32(p)
 }
 
 // Endpoint is where users reach an enabled service, and the upstream version it runs at the

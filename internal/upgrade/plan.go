@@ -39,7 +39,7 @@ type Step struct {
 // Stateful are the release components whose data a new version migrates (database schemas,
 // data directories, indexes, mail stores): a step changing one needs a backup first, and
 // going back is never automatic.
-var Stateful = []string{"keycloak", "nextcloud", "opencast-admin", "opencast-allinone", "opencast-presentation", "opencast-worker", "opensearch", "postgresql", "stalwart"}
+var Stateful = []string{"keycloak", "nextcloud", "opencast-admin", "opencast-allinone", "opencast-presentation", "opencast-worker", "opensearch", "postgresql", "postgresql-cloudnativepg", "stalwart"}
 
 // Stateful reports whether the step changes a component that keeps data.
 func (s Step) Stateful() bool {

@@ -40,7 +40,8 @@ var Rules = map[string]Rule{
 	"keycloak": ForwardOnly,
 	// PostgreSQL keeps its on-disk format within a major version; a new major needs pg_upgrade
 	// or a dump and restore, which the operator never does implicitly.
-	"postgresql": SameMajor,
+	"postgresql":               SameMajor,
+	"postgresql-cloudnativepg": SameMajor,
 	// Opencast and OpenSearch migrate their data one major version at a time (Opencast
 	// upgrade guide; OpenSearch rolling upgrades between adjacent majors).
 	// The Opencast images are one release, one per node role.

@@ -9,9 +9,10 @@
 //   - from v0.16 the server reads only config.json, holding the DataStore; everything else
 //     (domains, DKIM, listeners, routes, directories) lives in the data store and is applied
 //     with `stalwart-cli apply` over JMAP, idempotently with upserts;
-//   - the image runs as uid 2000, with /usr/local/bin/stalwart carrying the
-//     cap_net_bind_service file capability, so NET_BIND_SERVICE must stay in the bounding set
-//     (the only capability the restricted profile lets a pod add);
+//   - the image runs as uid 2000; /usr/local/bin/stalwart carries the cap_net_bind_service
+//     file capability, which no_new_privs (allowPrivilegeEscalation: false) and a shell in
+//     between make void, so the pod lowers net.ipv4.ip_unprivileged_port_start; the
+//     capability stays in the bounding set, without which the binary does not execute;
 //   - health endpoints /healthz/live and /healthz/ready on the plain HTTP listener, 8080;
 //   - STALWART_RECOVERY_ADMIN=user:password is an administrator that bypasses the directory;
 //   - stalwart-cli ships as its own distroless image (stalwartlabs/cli Dockerfile, uid 65532)
@@ -223,8 +224,15 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures) *app
 		}}})
 	}
 
+	// The binary carries the cap_net_bind_service file capability with the effective bit: the
+	// kernel refuses to execute it unless the capability is in the bounding set, even where
+	// no_new_privs keeps it from being granted (reproduced with capsh as uid 2000).
 	security := stack.ContainerSecurity(true)
 	security.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE"}
+	lowest := int32(httpPort)
+	for _, port := range mail.Ports {
+		lowest = min(lowest, port.Number)
+	}
 	probe := func(path string, delay, failures int32) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler:        corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(mail.WebPortName)}},
@@ -241,7 +249,9 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures) *app
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
-					SecurityContext:              stack.PodSecurity(uid),
+					// Stalwart binds 25, 465, 587 and 993 as uid 2000 under /bin/sh, where its
+					// file capability does not apply: the pod lowers the unprivileged port range.
+					SecurityContext:              stack.PodSecurityBinding(uid, lowest),
 					AutomountServiceAccountToken: ptr.To(false),
 					// Queued mail is flushed and connections drained before the pod goes.
 					TerminationGracePeriodSeconds: ptr.To[int64](60),

@@ -1,0 +1,674 @@
+package contract
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// UnprivilegedPortSysctl lowers the first port a non-root process may bind. It is the one way
+// a non-root container binds a port below 1024 under the restricted Pod Security profile:
+// capabilities added to it do not survive a shell or allowPrivilegeEscalation: false
+// (no_new_privs ignores file capabilities, and a non-root shell has no ambient ones). A safe
+// sysctl since Kubernetes 1.22.
+const UnprivilegedPortSysctl = "net.ipv4.ip_unprivileged_port_start"
+
+// Violation is one way a rendered container would not start or serve with its image.
+type Violation struct {
+	// Workload is "Kind/name" of the object holding the pod template.
+	Workload string
+	// Container is the container's name; init containers are marked "init:".
+	Container string
+	// Rule names what was broken, e.g. "privileged-port".
+	Rule    string
+	Message string
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s %s: %s: %s", v.Workload, v.Container, v.Rule, v.Message)
+}
+
+// Rendered is what Check looks at: a workspace's rendered objects, the contracts of the images
+// they may run, and the Secrets and ConfigMaps that exist without being rendered.
+type Rendered struct {
+	Objects []*unstructured.Unstructured
+	// Contracts by the image reference a container pulls.
+	Contracts map[string]Image
+	// Provided are the keys of Secrets and ConfigMaps that are not among Objects (generated
+	// credentials, Secrets the provider creates), by "Secret/name" or "ConfigMap/name".
+	Provided map[string][]string
+}
+
+type pod struct {
+	workload string
+	spec     corev1.PodSpec
+}
+
+// Check holds every container of r's workloads to its image's contract and to the rules that
+// hold for any container. It returns every violation, in object and container order.
+func Check(r Rendered) ([]Violation, error) {
+	pods, keys, files, err := index(r)
+	if err != nil {
+		return nil, err
+	}
+	var out []Violation
+	for _, p := range pods {
+		for _, c := range containers(p.spec) {
+			ch := checker{pod: p, c: c, keys: keys, files: files}
+			img, ok := r.Contracts[c.Image]
+			if !ok {
+				ch.report("image", "no contract for image %s: every image a component runs declares one", c.Image)
+				out = append(out, ch.found...)
+				continue
+			}
+			ch.img = img
+			ch.run()
+			out = append(out, ch.found...)
+		}
+	}
+	return out, nil
+}
+
+// index converts the objects Check reads and lists the keys of every Secret and ConfigMap and
+// the content of every ConfigMap key.
+func index(r Rendered) ([]pod, map[string][]string, map[string]string, error) {
+	keys := map[string][]string{}
+	for k, v := range r.Provided {
+		keys[k] = v
+	}
+	files := map[string]string{}
+	var pods []pod
+	for _, u := range r.Objects {
+		name := u.GetKind() + "/" + u.GetName()
+		switch u.GetKind() {
+		case "ConfigMap":
+			var cm corev1.ConfigMap
+			if err := convert(u, &cm); err != nil {
+				return nil, nil, nil, err
+			}
+			for k, v := range cm.Data {
+				keys[name] = append(keys[name], k)
+				files[cm.Name+"/"+k] = v
+			}
+		case "Secret":
+			var s corev1.Secret
+			if err := convert(u, &s); err != nil {
+				return nil, nil, nil, err
+			}
+			for k := range s.Data {
+				keys[name] = append(keys[name], k)
+			}
+			for k := range s.StringData {
+				keys[name] = append(keys[name], k)
+			}
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := convert(u, &d); err != nil {
+				return nil, nil, nil, err
+			}
+			pods = append(pods, pod{name, d.Spec.Template.Spec})
+		case "StatefulSet":
+			var s appsv1.StatefulSet
+			if err := convert(u, &s); err != nil {
+				return nil, nil, nil, err
+			}
+			pods = append(pods, pod{name, s.Spec.Template.Spec})
+		case "DaemonSet":
+			var d appsv1.DaemonSet
+			if err := convert(u, &d); err != nil {
+				return nil, nil, nil, err
+			}
+			pods = append(pods, pod{name, d.Spec.Template.Spec})
+		case "Job":
+			var j batchv1.Job
+			if err := convert(u, &j); err != nil {
+				return nil, nil, nil, err
+			}
+			pods = append(pods, pod{name, j.Spec.Template.Spec})
+		case "CronJob":
+			var j batchv1.CronJob
+			if err := convert(u, &j); err != nil {
+				return nil, nil, nil, err
+			}
+			pods = append(pods, pod{name, j.Spec.JobTemplate.Spec.Template.Spec})
+		case "Pod":
+			var p corev1.Pod
+			if err := convert(u, &p); err != nil {
+				return nil, nil, nil, err
+			}
+			pods = append(pods, pod{name, p.Spec})
+		}
+	}
+	return pods, keys, files, nil
+}
+
+func convert(u *unstructured.Unstructured, into any) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into); err != nil {
+		return fmt.Errorf("%s/%s: %w", u.GetKind(), u.GetName(), err)
+	}
+	return nil
+}
+
+type container struct {
+	corev1.Container
+	init bool
+}
+
+func containers(spec corev1.PodSpec) []container {
+	var out []container
+	for _, c := range spec.InitContainers {
+		out = append(out, container{c, true})
+	}
+	for _, c := range spec.Containers {
+		out = append(out, container{c, false})
+	}
+	return out
+}
+
+type checker struct {
+	pod   pod
+	c     container
+	img   Image
+	keys  map[string][]string
+	files map[string]string
+	found []Violation
+}
+
+func (ch *checker) report(rule, format string, args ...any) {
+	name := ch.c.Name
+	if ch.c.init {
+		name = "init:" + name
+	}
+	ch.found = append(ch.found, Violation{Workload: ch.pod.workload, Container: name, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+func (ch *checker) run() {
+	ch.checkUser()
+	ch.checkPorts()
+	ch.checkProbes()
+	ch.checkMounts()
+	ch.checkWrites()
+	ch.checkScripts()
+	ch.checkExpansions()
+	ch.checkKeys()
+}
+
+// uid is the user the container runs as: its own setting, else the pod's; -1 when neither
+// says (the image's USER then decides, which the restricted profile's runAsNonRoot cannot
+// check for a name).
+func (ch *checker) uid() int64 {
+	if sc := ch.c.SecurityContext; sc != nil && sc.RunAsUser != nil {
+		return *sc.RunAsUser
+	}
+	if sc := ch.pod.spec.SecurityContext; sc != nil && sc.RunAsUser != nil {
+		return *sc.RunAsUser
+	}
+	return -1
+}
+
+func (ch *checker) checkUser() {
+	if uid := ch.uid(); uid != ch.img.UID {
+		ch.report("uid", "runs as uid %d, but image %s:%s runs as and owns its files as uid %d", uid, ch.img.Component, ch.img.Tag, ch.img.UID)
+	}
+}
+
+// checkPorts: declared ports are ports the image binds, and a port below 1024 bound by a
+// non-root user needs the pod's unprivileged-port sysctl at or below it.
+func (ch *checker) checkPorts() {
+	bound := map[Port]bool{}
+	var imagePorts []Port
+	for _, p := range ch.img.Ports {
+		if p.Env != "" {
+			if n, err := strconv.Atoi(ch.envValue(p.Env)); err == nil {
+				p.Number = int32(n)
+			}
+			p.Env = ""
+		}
+		bound[p] = true
+		imagePorts = append(imagePorts, p)
+	}
+	var all []Port
+	for _, p := range ch.c.Ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		port := Port{Number: p.ContainerPort, Protocol: proto}
+		if !bound[port] {
+			ch.report("port", "declares %s port %d, which image %s:%s does not bind", proto, p.ContainerPort, ch.img.Component, ch.img.Tag)
+		}
+		all = append(all, port)
+	}
+	all = append(all, imagePorts...)
+	if ch.uid() == 0 {
+		return
+	}
+	start := int32(1024)
+	if sc := ch.pod.spec.SecurityContext; sc != nil {
+		for _, s := range sc.Sysctls {
+			if s.Name == UnprivilegedPortSysctl {
+				if n, err := strconv.Atoi(s.Value); err == nil {
+					start = int32(n)
+				}
+			}
+		}
+	}
+	reported := map[int32]bool{}
+	for _, p := range all {
+		if p.Number < start && !reported[p.Number] {
+			reported[p.Number] = true
+			ch.report("privileged-port", "binds port %d as uid %d: set the pod sysctl %s to %d or lower (capabilities do not survive a shell or allowPrivilegeEscalation: false)", p.Number, ch.uid(), UnprivilegedPortSysctl, p.Number)
+		}
+	}
+}
+
+func (ch *checker) checkProbes() {
+	for _, pr := range []struct {
+		kind  string
+		probe *corev1.Probe
+	}{{"startup", ch.c.StartupProbe}, {"readiness", ch.c.ReadinessProbe}, {"liveness", ch.c.LivenessProbe}} {
+		if pr.probe == nil {
+			continue
+		}
+		var port *int32
+		var named string
+		switch h := pr.probe.ProbeHandler; {
+		case h.HTTPGet != nil:
+			named, port = portOf(h.HTTPGet.Port.String())
+		case h.TCPSocket != nil:
+			named, port = portOf(h.TCPSocket.Port.String())
+		case h.GRPC != nil:
+			port = &h.GRPC.Port
+		default:
+			continue
+		}
+		if !slices.ContainsFunc(ch.c.Ports, func(p corev1.ContainerPort) bool {
+			return (named != "" && p.Name == named) || (port != nil && p.ContainerPort == *port)
+		}) {
+			ch.report("probe-port", "%s probe targets port %s, which the container does not declare", pr.kind, firstNonEmpty(named, fmt.Sprint(deref(port))))
+		}
+	}
+}
+
+func portOf(s string) (string, *int32) {
+	if n, err := strconv.Atoi(s); err == nil {
+		v := int32(n)
+		return "", &v
+	}
+	return s, nil
+}
+
+func deref(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (ch *checker) volume(name string) *corev1.Volume {
+	for i := range ch.pod.spec.Volumes {
+		if ch.pod.spec.Volumes[i].Name == name {
+			return &ch.pod.spec.Volumes[i]
+		}
+	}
+	return nil
+}
+
+func writable(v *corev1.Volume) bool {
+	return v != nil && (v.EmptyDir != nil || v.PersistentVolumeClaim != nil || v.Ephemeral != nil || v.HostPath != nil)
+}
+
+func persistent(v *corev1.Volume) bool {
+	return v != nil && (v.PersistentVolumeClaim != nil || v.Ephemeral != nil)
+}
+
+// under reports whether p lies strictly below dir.
+func under(p, dir string) bool {
+	return strings.HasPrefix(path.Clean(p), strings.TrimSuffix(path.Clean(dir), "/")+"/")
+}
+
+// checkMounts: a mount inside a volume the pod keeps makes the runtime create its mount point
+// there as root, and every directory between. On a persistent volume that entry stays and
+// belongs to root, so a non-root image cannot write there again (nextcloud/helm#114: a config
+// file mounted into config/ on the html volume leaves config/ root-owned and config.php
+// unwritable); on a scratch volume only the directories between matter.
+func (ch *checker) checkMounts() {
+	for _, inner := range ch.c.VolumeMounts {
+		for _, outer := range ch.c.VolumeMounts {
+			if !under(inner.MountPath, outer.MountPath) {
+				continue
+			}
+			v := ch.volume(outer.Name)
+			switch {
+			case persistent(v):
+				ch.report("nested-mount", "mounts %s inside %s, which lives on volume %s: the runtime creates %s there owned by root", inner.MountPath, outer.MountPath, outer.Name, path.Dir(inner.MountPath))
+			case writable(v) && path.Dir(path.Clean(inner.MountPath)) != path.Clean(outer.MountPath):
+				ch.report("nested-mount", "mounts %s more than one level inside %s: the runtime creates the directories between owned by root", inner.MountPath, outer.MountPath)
+			}
+		}
+	}
+}
+
+// mountFor returns the mount path is on (the deepest that contains it), nil for the root
+// filesystem.
+func (ch *checker) mountFor(p string) *corev1.VolumeMount {
+	var best *corev1.VolumeMount
+	for i := range ch.c.VolumeMounts {
+		m := &ch.c.VolumeMounts[i]
+		if path.Clean(p) == path.Clean(m.MountPath) || under(p, m.MountPath) {
+			if best == nil || len(m.MountPath) > len(best.MountPath) {
+				best = m
+			}
+		}
+	}
+	return best
+}
+
+// envValue is the literal value the container sets name to, "" when unset or not literal.
+func (ch *checker) envValue(name string) string {
+	for _, e := range ch.c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+func (ch *checker) env(name string) bool {
+	return slices.ContainsFunc(ch.c.Env, func(e corev1.EnvVar) bool { return e.Name == name })
+}
+
+// runsEntrypoint reports whether the image's entrypoint runs: the container keeps it, or its
+// command calls it.
+func (ch *checker) runsEntrypoint() bool {
+	if len(ch.c.Command) == 0 {
+		return true
+	}
+	ep := ch.img.Entrypoint.Path
+	return ep != "" && slices.ContainsFunc(append(slices.Clone(ch.c.Command), ch.c.Args...), func(a string) bool { return strings.Contains(a, ep) })
+}
+
+// startsServer reports whether the container starts the image's server: through its
+// entrypoint, or by running one of its server programs from the command or a script.
+func (ch *checker) startsServer() bool {
+	if ch.runsEntrypoint() {
+		return true
+	}
+	var texts []string
+	texts = append(texts, ch.c.Command...)
+	texts = append(texts, ch.c.Args...)
+	for _, s := range ch.scripts() {
+		texts = append(texts, s)
+	}
+	for _, server := range ch.img.Entrypoint.Servers {
+		if slices.ContainsFunc(texts, func(t string) bool { return strings.Contains(t, server) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkWrites: every path the image writes while its server starts is writable for the
+// container's user.
+func (ch *checker) checkWrites() {
+	if !ch.startsServer() {
+		return
+	}
+	readOnlyRoot := ch.c.SecurityContext != nil && ch.c.SecurityContext.ReadOnlyRootFilesystem != nil && *ch.c.SecurityContext.ReadOnlyRootFilesystem
+	uid := ch.uid()
+	for _, w := range ch.img.Writes {
+		if w.When != "" && !ch.env(w.When) {
+			continue
+		}
+		if m := ch.mountFor(w.Path); m != nil {
+			if m.ReadOnly || !writable(ch.volume(m.Name)) {
+				ch.report("writes", "image writes %s at start (%s), but it is on the read-only mount %s", w.Path, w.Source, m.MountPath)
+			}
+			continue
+		}
+		switch {
+		case readOnlyRoot:
+			ch.report("writes", "image writes %s at start (%s), but the root filesystem is read-only and no volume is mounted there", w.Path, w.Source)
+		case w.Owner != AnyUser && w.Owner != uid:
+			ch.report("writes", "image writes %s at start (%s), which belongs to uid %d in the image, but the container runs as uid %d", w.Path, w.Source, w.Owner, uid)
+		}
+	}
+}
+
+// scripts returns the shell scripts the container runs itself: an inline `sh -c` script, and
+// scripts it runs from mounted ConfigMaps.
+func (ch *checker) scripts() map[string]string {
+	out := map[string]string{}
+	argv := append(slices.Clone(ch.c.Command), ch.c.Args...)
+	for i, a := range argv {
+		if a == "-c" && i+1 < len(argv) && i > 0 && isShell(argv[i-1]) {
+			out["inline script"] = argv[i+1]
+		}
+		if file, ok := ch.mountedFile(a); ok {
+			out[a] = file
+		}
+	}
+	if !ch.runsEntrypoint() {
+		return out
+	}
+	for _, m := range ch.c.VolumeMounts {
+		v := ch.volume(m.Name)
+		if v == nil || v.ConfigMap == nil {
+			continue
+		}
+		for file, content := range ch.configMapFiles(v, m) {
+			if slices.ContainsFunc(ch.img.Entrypoint.Hooks, func(dir string) bool { return under(file, dir) }) {
+				out[file] = content
+			}
+		}
+	}
+	return out
+}
+
+func isShell(a string) bool {
+	base := path.Base(a)
+	return base == "sh" || base == "bash" || base == "dash" || base == "ash"
+}
+
+// configMapFiles maps the paths at which mount m shows the keys of ConfigMap volume v to
+// their content.
+func (ch *checker) configMapFiles(v *corev1.Volume, m corev1.VolumeMount) map[string]string {
+	out := map[string]string{}
+	cm := v.ConfigMap.Name
+	if m.SubPath != "" {
+		key := m.SubPath
+		for _, it := range v.ConfigMap.Items {
+			if it.Path == m.SubPath {
+				key = it.Key
+			}
+		}
+		if content, ok := ch.files[cm+"/"+key]; ok {
+			out[m.MountPath] = content
+		}
+		return out
+	}
+	if len(v.ConfigMap.Items) > 0 {
+		for _, it := range v.ConfigMap.Items {
+			if content, ok := ch.files[cm+"/"+it.Key]; ok {
+				out[path.Join(m.MountPath, it.Path)] = content
+			}
+		}
+		return out
+	}
+	for k, content := range ch.files {
+		if name, key, _ := strings.Cut(k, "/"); name == cm {
+			out[path.Join(m.MountPath, key)] = content
+		}
+	}
+	return out
+}
+
+func (ch *checker) mountedFile(p string) (string, bool) {
+	if !strings.HasPrefix(p, "/") {
+		return "", false
+	}
+	for _, m := range ch.c.VolumeMounts {
+		v := ch.volume(m.Name)
+		if v == nil || v.ConfigMap == nil {
+			continue
+		}
+		if content, ok := ch.configMapFiles(v, m)[path.Clean(p)]; ok {
+			return content, true
+		}
+	}
+	return "", false
+}
+
+// checkScripts: under `set -u`, every variable a script (or an image function it calls) reads
+// without a default is set: by the container, the image's ENV or the script itself.
+func (ch *checker) checkScripts() {
+	defined := map[string]bool{}
+	for _, e := range ch.c.Env {
+		defined[e.Name] = true
+	}
+	for _, e := range append(slices.Clone(ch.img.Env), alwaysSet...) {
+		defined[e] = true
+	}
+	if ch.runsEntrypoint() && ch.img.Entrypoint.Nounset {
+		for _, v := range ch.img.Entrypoint.Reads {
+			if !defined[v] {
+				ch.report("unset-variable", "the image's entrypoint %s runs under set -u and reads %s, which is not set", ch.img.Entrypoint.Path, v)
+			}
+		}
+	}
+	scripts := ch.scripts()
+	for _, name := range sortedKeys(scripts) {
+		script := scripts[name]
+		if !Nounset(script) {
+			continue
+		}
+		local := map[string]bool{}
+		for _, v := range Assigned(script) {
+			local[v] = true
+		}
+		for _, v := range Unguarded(script) {
+			if !defined[v] && !local[v] {
+				ch.report("unset-variable", "%s runs under set -u and reads %s, which is not set", name, v)
+			}
+		}
+		for _, fn := range sortedKeys(ch.img.Functions) {
+			if !Calls(script, fn) {
+				continue
+			}
+			for _, v := range ch.img.Functions[fn] {
+				if !defined[v] && !local[v] {
+					ch.report("unset-variable", "%s runs under set -u and calls the image's %s, which reads %s without a default; it is not set", name, fn, v)
+				}
+			}
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var kubeletExpansion = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
+// checkExpansions: the kubelet expands $(VAR) in env values only from variables defined
+// before, and in command and arguments from any of the container's variables; anything else
+// stays literal text.
+func (ch *checker) checkExpansions() {
+	seen := map[string]bool{}
+	for _, e := range ch.c.Env {
+		for _, m := range kubeletExpansion.FindAllStringSubmatch(e.Value, -1) {
+			if !seen[m[1]] {
+				ch.report("env-expansion", "%s refers to $(%s), which is not defined before it", e.Name, m[1])
+			}
+		}
+		seen[e.Name] = true
+	}
+	for _, a := range append(slices.Clone(ch.c.Command), ch.c.Args...) {
+		for _, m := range kubeletExpansion.FindAllStringSubmatch(a, -1) {
+			if !seen[m[1]] {
+				ch.report("env-expansion", "command refers to $(%s), which the container does not define", m[1])
+			}
+		}
+	}
+}
+
+// checkKeys: every key the container reads from a Secret or ConfigMap exists.
+func (ch *checker) checkKeys() {
+	has := func(kind, name, key string) bool {
+		return slices.Contains(ch.keys[kind+"/"+name], key)
+	}
+	exists := func(kind, name string) bool { _, ok := ch.keys[kind+"/"+name]; return ok }
+	for _, e := range ch.c.Env {
+		if e.ValueFrom == nil {
+			continue
+		}
+		if r := e.ValueFrom.SecretKeyRef; r != nil && !(r.Optional != nil && *r.Optional) && !has("Secret", r.Name, r.Key) {
+			ch.report("missing-key", "%s reads key %s of Secret %s, which nothing renders or provides", e.Name, r.Key, r.Name)
+		}
+		if r := e.ValueFrom.ConfigMapKeyRef; r != nil && !(r.Optional != nil && *r.Optional) && !has("ConfigMap", r.Name, r.Key) {
+			ch.report("missing-key", "%s reads key %s of ConfigMap %s, which nothing renders", e.Name, r.Key, r.Name)
+		}
+	}
+	for _, ef := range ch.c.EnvFrom {
+		if r := ef.SecretRef; r != nil && !(r.Optional != nil && *r.Optional) && !exists("Secret", r.Name) {
+			ch.report("missing-key", "reads all of Secret %s, which nothing renders or provides", r.Name)
+		}
+		if r := ef.ConfigMapRef; r != nil && !(r.Optional != nil && *r.Optional) && !exists("ConfigMap", r.Name) {
+			ch.report("missing-key", "reads all of ConfigMap %s, which nothing renders", r.Name)
+		}
+	}
+	for _, m := range ch.c.VolumeMounts {
+		v := ch.volume(m.Name)
+		if v == nil {
+			ch.report("missing-key", "mounts volume %s, which the pod does not define", m.Name)
+			continue
+		}
+		ch.checkVolumeKeys(v, m, has, exists)
+	}
+}
+
+func (ch *checker) checkVolumeKeys(v *corev1.Volume, m corev1.VolumeMount, has func(kind, name, key string) bool, exists func(kind, name string) bool) {
+	var kind, name string
+	var items []corev1.KeyToPath
+	switch {
+	case v.ConfigMap != nil && !(v.ConfigMap.Optional != nil && *v.ConfigMap.Optional):
+		kind, name, items = "ConfigMap", v.ConfigMap.Name, v.ConfigMap.Items
+	case v.Secret != nil && !(v.Secret.Optional != nil && *v.Secret.Optional):
+		kind, name, items = "Secret", v.Secret.SecretName, v.Secret.Items
+	default:
+		return
+	}
+	if !exists(kind, name) {
+		ch.report("missing-key", "volume %s is %s %s, which nothing renders or provides", v.Name, kind, name)
+		return
+	}
+	for _, it := range items {
+		if !has(kind, name, it.Key) {
+			ch.report("missing-key", "volume %s projects key %s of %s %s, which it does not have", v.Name, it.Key, kind, name)
+		}
+	}
+	if m.SubPath != "" && len(items) == 0 && !has(kind, name, m.SubPath) {
+		ch.report("missing-key", "mounts %s from key %s of %s %s, which it does not have", m.MountPath, m.SubPath, kind, name)
+	}
+}
