@@ -307,7 +307,7 @@ type NetworkSettings struct {
 	// of /etc/resolv.conf (nginx in the video service's web image), need the full name.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')",message="network.clusterDomain must be a lower-case DNS name such as cluster.local"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')",message="network.clusterDomain must be a lower-case DNS name such as cluster.local"
 	ClusterDomain string `json:"clusterDomain,omitempty"`
 }
 

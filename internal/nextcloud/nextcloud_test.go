@@ -2,6 +2,7 @@ package nextcloud
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -140,5 +141,55 @@ func testInputs() stack.Inputs {
 		},
 		Platform: &rathausv1alpha1.WorkspacePlatform{Spec: rathausv1alpha1.WorkspacePlatformSpec{Database: rathausv1alpha1.DatabaseSettings{Mode: rathausv1alpha1.DatabaseExternal}}},
 		Identity: &stack.Identity{IssuerURL: "https://id.kiel.de/realms/kiel"},
+	}
+}
+
+// TestSingleSignOnAppWithoutTheAppStore: user_oidc comes at the version the release pins,
+// from upstream's release or the platform's artifact mirror; the app store stays off, so an
+// air-gapped platform needs nothing from the internet.
+func TestSingleSignOnAppWithoutTheAppStore(t *testing.T) {
+	for mirror, want := range map[string]string{
+		"": "https://github.com/nextcloud-releases/user_oidc/releases/download/v8.10.1/user_oidc-v8.10.1.tar.gz",
+		"https://artifacts.example.eu/mirror": "https://artifacts.example.eu/mirror/github.com/nextcloud-releases/user_oidc/releases/download/v8.10.1/user_oidc-v8.10.1.tar.gz",
+	} {
+		in := testInputs()
+		in.Platform.Spec.Artifacts.Mirror = mirror
+		vars := map[string]string{}
+		for _, e := range env(in, "files.kiel.de", storageVolume) {
+			vars[e.Name] = e.Value
+		}
+		if vars["RATHAUS_USER_OIDC_URL"] != want || vars["RATHAUS_USER_OIDC_VERSION"] != userOIDCVersion {
+			t.Errorf("mirror %q: user_oidc from %q at %q, want %q", mirror, vars["RATHAUS_USER_OIDC_URL"], vars["RATHAUS_USER_OIDC_VERSION"], want)
+		}
+	}
+	if strings.Contains(oidcHook, "app:install") {
+		t.Error("the hook installs from the app store")
+	}
+	if !strings.Contains(configPHP, "'appstoreenabled' => false") {
+		t.Error("the app store is not switched off")
+	}
+}
+
+// TestConfigFileBelongsToTheImagesUser: the operator's config file reaches config/ through
+// an init container running as www-data, not through a mount inside the html volume, which
+// would leave config/ to root (nextcloud/helm#114).
+func TestConfigFileBelongsToTheImagesUser(t *testing.T) {
+	d := deployment(testInputs(), "nextcloud", "files.kiel.de", figures[rathausv1alpha1.SizeS], storageVolume)
+	spec := d.Spec.Template.Spec
+	if len(spec.InitContainers) != 1 || !strings.Contains(strings.Join(spec.InitContainers[0].Command, " "), configDir+"/rathaus.config.php") {
+		t.Fatalf("no init container copies rathaus.config.php: %v", spec.InitContainers)
+	}
+	if *spec.SecurityContext.RunAsUser != uid {
+		t.Errorf("runs as %d", *spec.SecurityContext.RunAsUser)
+	}
+	for _, c := range append(spec.InitContainers, spec.Containers...) {
+		for _, m := range c.VolumeMounts {
+			if strings.HasPrefix(m.MountPath, "/var/www/html/") {
+				t.Errorf("%s mounts %s inside the html volume", c.Name, m.MountPath)
+			}
+		}
+	}
+	if d.Spec.Template.Annotations[configHashAnnotation] == "" {
+		t.Error("a changed config file would not reach running pods")
 	}
 }
