@@ -149,7 +149,7 @@ func testInputs() stack.Inputs {
 // air-gapped platform needs nothing from the internet.
 func TestSingleSignOnAppWithoutTheAppStore(t *testing.T) {
 	for mirror, want := range map[string]string{
-		"": "https://github.com/nextcloud-releases/user_oidc/releases/download/v8.10.1/user_oidc-v8.10.1.tar.gz",
+		"":                                    "https://github.com/nextcloud-releases/user_oidc/releases/download/v8.10.1/user_oidc-v8.10.1.tar.gz",
 		"https://artifacts.example.eu/mirror": "https://artifacts.example.eu/mirror/github.com/nextcloud-releases/user_oidc/releases/download/v8.10.1/user_oidc-v8.10.1.tar.gz",
 	} {
 		in := testInputs()
