@@ -110,45 +110,39 @@ func index(r Rendered) ([]pod, map[string][]string, map[string]string, error) {
 			for k := range s.StringData {
 				keys[name] = append(keys[name], k)
 			}
-		case "Deployment":
-			var d appsv1.Deployment
-			if err := convert(u, &d); err != nil {
+		default:
+			spec, ok := podSpecs[u.GetKind()]
+			if !ok {
+				continue
+			}
+			ps, err := spec(u)
+			if err != nil {
 				return nil, nil, nil, err
 			}
-			pods = append(pods, pod{name, d.Spec.Template.Spec})
-		case "StatefulSet":
-			var s appsv1.StatefulSet
-			if err := convert(u, &s); err != nil {
-				return nil, nil, nil, err
-			}
-			pods = append(pods, pod{name, s.Spec.Template.Spec})
-		case "DaemonSet":
-			var d appsv1.DaemonSet
-			if err := convert(u, &d); err != nil {
-				return nil, nil, nil, err
-			}
-			pods = append(pods, pod{name, d.Spec.Template.Spec})
-		case "Job":
-			var j batchv1.Job
-			if err := convert(u, &j); err != nil {
-				return nil, nil, nil, err
-			}
-			pods = append(pods, pod{name, j.Spec.Template.Spec})
-		case "CronJob":
-			var j batchv1.CronJob
-			if err := convert(u, &j); err != nil {
-				return nil, nil, nil, err
-			}
-			pods = append(pods, pod{name, j.Spec.JobTemplate.Spec.Template.Spec})
-		case "Pod":
-			var p corev1.Pod
-			if err := convert(u, &p); err != nil {
-				return nil, nil, nil, err
-			}
-			pods = append(pods, pod{name, p.Spec})
+			pods = append(pods, pod{name, ps})
 		}
 	}
 	return pods, keys, files, nil
+}
+
+// podSpecs read the pod template of each kind that has one.
+var podSpecs = map[string]func(*unstructured.Unstructured) (corev1.PodSpec, error){
+	"Deployment":  specOf(func(d *appsv1.Deployment) corev1.PodSpec { return d.Spec.Template.Spec }),
+	"StatefulSet": specOf(func(s *appsv1.StatefulSet) corev1.PodSpec { return s.Spec.Template.Spec }),
+	"DaemonSet":   specOf(func(d *appsv1.DaemonSet) corev1.PodSpec { return d.Spec.Template.Spec }),
+	"Job":         specOf(func(j *batchv1.Job) corev1.PodSpec { return j.Spec.Template.Spec }),
+	"CronJob":     specOf(func(j *batchv1.CronJob) corev1.PodSpec { return j.Spec.JobTemplate.Spec.Template.Spec }),
+	"Pod":         specOf(func(p *corev1.Pod) corev1.PodSpec { return p.Spec }),
+}
+
+func specOf[T any](get func(*T) corev1.PodSpec) func(*unstructured.Unstructured) (corev1.PodSpec, error) {
+	return func(u *unstructured.Unstructured) (corev1.PodSpec, error) {
+		var obj T
+		if err := convert(u, &obj); err != nil {
+			return corev1.PodSpec{}, err
+		}
+		return get(&obj), nil
+	}
 }
 
 func convert(u *unstructured.Unstructured, into any) error {
