@@ -127,9 +127,12 @@ var adapterResources = stack.Figures{Requests: [2]string{"10m", "64Mi"}, Limits:
 // Writable paths under the read-only root: s6-overlay's state and every service's rendered
 // config live in /run (base/Dockerfile S6_READ_ONLY_ROOT=1; scripts/config writes
 // /run/<service>/config), and /tmp, as compose mounts them (docker-compose.yml tmpfs).
-// /config, the images' input directory, stays read-only.
+// /config, the images' input directory, stays read-only. Both are small, as upstream's
+// compose (tmpfs size=16M) and jitsi-helm (emptyDir.sizeLimit 16Mi) have them, with some room:
+// the JVMs write heap dumps to /tmp (jicofo.sh, jvb.sh -XX:HeapDumpPath=/tmp), which must
+// not fill the node.
 func runAndTmp() ([]corev1.Volume, []corev1.VolumeMount) {
-	return []corev1.Volume{stack.EmptyDir("run"), stack.EmptyDir("tmp")},
+	return []corev1.Volume{stack.SmallEmptyDir("run", "32Mi"), stack.SmallEmptyDir("tmp", "64Mi")},
 		[]corev1.VolumeMount{{Name: "run", MountPath: "/run"}, {Name: "tmp", MountPath: "/tmp"}}
 }
 

@@ -97,6 +97,10 @@ redis.session.lock_wait_time = 10000
 // upgrades keep (upgrade.exclude). A different version on the volume is replaced, and occ
 // upgrade runs the app's migrations, so an image upgrade never meets an app too old for it.
 //
+// Replicas of sizes L and XL start at the same time and the entrypoint runs this hook outside
+// its own lock: flock (util-linux, which the entrypoint uses too) on a file of the data
+// directory serialises them.
+//
 // Readable user ids (--unique-uid=0) from the preferred username; the realm's "groups" claim
 // provisions Nextcloud groups, so the realm group "admin" makes the application admins
 // Nextcloud administrators. With a single provider and allow_multiple_user_backends=0, the
@@ -104,6 +108,9 @@ redis.session.lock_wait_time = 10000
 // local admin.
 const oidcHook = `#!/bin/sh
 set -eu
+# Replicas start together and run their hooks outside the entrypoint's lock: one at a time.
+exec 9>/var/www/html/data/.rathaus-hooks.lock
+flock 9
 occ() { php /var/www/html/occ "$@"; }
 app=/var/www/html/custom_apps/user_oidc
 have=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$app/appinfo/info.xml" 2>/dev/null | head -n 1)

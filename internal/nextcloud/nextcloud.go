@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -411,6 +412,15 @@ func volumes() []corev1.Volume {
 	}
 }
 
+// gibibytes is the byte count of a PHP size such as "4G" (PHP's G is 1024³).
+func gibibytes(php string) int64 {
+	n, err := strconv.ParseInt(strings.TrimSuffix(php, "G"), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n << 30
+}
+
 func podSecurity() *corev1.PodSecurityContext { return stack.PodSecurityBinding(uid, httpPort) }
 
 // readOnlyRoot is false: the image supports no read-only root (nextcloud/docker has no such
@@ -455,6 +465,9 @@ func deployment(in stack.Inputs, image, h string, f tierFigures, storage string)
 						Env: append(env(in, h, storage),
 							corev1.EnvVar{Name: "PHP_MEMORY_LIMIT", Value: f.phpMemory},
 							corev1.EnvVar{Name: "PHP_UPLOAD_LIMIT", Value: f.upload},
+							// Apache's LimitRequestBody (apache-limits.conf, default 1 GiB)
+							// would refuse uploads PHP accepts.
+							corev1.EnvVar{Name: "APACHE_BODY_LIMIT", Value: fmt.Sprint(gibibytes(f.upload))},
 						),
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP}},
 						Resources:       f.container.Requirements(),
@@ -505,8 +518,9 @@ func cronJob(in stack.Inputs, image, h, storage string) *batchv1.CronJob {
 						Containers: []corev1.Container{{
 							Name:  "cron",
 							Image: image,
-							// Bypasses the entrypoint, so the job never installs or upgrades.
-							Command:         []string{"php", "-f", "/var/www/html/cron.php"},
+							// Bypasses the entrypoint, so the job never installs or upgrades;
+							// before the first installation there is nothing to run.
+							Command:         []string{"/bin/sh", "-c", "if [ ! -f /var/www/html/config/config.php ]; then exit 0; fi\nexec php -f /var/www/html/cron.php\n"},
 							Env:             env(in, h, storage),
 							Resources:       stack.Resources("100m", "256Mi", "1", "1Gi"),
 							SecurityContext: stack.ContainerSecurity(readOnlyRoot),

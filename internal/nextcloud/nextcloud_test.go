@@ -1,6 +1,7 @@
 package nextcloud
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -191,5 +192,24 @@ func TestConfigFileBelongsToTheImagesUser(t *testing.T) {
 	}
 	if d.Spec.Template.Annotations[configHashAnnotation] == "" {
 		t.Error("a changed config file would not reach running pods")
+	}
+}
+
+// TestApacheAcceptsTheUploadLimit: Apache's LimitRequestBody (the image's APACHE_BODY_LIMIT,
+// 1 GiB by default) must not refuse what PHP accepts at the tier.
+func TestApacheAcceptsTheUploadLimit(t *testing.T) {
+	for tier, f := range figures {
+		d := deployment(testInputs(), "nextcloud", "files.kiel.de", f, storageVolume)
+		vars := map[string]string{}
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			vars[e.Name] = e.Value
+		}
+		want := fmt.Sprint(gibibytes(f.upload))
+		if vars["APACHE_BODY_LIMIT"] != want || gibibytes(f.upload) <= 1<<30 {
+			t.Errorf("%s: APACHE_BODY_LIMIT %q, PHP_UPLOAD_LIMIT %q (%s bytes)", tier, vars["APACHE_BODY_LIMIT"], vars["PHP_UPLOAD_LIMIT"], want)
+		}
+	}
+	if gibibytes("4G") != 4<<30 || gibibytes("x") != 0 {
+		t.Error("gibibytes misreads PHP sizes")
 	}
 }
