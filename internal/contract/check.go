@@ -583,7 +583,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-var kubeletExpansion = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+// kubeletExpansion matches $(VAR) but not the escaped $$(VAR).
+var kubeletExpansion = regexp.MustCompile(`(?:^|[^$])\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 
 // checkExpansions: the kubelet expands $(VAR) in env values only from variables defined
 // before, and in command and arguments from any of the container's variables; anything else

@@ -189,6 +189,9 @@ func TestCheck(t *testing.T) {
 		{name: "expansion of a later variable", rule: "env-expansion", say: "$(URL)", break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
 			c(d).Env[1].Value = "$(URL)"
 		}},
+		{name: "escaped expansion", break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
+			c(d).Env[1].Value = "$$(URL)"
+		}},
 		{name: "missing Secret key", rule: "missing-key", say: "key port", break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
 			c(d).Env[0].ValueFrom.SecretKeyRef.Key = "port"
 		}},
