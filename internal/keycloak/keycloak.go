@@ -278,6 +278,11 @@ func realmJob(in stack.Inputs, image, doc, keycloakURL, admin string) *batchv1.J
 		// Re-apply even when the document is unchanged, so that edits made in the admin
 		// console are reverted whenever the job runs (docs/MANAGED.md, checksum cache).
 		{Name: "IMPORT_CACHE_ENABLED", Value: "false"},
+		// An existing user keeps its required actions: otherwise every run puts
+		// UPDATE_PASSWORD back on admins who already chose their password
+		// (import.behaviors.user-update-ignored-properties, default "attributes", new in
+		// 6.5.0: ImportConfigProperties.java, UserImportService.updateUser).
+		{Name: "IMPORT_BEHAVIORS_USERUPDATEIGNOREDPROPERTIES", Value: "attributes,requiredActions"},
 	}
 	for _, c := range in.OIDCClients {
 		env = append(env, stack.SecretEnv(secretEnv(c.Service), stack.OIDCClientSecret(c.Service), "client-secret"))

@@ -59,3 +59,23 @@ func TestRealmDocument(t *testing.T) {
 		t.Error("the realm document is not deterministic")
 	}
 }
+
+// TestReapplyKeepsUsersRequiredActions: the realm is applied again on every change; an admin
+// who already chose a password must not be asked again, so keycloak-config-cli leaves the
+// required actions of existing users alone (creation still sets UPDATE_PASSWORD).
+func TestReapplyKeepsUsersRequiredActions(t *testing.T) {
+	in := stack.Inputs{
+		Workspace: &rathausv1alpha1.MunicipalityWorkspace{ObjectMeta: metav1.ObjectMeta{Namespace: "kiel", Name: "kiel"}},
+		Platform:  &rathausv1alpha1.WorkspacePlatform{},
+	}
+	job := realmJob(in, "cli:1", "{}", "http://keycloak:8080", "admin")
+	var ignored string
+	for _, e := range job.Spec.Template.Spec.Containers[0].Env {
+		if e.Name == "IMPORT_BEHAVIORS_USERUPDATEIGNOREDPROPERTIES" {
+			ignored = e.Value
+		}
+	}
+	if !strings.Contains(ignored, "requiredActions") || !strings.Contains(ignored, "attributes") {
+		t.Errorf("ignored properties %q: re-applies reset admins' required actions (or attributes, the default)", ignored)
+	}
+}

@@ -13,7 +13,7 @@ import (
 // is pruned.
 type ConfigJob struct {
 	Component string
-	// NamePrefix is followed by a hash of Image and Content.
+	// NamePrefix is followed by a hash of Image, Content, Command and Env.
 	NamePrefix string
 	Image      string
 	// Content is what the Job applies, for the hash (the ConfigMap's data).
@@ -31,11 +31,22 @@ type ConfigJob struct {
 	DeadlineSeconds int64
 }
 
+// hashed is what names the Job: a Job's pod template cannot change once created, so any
+// change of what it runs, with or how, must make a new Job.
+func (j ConfigJob) hashed() []string {
+	parts := append([]string{j.Image}, j.Content...)
+	parts = append(parts, j.Command...)
+	for _, e := range j.Env {
+		parts = append(parts, e.String())
+	}
+	return parts
+}
+
 // Job renders the Job.
 func (j ConfigJob) Job(in Inputs) *batchv1.Job {
 	return &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: Meta(in, j.Component, j.NamePrefix+ShortHash(append([]string{j.Image}, j.Content...)...)),
+		ObjectMeta: Meta(in, j.Component, j.NamePrefix+ShortHash(j.hashed()...)),
 		Spec: batchv1.JobSpec{
 			BackoffLimit:          ptr.To[int32](6),
 			ActiveDeadlineSeconds: ptr.To(j.DeadlineSeconds),
