@@ -62,9 +62,11 @@ func BuiltIn() *rathausv1alpha1.StackRelease {
 				{Name: "postgresql-cloudnativepg", Image: "ghcr.io/cloudnative-pg/postgresql", Version: "17.11-standard-trixie"},
 				// Stalwart's newest tag v0.16.18 (stalwartlabs/stalwart tags; Docker Hub
 				// publishes the full v<major>.<minor>.<patch> tags, install/platform/docker.md)
-				// and stalwart-cli 1.0.8 (stalwartlabs/cli CHANGELOG.md; image tags without v).
+				// and stalwart-cli 1.0.12 (stalwartlabs/cli CHANGELOG.md; image tags without v):
+				// upsert with matchOn exists from 1.0.9, matchOn resolves #references from
+				// 1.0.11; 1.0.8 refuses the plan's first line ("unknown variant upsert").
 				{Name: "stalwart", Image: "docker.io/stalwartlabs/stalwart", Version: "v0.16.18"},
-				{Name: "stalwart-cli", Image: "docker.io/stalwartlabs/cli", Version: "1.0.8"},
+				{Name: "stalwart-cli", Image: "docker.io/stalwartlabs/cli", Version: "1.0.12"},
 				{Name: "valkey", Image: "docker.io/valkey/valkey", Version: "9.0.4"},
 			},
 		},

@@ -33,8 +33,12 @@ func (Engine) Contracts() []contract.Image {
 		Ports: ports,
 	}, {
 		Component: CLIReleaseComponent,
-		Tag:       "1.0.8",
-		Sources:   []string{"stalwartlabs/cli Dockerfile@1.0.8"},
+		Tag:       "1.0.12",
+		Sources: []string{
+			"stalwartlabs/cli Dockerfile@b2bbde4c",
+			"stalwartlabs/cli CHANGELOG.md@cc0988d5",
+			"stalwartlabs/cli src/commands/apply.rs@cc0988d5",
+		},
 		// distroless static-debian12:nonroot; ENTRYPOINT /usr/local/bin/stalwart-cli.
 		UID:        cliUID,
 		Entrypoint: contract.Entrypoint{Path: "/usr/local/bin/stalwart-cli"},

@@ -33,6 +33,11 @@ func upsert(object string, matchOn []string, id string, value map[string]any) op
 	return op{Type: "upsert", Object: object, MatchOn: matchOn, Value: map[string]any{id: value}}
 }
 
+// create makes a new object every time the plan is applied: for actions.
+func create(object, id string, value map[string]any) op {
+	return op{Type: "create", Object: object, Value: map[string]any{id: value}}
+}
+
 func update(object string, value map[string]any) op {
 	return op{Type: "update", Object: object, Value: value}
 }
@@ -107,6 +112,14 @@ func Plan(p mail.Plan) string {
 	)
 	ops = append(ops, routing(p)...)
 	ops = append(ops, update("MtaSts", map[string]any{"mode": p.MTASTSMode}))
+	// Written objects only invalidate caches: the directory, authentication, system settings,
+	// routes and MTA-STS take effect with a reload, certificates with their own (actions.md;
+	// an Action object's creation runs it). New listeners bind only when the server starts,
+	// which the engine arranges after the Job succeeded.
+	reload := []op{create("Action", "reload-settings", map[string]any{"@type": "ReloadSettings"})}
+	if p.TLSSecret != "" {
+		reload = append([]op{create("Action", "reload-tls", map[string]any{"@type": "ReloadTlsCertificates"})}, reload...)
+	}
 	if len(p.Mailboxes) > 0 {
 		accounts := map[string]any{}
 		for i, local := range p.Mailboxes {
@@ -114,6 +127,7 @@ func Plan(p mail.Plan) string {
 		}
 		ops = append(ops, op{Type: "upsert", Object: "Account", MatchOn: []string{"name", "domainId"}, Value: accounts})
 	}
+	ops = append(ops, reload...)
 
 	var b bytes.Buffer
 	for _, o := range ops {

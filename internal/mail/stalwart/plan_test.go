@@ -2,11 +2,14 @@ package stalwart
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/mail"
+	"github.com/rathaus-io/rathaus/internal/release"
 )
 
 var fullPlan = mail.Plan{
@@ -34,6 +37,10 @@ func TestPlanIsApplicable(t *testing.T) {
 					t.Fatalf("line %d: upsert of %s without matchOn would match by value and duplicate on change", i, o.Object)
 				}
 			case "update":
+			case "create":
+				if o.Object != "Action" {
+					t.Fatalf("line %d: create of %s would add one more on every run", i, o.Object)
+				}
 			default:
 				t.Fatalf("line %d: unexpected operation %q", i, o.Type)
 			}
@@ -73,5 +80,44 @@ func TestPlanRoutesThroughTheRelayOnlyWithOne(t *testing.T) {
 	}
 	if strings.Contains(Plan(without), `"object":"MtaRoute"`) {
 		t.Error("a relay route without a relay")
+	}
+}
+
+// TestPlanEndsWithReloads: written settings take effect only with a reload, certificates with
+// their own; both come last, after everything they reload.
+func TestPlanEndsWithReloads(t *testing.T) {
+	noTLS := fullPlan
+	noTLS.TLSSecret = ""
+	for _, tt := range []struct {
+		p    mail.Plan
+		want []string
+	}{
+		{noTLS, []string{"ReloadSettings"}},
+		{fullPlan, []string{"ReloadTlsCertificates", "ReloadSettings"}},
+	} {
+		lines := strings.Split(strings.TrimSuffix(Plan(tt.p), "\n"), "\n")
+		tail := lines[len(lines)-len(tt.want):]
+		for i, want := range tt.want {
+			if !strings.Contains(tail[i], `"object":"Action"`) || !strings.Contains(tail[i], `"@type":"`+want+`"`) {
+				t.Errorf("TLS %q: line %d is %s, want the action %s", tt.p.TLSSecret, len(lines)-len(tt.want)+i, tail[i], want)
+			}
+		}
+	}
+}
+
+// TestReleaseCLIReadsThePlan: stalwart-cli knows upsert with matchOn from 1.0.9 and resolves
+// "#id" references in matchOn from 1.0.11 (stalwartlabs/cli CHANGELOG.md); 1.0.8 refuses
+// the plan's first line.
+func TestReleaseCLIReadsThePlan(t *testing.T) {
+	c, err := images.Find(release.BuiltIn(), CLIReleaseComponent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var major, minor, patch int
+	if _, err := fmt.Sscanf(c.Version, "%d.%d.%d", &major, &minor, &patch); err != nil {
+		t.Fatalf("version %s: %v", c.Version, err)
+	}
+	if major == 1 && minor == 0 && patch < 11 {
+		t.Errorf("stalwart-cli %s cannot apply the plan (upsert from 1.0.9, #references in matchOn from 1.0.11)", c.Version)
 	}
 }

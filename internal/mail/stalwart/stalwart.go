@@ -23,6 +23,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -102,38 +103,39 @@ func (e Engine) Render(in stack.Inputs, p mail.Plan) ([]client.Object, error) {
 	f := figures[in.Size()]
 	plan := Plan(p)
 	jobLabels := stack.PodLabels(in, "stalwart-config")
+	job := stack.ConfigJob{
+		Component:  mail.ComponentName,
+		NamePrefix: Name + "-config-",
+		Image:      cliImage,
+		Content:    []string{plan},
+		UID:        cliUID,
+		PodLabels:  jobLabels,
+		// The image is distroless: no shell, the CLI is the entrypoint.
+		Command: []string{"/usr/local/bin/stalwart-cli", "apply", "--file", "/plan/plan.ndjson"},
+		Env: []corev1.EnvVar{
+			{Name: "STALWART_URL", Value: fmt.Sprintf("http://%s:%d", Name, httpPort)},
+			stack.SecretEnv("STALWART_USER", adminSecret, "username"),
+			stack.SecretEnv("STALWART_PASSWORD", adminSecret, "password"),
+			// The CLI caches the server's schema under the user's cache directory.
+			{Name: "HOME", Value: "/tmp"},
+			{Name: "XDG_CACHE_HOME", Value: "/tmp"},
+			{Name: "NO_COLOR", Value: "1"},
+		},
+		ConfigMap:       planConfigMap,
+		MountPath:       "/plan",
+		Resources:       stack.Resources("50m", "64Mi", "500m", "256Mi"),
+		DeadlineSeconds: 1200,
+	}.Job(in)
 	objs := []client.Object{
 		claim(in, f),
 		headless(in, p),
-		statefulSet(in, image, p, f),
+		statefulSet(in, image, p, f, appliedPlan(in, job.Name)),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 			ObjectMeta: stack.Meta(in, mail.ComponentName, planConfigMap),
 			Data:       map[string]string{"plan.ndjson": plan},
 		},
-		stack.ConfigJob{
-			Component:  mail.ComponentName,
-			NamePrefix: Name + "-config-",
-			Image:      cliImage,
-			Content:    []string{plan},
-			UID:        cliUID,
-			PodLabels:  jobLabels,
-			// The image is distroless: no shell, the CLI is the entrypoint.
-			Command: []string{"/usr/local/bin/stalwart-cli", "apply", "--file", "/plan/plan.ndjson"},
-			Env: []corev1.EnvVar{
-				{Name: "STALWART_URL", Value: fmt.Sprintf("http://%s:%d", Name, httpPort)},
-				stack.SecretEnv("STALWART_USER", adminSecret, "username"),
-				stack.SecretEnv("STALWART_PASSWORD", adminSecret, "password"),
-				// The CLI caches the server's schema under the user's cache directory.
-				{Name: "HOME", Value: "/tmp"},
-				{Name: "XDG_CACHE_HOME", Value: "/tmp"},
-				{Name: "NO_COLOR", Value: "1"},
-			},
-			ConfigMap:       planConfigMap,
-			MountPath:       "/plan",
-			Resources:       stack.Resources("50m", "64Mi", "500m", "256Mi"),
-			DeadlineSeconds: 1200,
-		}.Job(in),
+		job,
 	}
 	return append(objs, netpol.Path(in, mail.ComponentName, Name+"-config", jobLabels, p.PodLabels, netpol.TCP(httpPort))...), nil
 }
@@ -174,7 +176,34 @@ printf '{"@type":"PostgreSql","host":"%s","port":%s,"database":"%s","authUsernam
 exec /usr/local/bin/stalwart --config /tmp/config.json
 `
 
-func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures) *appsv1.StatefulSet {
+func podAnnotations(applied string) map[string]string {
+	if applied == "" {
+		return nil
+	}
+	return map[string]string{appliedPlanAnnotation: applied}
+}
+
+// appliedPlanAnnotation names, on the server's pod template, the configuration Job the
+// server last restarted for.
+const appliedPlanAnnotation = "rathaus.io/applied-plan"
+
+// appliedPlan is the configuration Job whose success the server has restarted for. Listeners
+// a plan adds (submission on 587) bind only when the server starts (crates/common/src/
+// network/listen.rs binds at boot; a reload does not), so once the current Job has
+// succeeded, the pod template names it and the server restarts once. Until then the template
+// keeps naming the one before: a Job still running never restarts the server under it.
+func appliedPlan(in stack.Inputs, job string) string {
+	ns := in.Workspace.Namespace
+	if j, ok := in.Observed[stack.Key("Job", ns, job)].(*batchv1.Job); ok && j.Status.Succeeded > 0 {
+		return job
+	}
+	if sts, ok := in.Observed[stack.Key("StatefulSet", ns, Name)].(*appsv1.StatefulSet); ok {
+		return sts.Spec.Template.Annotations[appliedPlanAnnotation]
+	}
+	return ""
+}
+
+func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, applied string) *appsv1.StatefulSet {
 	labels := stack.PodLabels(in, "mail")
 	labels[tenant.WebLabel] = "true"
 	labels[postgres.ClientLabel] = "true"
@@ -247,7 +276,7 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures) *app
 			ServiceName: Name,
 			Selector:    &metav1.LabelSelector{MatchLabels: p.PodLabels},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: podAnnotations(applied)},
 				Spec: corev1.PodSpec{
 					// Stalwart binds 25, 465, 587 and 993 as uid 2000 under /bin/sh, where its
 					// file capability does not apply: the pod lowers the unprivileged port range.
