@@ -27,25 +27,27 @@ const protectionMessage = "with deletionPolicy Retain; delete the workspace firs
 // installAdmissionPolicies creates what config/admission ships, as a provider would apply it,
 // and waits until the API server enforces it: policies take effect asynchronously.
 func installAdmissionPolicies(ctx context.Context) {
-	raw, err := os.ReadFile(filepath.Join("..", "config", "admission", "namespace-protection.yaml"))
-	Expect(err).NotTo(HaveOccurred())
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
 	installed := 0
-	for {
-		obj := &unstructured.Unstructured{}
-		if err := dec.Decode(&obj.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
+	for _, file := range []string{"namespace-protection.yaml", "workspace-fields.yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "config", "admission", file))
+		Expect(err).NotTo(HaveOccurred())
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+		for {
+			obj := &unstructured.Unstructured{}
+			if err := dec.Decode(&obj.Object); err != nil {
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				Expect(err).NotTo(HaveOccurred())
 			}
-			Expect(err).NotTo(HaveOccurred())
+			if len(obj.Object) == 0 {
+				continue
+			}
+			Expect(k8s.Create(ctx, obj)).To(Succeed())
+			installed++
 		}
-		if len(obj.Object) == 0 {
-			continue
-		}
-		Expect(k8s.Create(ctx, obj)).To(Succeed())
-		installed++
 	}
-	Expect(installed).To(Equal(2), "config/admission ships a policy and its binding")
+	Expect(installed).To(Equal(4), "config/admission ships two policies and their bindings")
 
 	probe := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name:   "admission-probe",
@@ -53,6 +55,11 @@ func installAdmissionPolicies(ctx context.Context) {
 	}}
 	Expect(k8s.Create(ctx, probe)).To(Succeed())
 	Eventually(func() error { return k8s.Delete(ctx, probe, client.DryRunAll) }).Should(MatchError(ContainSubstring(protectionMessage)))
+	inSystem := &rathausv1alpha1.MunicipalityWorkspace{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "admission-probe"},
+		Spec:       rathausv1alpha1.MunicipalityWorkspaceSpec{DisplayName: "Probe", Domain: "probe.example"},
+	}
+	Eventually(func() error { return k8s.Create(ctx, inSystem, client.DryRunAll) }).Should(MatchError(ContainSubstring("is a system namespace")))
 }
 
 // Deleting a namespace is how a municipality's data would vanish in one command, past every

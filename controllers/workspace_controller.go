@@ -73,6 +73,9 @@ type WorkspaceReconciler struct {
 // +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces/finalizers,verbs=update
+// The operator manages its finalizer, which the workspace-fields admission policy leaves to the
+// provider (config/admission/workspace-fields.yaml): it holds the provider's pseudo-subresource.
+// +kubebuilder:rbac:groups=rathaus.io,resources=municipalityworkspaces/provider,verbs=update
 // +kubebuilder:rbac:groups=rathaus.io,resources=workspaceplatforms;stackreleases,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges;configmaps;secrets;services;serviceaccounts;persistentvolumeclaims,verbs=get;list;watch;create;update;patch;delete

@@ -167,6 +167,7 @@ type TenantAccess struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.all(u, !u.startsWith('system:'))",message="tenantAccess.users must not name system: users (system:anonymous, service accounts, the cluster's components): grant municipality staff by their own names"
 	Users []string `json:"users,omitempty"`
 
 	// Groups are Kubernetes group names.
@@ -175,6 +176,7 @@ type TenantAccess struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.all(g, !g.startsWith('system:'))",message="tenantAccess.groups must not name system: groups (system:authenticated, system:unauthenticated, system:serviceaccounts, system:masters)"
 	Groups []string `json:"groups,omitempty"`
 }
 

@@ -166,15 +166,47 @@ func TestManagerRBACIsConfig(t *testing.T) {
 	}
 }
 
-// TestWorkspaceRoles: the roles a provider hands out, aggregated into Kubernetes' own.
+// TestWorkspaceRoles: the roles a provider hands out, editor and viewer aggregated into
+// Kubernetes' own; creating and deleting workspaces and the provider's fields stay with the
+// never aggregated provider role; config/rbac ships the same rules.
 func TestWorkspaceRoles(t *testing.T) {
 	docs := split(t, render(t, chartDir))
-	var editor, viewer rbacv1.ClusterRole
+	var editor, viewer, provider rbacv1.ClusterRole
 	decode(t, docs, "ClusterRole", "rathaus-workspace-editor", &editor)
 	decode(t, docs, "ClusterRole", "rathaus-workspace-viewer", &viewer)
-	for _, verb := range []string{"create", "get", "list", "watch", "update", "patch", "delete"} {
+	decode(t, docs, "ClusterRole", "rathaus-workspace-provider", &provider)
+	for _, verb := range []string{"get", "list", "watch", "update", "patch"} {
 		if !grants(editor.Rules, "rathaus.io", "municipalityworkspaces", verb) {
 			t.Errorf("editor may not %s workspaces", verb)
+		}
+	}
+	for _, verb := range []string{"create", "delete", "deletecollection"} {
+		if grants(editor.Rules, "rathaus.io", "municipalityworkspaces", verb) {
+			t.Errorf("editor, aggregated into edit and admin, may %s workspaces: whoever may edit a namespace could claim a town's domain", verb)
+		}
+		if !grants(provider.Rules, "rathaus.io", "municipalityworkspaces", verb) {
+			t.Errorf("provider may not %s workspaces", verb)
+		}
+	}
+	if grants(editor.Rules, "rathaus.io", "municipalityworkspaces/provider", "update") || !grants(provider.Rules, "rathaus.io", "municipalityworkspaces/provider", "update") {
+		t.Error("only the provider role may update municipalityworkspaces/provider, which the workspace-fields policy asks for")
+	}
+	if len(provider.Labels) > 0 && (provider.Labels["rbac.authorization.k8s.io/aggregate-to-edit"] != "" || provider.Labels["rbac.authorization.k8s.io/aggregate-to-admin"] != "") {
+		t.Errorf("the provider role is aggregated: %v", provider.Labels)
+	}
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "config", "rbac", "workspace_roles.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		var want rbacv1.ClusterRole
+		if err := yaml.Unmarshal([]byte(doc), &want); err != nil {
+			t.Fatal(err)
+		}
+		var got rbacv1.ClusterRole
+		decode(t, docs, "ClusterRole", want.Name, &got)
+		if !reflect.DeepEqual(got.Rules, want.Rules) {
+			t.Errorf("%s: the chart's rules differ from config/rbac/workspace_roles.yaml:\nchart:  %v\nconfig: %v", want.Name, got.Rules, want.Rules)
 		}
 	}
 	for _, res := range []string{"municipalityworkspaces", "workspaceplatforms", "stackreleases"} {

@@ -1,0 +1,223 @@
+package controllers_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/controllers"
+	"github.com/rathaus-io/rathaus/internal/tenant"
+)
+
+// as returns a client that acts as user, the way kubectl with a municipality's credentials
+// would: the API server authorizes and admits every request as that user.
+func as(user string) client.Client {
+	c := rest.CopyConfig(cfg)
+	c.Impersonate = rest.ImpersonationConfig{UserName: user}
+	cl, err := client.New(c, client.Options{Scheme: controllers.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
+	return cl
+}
+
+// installWorkspaceRoles applies the ClusterRoles config/rbac ships for providers to hand out.
+func installWorkspaceRoles(ctx context.Context) {
+	raw, err := os.ReadFile(filepath.Join("..", "config", "rbac", "workspace_roles.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+	for {
+		role := &rbacv1.ClusterRole{}
+		if err := dec.Decode(role); err != nil {
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			Expect(err).NotTo(HaveOccurred())
+		}
+		if role.Name == "" {
+			continue
+		}
+		if err := k8s.Create(ctx, role); err != nil {
+			Expect(apierrors.IsAlreadyExists(err)).To(BeTrue(), err.Error())
+		}
+	}
+}
+
+// changeAs changes the workspace as user, retrying when the operator wrote in between.
+func changeAs(ctx context.Context, user string, ws *rathausv1alpha1.MunicipalityWorkspace, mutate func(*rathausv1alpha1.MunicipalityWorkspace)) error {
+	c := as(user)
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		got := &rathausv1alpha1.MunicipalityWorkspace{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(ws), got); err != nil {
+			return err
+		}
+		mutate(got)
+		return c.Update(ctx, got)
+	})
+}
+
+// The line between the provider and the municipality (docs/api.md, "Fields by owner"), held
+// by the workspace-fields admission policy of config/admission against the municipality's
+// own admins: the tenant Role the operator binds to tenantAccess, and Kubernetes' edit role.
+var _ = Describe("Tenant boundary", Ordered, func() {
+	const municipalityAdmin = "anna@kiel.example"
+	var (
+		ctx context.Context
+		ws  *rathausv1alpha1.MunicipalityWorkspace
+	)
+
+	BeforeAll(func() {
+		ctx = context.Background()
+		installWorkspaceRoles(ctx)
+		ensurePlatform(ctx, rathausv1alpha1.DefaultPlatformName)
+		ns := createNamespace(ctx)
+		ws = newWorkspace(ns, ns+".example", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.TenantAccess = rathausv1alpha1.TenantAccess{Users: []string{municipalityAdmin}}
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		// The operator binds the tenant Role to the workspace's tenantAccess.
+		Eventually(func() error {
+			return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: tenant.TenantRoleBindingName}, &rbacv1.RoleBinding{})
+		}).Should(Succeed())
+		Eventually(func() error {
+			return changeAs(ctx, municipalityAdmin, ws, func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Admins = []string{"it@" + ws.Spec.Domain} })
+		}).Should(Succeed(), "the municipality's admin edits its own fields")
+	})
+
+	DescribeTable("refuses the municipality's admin what is the provider's",
+		func(mutate func(*rathausv1alpha1.MunicipalityWorkspace), say string) {
+			before := getWorkspace(ctx, ws)
+			err := changeAs(ctx, municipalityAdmin, ws, mutate)
+			Expect(err).To(HaveOccurred())
+			Expect(apierrors.IsForbidden(err) || apierrors.IsInvalid(err)).To(BeTrue(), err.Error())
+			Expect(err.Error()).To(ContainSubstring(say))
+			after := getWorkspace(ctx, ws)
+			Expect(after.Spec).To(Equal(before.Spec), "a refused change leaves the workspace as it was")
+			Expect(after.OwnerReferences).To(Equal(before.OwnerReferences))
+		},
+		// Hole 1: deleting the town's data in one patch, and lifting the namespace protection.
+		Entry("deletionPolicy Delete with files off", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
+			ws.Spec.Services.Files.Enabled = false
+		}, "spec.deletionPolicy"),
+		Entry("suspend", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Suspend = true }, "spec.suspend"),
+		// Hole 2: an owner reference lets the garbage collector delete the workspace.
+		Entry("an owner reference", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.OwnerReferences = append(ws.OwnerReferences, metav1.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: "x", UID: "00000000-0000-0000-0000-000000000001"})
+		}, "metadata.ownerReferences"),
+		Entry("the operator's finalizer removed", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Finalizers = nil }, "metadata.finalizers"),
+		Entry("an operator label", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			if ws.Labels == nil {
+				ws.Labels = map[string]string{}
+			}
+			ws.Labels["rathaus.io/workspace"] = "other"
+		}, "rathaus.io/ labels"),
+		// Hole 3: cost and the upgrade policy.
+		Entry("size XL", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Size = rathausv1alpha1.SizeXL }, "spec.size"),
+		Entry("a pinned release", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Release = &rathausv1alpha1.ReleaseSelector{Version: "2026.8.0"}
+		}, "spec.release"),
+		Entry("upgrades without backup", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Upgrades = rathausv1alpha1.UpgradePolicy{AllowWithoutBackup: true}
+		}, "spec.upgrades"),
+		// Hole 4: another customer's platform, its pull Secret and S3 keys.
+		Entry("another platform", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Platform = "other-customer" }, "spec.platform"),
+		// Hole 5: who may change the workspace.
+		Entry("wider tenant access", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.TenantAccess.Groups = append(ws.Spec.TenantAccess.Groups, "everyone-at-kiel")
+		}, "spec.tenantAccess"),
+		Entry("tenant access for every authenticated user", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.TenantAccess.Groups = append(ws.Spec.TenantAccess.Groups, "system:authenticated")
+		}, "system:"),
+		// Hole 6: names outside the town's domain, and the domain itself.
+		Entry("a host outside the domain", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: "files.provider.example"}}
+		}, "service hosts must lie inside"),
+		Entry("the domain", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Domain = "kiel.example" }, "spec.domain"),
+		Entry("the identity provider", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Identity = rathausv1alpha1.IdentitySpec{Mode: rathausv1alpha1.IdentityExternal, IssuerURL: "https://login.attacker.example"}
+		}, "spec.identity"),
+		Entry("the municipality key", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.MunicipalityKey = "01002000" }, "spec.municipalityKey"),
+	)
+
+	It("lets the municipality's admin change the municipality's fields", func() {
+		Expect(changeAs(ctx, municipalityAdmin, ws, func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Services.Video = rathausv1alpha1.VideoService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Host: "meet." + ws.Spec.Domain}, MaxParticipants: 50}
+			ws.Spec.MaintenanceWindow = &rathausv1alpha1.MaintenanceWindow{Days: []rathausv1alpha1.DayOfWeek{"Sunday"}, Start: "03:00", Duration: "3h", TimeZone: "Europe/Berlin"}
+		})).To(Succeed())
+	})
+
+	It("refuses the municipality's admin deleting the workspace", func() {
+		err := as(municipalityAdmin).Delete(ctx, getWorkspace(ctx, ws))
+		Expect(err).To(HaveOccurred())
+		Expect(getWorkspace(ctx, ws).DeletionTimestamp).To(BeNil())
+	})
+
+	It("leaves every field to the provider", func() {
+		updateWorkspace(ctx, ws, func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Size = rathausv1alpha1.SizeM })
+		Expect(getWorkspace(ctx, ws).Spec.Size).To(Equal(rathausv1alpha1.SizeM))
+	})
+
+	It("lets a provider account with rathaus-workspace-provider change provider fields", func() {
+		provider := "onboarding@provider.example"
+		Expect(k8s.Create(ctx, &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ws.Namespace, Name: "provider"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "rathaus-workspace-provider"},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: provider}},
+		})).To(Succeed())
+		Eventually(func() error {
+			return changeAs(ctx, provider, ws, func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Size = rathausv1alpha1.SizeS })
+		}).Should(Succeed())
+	})
+
+	// Hole 6 (claiming a town's domain before onboarding) and Kubernetes' aggregated edit role.
+	It("refuses creating workspaces to whoever may edit a namespace", func() {
+		ns := createNamespace(ctx)
+		editor := "namespace-editor@kiel.example"
+		Expect(k8s.Create(ctx, &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "editor"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "rathaus-workspace-editor"},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: editor}},
+		})).To(Succeed())
+		claim := newWorkspace(ns, "flensburg.example")
+		err := as(editor).Create(ctx, claim)
+		Expect(err).To(HaveOccurred())
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), err.Error())
+	})
+
+	// Hole 8: system namespaces.
+	It("refuses workspaces in system namespaces, to the provider too", func() {
+		for _, ns := range []string{"kube-system", "kube-public", "default"} {
+			err := k8s.Create(ctx, newWorkspace(ns, "system.example"), client.DryRunAll)
+			Expect(err).To(MatchError(ContainSubstring("is a system namespace")), ns)
+		}
+	})
+
+	It("refuses system principals in tenantAccess, to the provider too", func() {
+		for _, subject := range []func(*rathausv1alpha1.TenantAccess){
+			func(a *rathausv1alpha1.TenantAccess) { a.Groups = []string{"system:masters"} },
+			func(a *rathausv1alpha1.TenantAccess) { a.Groups = []string{"system:unauthenticated"} },
+			func(a *rathausv1alpha1.TenantAccess) { a.Users = []string{"system:anonymous"} },
+			func(a *rathausv1alpha1.TenantAccess) {
+				a.Users = []string{"system:serviceaccount:kube-system:default"}
+			},
+		} {
+			bad := getWorkspace(ctx, ws)
+			subject(&bad.Spec.TenantAccess)
+			Expect(k8s.Update(ctx, bad, client.DryRunAll)).To(MatchError(ContainSubstring("system:")))
+		}
+	})
+})
