@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
@@ -196,6 +197,22 @@ var _ = Describe("Tenant boundary", Ordered, func() {
 		err := as(editor).Create(ctx, claim)
 		Expect(err).To(HaveOccurred())
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), err.Error())
+	})
+
+	// Hole 6: a name inside another municipality's zone, taken first, would stall the town
+	// when it switches the service on; now the newcomer stalls and the town keeps its zone.
+	It("keeps every name inside a workspace's domain to that workspace", func() {
+		inZone := newWorkspace(createNamespace(ctx), "www."+ws.Spec.Domain)
+		Expect(k8s.Create(ctx, inZone)).To(Succeed())
+		Eventually(condition(ctx, inZone, "Stalled")).Should(Equal("True/DomainConflict"))
+		Expect(meta.FindStatusCondition(getWorkspace(ctx, inZone).Status.Conditions, "Stalled").Message).To(ContainSubstring("lies inside the domain of another workspace"))
+
+		hostInZone := newWorkspace(createNamespace(ctx), "elsewhere-"+ws.Namespace+".example", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: "media." + ws.Spec.Domain}}
+		})
+		Expect(k8s.Create(ctx, hostInZone)).To(Succeed())
+		Eventually(condition(ctx, hostInZone, "Stalled")).Should(Equal("True/DomainConflict"))
+		waitReady(ctx, ws)
 	})
 
 	// Hole 8: system namespaces.

@@ -28,8 +28,10 @@ import (
 const (
 	// platformIndex: the name of the platform a workspace uses.
 	platformIndex = "spec.platform"
-	// hostIndex: the hosts a workspace claims or holds (conflict.IndexHosts).
+	// hostIndex: the hosts a workspace claims or holds, and their zones (conflict.IndexHosts).
 	hostIndex = "rathaus.hosts"
+	// domainIndex: a workspace's domain (conflict.IndexDomain).
+	domainIndex = "rathaus.domain"
 	// conflictIndex: "true" for a workspace stalled by a conflict.
 	conflictIndex = "rathaus.conflict"
 )
@@ -38,6 +40,7 @@ const (
 var workspaceIndexes = map[string]func(*rathausv1alpha1.MunicipalityWorkspace) []string{
 	platformIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string { return []string{ws.PlatformName()} },
 	hostIndex:     conflict.IndexHosts,
+	domainIndex:   conflict.IndexDomain,
 	conflictIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
 		if conflict.IsConflict(stalledReason(ws)) {
 			return []string{"true"}
@@ -117,7 +120,8 @@ func (r *WorkspaceReconciler) conflictingWorkspaces(ctx context.Context, changed
 }
 
 // conflictCandidates are the workspaces that can take part in a conflict of ws
-// (conflict.Relevant): those in its namespace and those claiming or holding a host it claims.
+// (conflict.Relevant): those in its namespace, those claiming or holding a host it claims or a
+// name inside them, and those whose domain a host it claims lies in.
 // They are shared with the cache and must not be changed.
 func (r *WorkspaceReconciler) conflictCandidates(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) ([]rathausv1alpha1.MunicipalityWorkspace, error) {
 	seen := map[types.NamespacedName]bool{}
@@ -138,8 +142,14 @@ func (r *WorkspaceReconciler) conflictCandidates(ctx context.Context, ws *rathau
 	if err := add(client.InNamespace(ws.Namespace)); err != nil {
 		return nil, err
 	}
-	for _, h := range ws.ClaimedHosts() {
+	hosts, domains := conflict.Lookups(ws)
+	for _, h := range hosts {
 		if err := add(client.MatchingFields{hostIndex: h}); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range domains {
+		if err := add(client.MatchingFields{domainIndex: d}); err != nil {
 			return nil, err
 		}
 	}

@@ -11,6 +11,7 @@ package conflict
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 )
@@ -70,33 +71,112 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 			}
 		}
 	}
+	// A municipality's domain is its zone: no other workspace may take a name inside it, and
+	// no workspace a name inside another's (www.kiel.de or media.kiel.de as another town's
+	// domain or host would later stall kiel, or answer for it).
+	for _, other := range others {
+		h, ok := inside(ws, other)
+		if !ok {
+			continue
+		}
+		if wins(holdsNamespace(other), holdsNamespace(ws), other, ws) {
+			return &Conflict{
+				Reason:  ReasonDomainConflict,
+				Message: fmt.Sprintf("host %s lies inside the domain of another workspace", h),
+				Holder:  key(other),
+			}
+		}
+	}
 	return nil
 }
 
-// IndexHosts are the hosts under which a workspace takes part in others' conflicts: those it
-// claims and those it holds. The operator indexes its cache by them, so that checking one
-// workspace reads only the workspaces that matter (Relevant) instead of the whole fleet.
+// inside returns a host of one workspace that lies inside the other's domain, if any. A
+// workspace's own hosts lie inside its own domain; equal hosts are the exact check's.
+func inside(ws, other *rathausv1alpha1.MunicipalityWorkspace) (string, bool) {
+	for _, h := range ws.ClaimedHosts() {
+		if within(h, other.Spec.Domain) {
+			return h, true
+		}
+	}
+	for _, h := range append(other.ClaimedHosts(), other.Status.Hosts...) {
+		if within(h, ws.Spec.Domain) {
+			return h, true
+		}
+	}
+	return "", false
+}
+
+// within reports whether host lies strictly inside domain.
+func within(host, domain string) bool {
+	return domain != "" && strings.HasSuffix(host, "."+domain)
+}
+
+// Zones are the parent domains of a host that can be a workspace's domain: every proper
+// suffix of at least two labels (media.kiel.de: kiel.de).
+func Zones(host string) []string {
+	var out []string
+	for i := strings.IndexByte(host, '.'); i >= 0; {
+		rest := host[i+1:]
+		if !strings.Contains(rest, ".") {
+			break
+		}
+		out = append(out, rest)
+		next := strings.IndexByte(rest, '.')
+		if next < 0 {
+			break
+		}
+		i += next + 1
+	}
+	return out
+}
+
+// IndexHosts are the names under which a workspace takes part in others' conflicts: the
+// hosts it claims and holds, and the zones those lie in. The operator indexes its cache by
+// them, so that checking one workspace reads only the workspaces that matter (Relevant)
+// instead of the whole fleet: a lookup of a claimed host finds who uses it, a lookup of the
+// domain finds whoever has a name inside it.
 func IndexHosts(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
 	hosts := append(ws.ClaimedHosts(), ws.Status.Hosts...)
+	for _, h := range hosts {
+		hosts = append(hosts, Zones(h)...)
+	}
 	slices.Sort(hosts)
 	return slices.Compact(hosts)
 }
 
+// IndexDomain is the name under which a workspace's domain is found: a lookup of each zone of
+// a claimed host finds the workspace whose domain it lies in.
+func IndexDomain(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+	return []string{ws.Spec.Domain}
+}
+
+// Lookups are what the operator looks up for ws: its claimed hosts in the host index, and the
+// zones of its claimed hosts in the domain index.
+func Lookups(ws *rathausv1alpha1.MunicipalityWorkspace) (hosts, domains []string) {
+	hosts = ws.ClaimedHosts()
+	for _, h := range hosts {
+		domains = append(domains, Zones(h)...)
+	}
+	slices.Sort(domains)
+	return hosts, slices.Compact(domains)
+}
+
 // Relevant reports whether other can take part in a conflict of ws: it shares the namespace,
-// or claims or holds one of the hosts ws claims. Find(ws, all) equals Find(ws, the Relevant
-// ones of all); the operator finds them with one namespace list and one index lookup per
-// claimed host.
+// claims or holds one of the hosts ws claims or a name inside them (the domain among them), or
+// its domain is a zone of a host ws claims. Find(ws, all) equals Find(ws, the Relevant ones
+// of all); the operator finds them with one namespace list and the index lookups of Lookups.
 func Relevant(ws, other *rathausv1alpha1.MunicipalityWorkspace) bool {
 	if other.Namespace == ws.Namespace {
 		return true
 	}
+	hosts, domains := Lookups(ws)
 	theirs := IndexHosts(other)
-	for _, h := range ws.ClaimedHosts() {
+	for _, h := range hosts {
 		if _, found := slices.BinarySearch(theirs, h); found {
 			return true
 		}
 	}
-	return false
+	return slices.Contains(domains, other.Spec.Domain)
 }
 
 // IsConflict reports whether reason is one of this package's reasons.

@@ -3,6 +3,7 @@ package conflict
 import (
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ func filesOn(host string) func(*rathausv1alpha1.MunicipalityWorkspace) {
 
 func TestFind(t *testing.T) {
 	kiel := ws("kiel", "kiel", "kiel.de", 0, filesOn(""))
+	kielHolding := ws("kiel", "kiel", "kiel.de", 0, filesOn(""), func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Status.Hosts = []string{"kiel.de"} })
 	tests := []struct {
 		name       string
 		subject    rathausv1alpha1.MunicipalityWorkspace
@@ -58,7 +60,22 @@ func TestFind(t *testing.T) {
 			others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
 		},
 		{
-			name: "subdomain of another domain is no conflict", subject: ws("a", "a", "amt.kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+			name: "a domain inside another's domain", subject: ws("a", "a", "amt.kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+			wantReason: ReasonDomainConflict, wantMsg: "host amt.kiel.de lies inside the domain of another workspace",
+		},
+		{
+			name: "the parent domain of an older workspace's domain", subject: ws("kiel", "kiel", "kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{ws("a", "a", "www.kiel.de", 0)},
+			wantReason: ReasonDomainConflict, wantMsg: "host www.kiel.de lies inside the domain of another workspace",
+		},
+		{
+			name: "the holder of the zone keeps it against an older claim inside", subject: kielHolding, others: []rathausv1alpha1.MunicipalityWorkspace{ws("a", "a", "www.kiel.de", -time.Hour)},
+		},
+		{
+			name: "a host inside another's domain", subject: ws("x", "x", "x.de", time.Hour, filesOn("media.kiel.de")), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+			wantReason: ReasonDomainConflict, wantMsg: "host media.kiel.de lies inside the domain of another workspace",
+		},
+		{
+			name: "a similar name is not inside", subject: ws("x", "x", "notkiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
 		},
 		{
 			name: "second workspace in a namespace", subject: ws("kiel", "kiel-2", "other.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
@@ -196,5 +213,13 @@ func TestIndexHosts(t *testing.T) {
 	want := []string{"files.kiel.de", "id.kiel.de", "kiel.de", "old.kiel.de"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("IndexHosts = %v, want %v (claimed and held, sorted, once each)", got, want)
+	}
+}
+
+func TestZones(t *testing.T) {
+	for host, want := range map[string]string{"media.kiel.de": "kiel.de", "a.b.kiel.de": "b.kiel.de,kiel.de", "kiel.de": "", "de": ""} {
+		if got := strings.Join(Zones(host), ","); got != want {
+			t.Errorf("Zones(%s) = %q, want %q", host, got, want)
+		}
 	}
 }
