@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
@@ -236,5 +237,78 @@ var _ = Describe("Tenant boundary", Ordered, func() {
 			subject(&bad.Spec.TenantAccess)
 			Expect(k8s.Update(ctx, bad, client.DryRunAll)).To(MatchError(ContainSubstring("system:")))
 		}
+	})
+})
+
+// What the schema refuses for everyone, the provider included: input the operator would
+// otherwise retry forever, open egress for, or be blinded by.
+var _ = Describe("Schema limits", func() {
+	ctx := context.Background()
+	long := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'a'
+		}
+		return string(b)
+	}
+
+	DescribeTable("refuses workspaces at admission",
+		func(mutate func(*rathausv1alpha1.MunicipalityWorkspace), say string) {
+			ws := newWorkspace(createNamespace(ctx), "schema.example", mutate)
+			err := k8s.Create(ctx, ws, client.DryRunAll)
+			Expect(err).To(HaveOccurred())
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), err.Error())
+			Expect(err.Error()).To(ContainSubstring(say))
+		},
+		// Hole 7: issuers the services' egress would be opened to.
+		Entry("an issuer with credentials", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Identity = rathausv1alpha1.IdentitySpec{Mode: rathausv1alpha1.IdentityExternal, IssuerURL: "https://user:secret@login.kiel.example/realms/x"}
+		}, "must not carry credentials"),
+		Entry("an issuer at the metadata address", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Identity = rathausv1alpha1.IdentitySpec{Mode: rathausv1alpha1.IdentityExternal, IssuerURL: "https://169.254.169.254/latest"}
+		}, "not an IP address"),
+		Entry("an issuer at an IPv6 address", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Identity = rathausv1alpha1.IdentitySpec{Mode: rathausv1alpha1.IdentityExternal, IssuerURL: "https://[fd00::1]:8443/x"}
+		}, "not an IP address"),
+		Entry("an issuer at the API server", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Identity = rathausv1alpha1.IdentitySpec{Mode: rathausv1alpha1.IdentityExternal, IssuerURL: "https://kubernetes.default.svc/x"}
+		}, "not a cluster-internal name"),
+		// Hole 10: names derived from these would exceed Kubernetes' limits.
+		Entry("a name of 64 characters", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Name = long(64) }, "at most 63 characters"),
+		Entry("a domain of 250 characters", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Domain = long(60) + "." + long(60) + "." + long(60) + "." + long(60) + ".de"
+		}, "spec.domain"),
+		// Hole 12: lenient values.
+		Entry("a cluster-internal domain", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Domain = "kiel.cluster.local" }, "public DNS name"),
+		Entry("an AGS of Land 00", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.MunicipalityKey = "00002000" }, "code of a Land"),
+		Entry("an AGS of Land 99", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.MunicipalityKey = "99002000" }, "code of a Land"),
+		Entry("the time zone Local", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.MaintenanceWindow = &rathausv1alpha1.MaintenanceWindow{Days: []rathausv1alpha1.DayOfWeek{"Sunday"}, Start: "03:00", Duration: "2h", TimeZone: "Local"}
+		}, "IANA time zone"),
+	)
+
+	// Hole 9 and 10: one platform the operator cannot decode would blind it to every other;
+	// a size of nothing would be retried forever.
+	DescribeTable("refuses platforms at admission",
+		func(mutate func(*rathausv1alpha1.WorkspacePlatform), say string) {
+			p := &rathausv1alpha1.WorkspacePlatform{ObjectMeta: metav1.ObjectMeta{Name: uniqueName("schema")}}
+			mutate(p)
+			err := k8s.Create(ctx, p, client.DryRunAll)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(say))
+		},
+		Entry("a storage size of 0", func(p *rathausv1alpha1.WorkspacePlatform) {
+			zero := resourceMustParse("0")
+			p.Spec.Sizes = []rathausv1alpha1.SizeOverride{{Size: rathausv1alpha1.SizeS, Storage: &zero}}
+		}, "more than 0"),
+	)
+
+	It("refuses a canary soak that is no duration", func() {
+		p := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "rathaus.io/v1alpha1", "kind": "WorkspacePlatform",
+			"metadata": map[string]any{"name": uniqueName("forever")},
+			"spec":     map[string]any{"upgrades": map[string]any{"canarySoak": "forever"}},
+		}}
+		Expect(k8s.Create(ctx, p, client.DryRunAll)).To(MatchError(ContainSubstring("a duration such as 24h")))
 	})
 })

@@ -49,12 +49,16 @@ type MunicipalityWorkspaceSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=8
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{8}$')",message="municipalityKey must be the 8-digit Amtlicher Gemeindeschlüssel, e.g. 01002000"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]{8}$') || self.matches('^(0[1-9]|1[0-6])')",message="municipalityKey must begin with the code of a Land, 01 (Schleswig-Holstein) to 16 (Thüringen)"
 	MunicipalityKey string `json:"municipalityKey,omitempty"`
 
 	// Domain is the municipality's primary DNS domain; service hosts default to subdomains of it
 	// (files.<domain>, meet.<domain>, media.<domain>, mail.<domain>). Immutable.
-	// +kubebuilder:validation:MaxLength=253
+	// Names derive from it (media-admin.<domain>, the DKIM key's Secret rathaus-dkim-<domain>),
+	// which must stay within Kubernetes' and DNS's 253 characters.
+	// +kubebuilder:validation:MaxLength=200
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$')",message="domain must be a lower-case DNS name such as musterstadt.de (write umlauts in punycode, e.g. xn--mnchen-3ya.de)"
+	// +kubebuilder:validation:XValidation:rule="!self.endsWith('.local') && !self.endsWith('.internal') && !self.endsWith('.svc') && !self.endsWith('.arpa')",message="domain must be a public DNS name, not a cluster-internal or special-use one (.local, .internal, .svc, .arpa)"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="domain is immutable; create a new workspace to move a municipality to another domain"
 	Domain string `json:"domain"`
 
@@ -155,6 +159,7 @@ type MaintenanceWindow struct {
 	// TimeZone is the IANA time zone of Start, e.g. Europe/Berlin.
 	// +kubebuilder:default=Europe/Berlin
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z]+(/[A-Za-z0-9_+-]+)+$') || self == 'UTC'",message="maintenanceWindow.timeZone must be an IANA time zone such as Europe/Berlin or UTC (not Local: the operator's own zone would decide)"
 	// +optional
 	TimeZone string `json:"timeZone,omitempty"`
 }
@@ -214,6 +219,9 @@ type IdentitySpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://')",message="identity.issuerURL must be an https:// URL"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^https://[^/?#]*@')",message="identity.issuerURL must not carry credentials"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^https://(localhost|[0-9.]+|\\\\[[^]]*\\\\])([:/?#]|$)')",message="identity.issuerURL must name its host by a DNS name, not an IP address or localhost (the services' egress is opened to it)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^https://[^/?#:]*(\\\\.svc|\\\\.local|\\\\.internal)([:/?#]|$)') && !self.matches('^https://kubernetes([.:/?#]|$)')",message="identity.issuerURL must be a public issuer, not a cluster-internal name"
 	IssuerURL string `json:"issuerURL,omitempty"`
 }
 
@@ -355,6 +363,7 @@ type ServiceStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="a workspace's name must be at most 63 characters: it is a label value of everything the workspace owns"
 type MunicipalityWorkspace struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

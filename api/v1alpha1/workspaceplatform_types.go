@@ -317,12 +317,15 @@ type SizeOverride struct {
 	Size SizeTier `json:"size"`
 	// CPU is the total CPU the workspace may request.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="sizes[].cpu must be more than 0"
 	CPU *resource.Quantity `json:"cpu,omitempty"`
 	// Memory is the total memory the workspace may request.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="sizes[].memory must be more than 0"
 	Memory *resource.Quantity `json:"memory,omitempty"`
 	// Storage is the total storage the workspace's volumes may request.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="sizes[].storage must be more than 0"
 	Storage *resource.Quantity `json:"storage,omitempty"`
 }
 
