@@ -292,9 +292,14 @@ func (g *hostileGen) admitted() []hostileCase {
 	for _, v := range []string{"2099.1.0", "2026.12.999"} {
 		out = append(out, c("missing release", stalled, func(o map[string]any) { spec(o)["release"] = map[string]any{"version": v} }))
 	}
-	for _, tz := range []string{"Mars/Olympus_Mons", "../../../etc/passwd", "Europe/Berlin\u0000", "/etc/localtime"} {
-		out = append(out, c("bad time zone", stalled, func(o map[string]any) {
-			spec(o)["maintenanceWindow"] = map[string]any{"days": []any{"Sunday"}, "start": "02:00", "duration": "4h", "timeZone": tz}
+	// Shaped like an IANA name, only the operator's time zone database can tell: stalled. Paths
+	// and control characters are no zone names at all: refused.
+	for _, tz := range []struct {
+		name string
+		want outcome
+	}{{"Mars/Olympus_Mons", stalled}, {"../../../etc/passwd", refused}, {"Europe/Berlin\u0000", refused}, {"/etc/localtime", refused}, {"Local", refused}} {
+		out = append(out, c("bad time zone", tz.want, func(o map[string]any) {
+			spec(o)["maintenanceWindow"] = map[string]any{"days": []any{"Sunday"}, "start": "02:00", "duration": "4h", "timeZone": tz.name}
 		}))
 	}
 	// Hostile but valid: metadata claiming the control workspace, operator annotations, text

@@ -203,19 +203,23 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 
 	It("gives a host free as soon as its holder switches the service off", func() {
 		nsA, nsB := createNamespace(ctx), createNamespace(ctx)
-		holder := newWorkspace(nsA, nsA+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Files.Enabled = true })
+		// A host inside neither workspace's domain, which the provider gave to one, then the other.
+		shared := "cloud-" + nsA + ".provider.example"
+		holder := newWorkspace(nsA, nsA+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: shared}}
+		})
 		Expect(k8s.Create(ctx, holder)).To(Succeed())
-		Eventually(func() []string { return getWorkspace(ctx, holder).Status.Hosts }).Should(ContainElement("files." + nsA + ".example.de"))
+		Eventually(func() []string { return getWorkspace(ctx, holder).Status.Hosts }).Should(ContainElement(shared))
 
 		wanting := newWorkspace(nsB, nsB+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
-			w.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: "files." + nsA + ".example.de"}}
+			w.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: shared}}
 		})
 		Expect(k8s.Create(ctx, wanting)).To(Succeed())
 		Eventually(condition(ctx, wanting, "Stalled")).Should(Equal("True/DomainConflict"))
 
 		updateWorkspace(ctx, holder, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Files.Enabled = false })
 		Eventually(condition(ctx, wanting, "Stalled"), "10s").Should(BeEmpty())
-		Expect(getWorkspace(ctx, wanting).Status.Hosts).To(ContainElement("files." + nsA + ".example.de"))
+		Expect(getWorkspace(ctx, wanting).Status.Hosts).To(ContainElement(shared))
 	})
 
 	DescribeTable("deletion honours the deletion policy",
