@@ -190,8 +190,11 @@ var _ = Describe("Video service", func() {
 			return "no JVB_PORT"
 		}).Should(Equal(fmt.Sprint(nodePort)), "the bridge listens on the allocated node port")
 		Expect(*bridge.Spec.Replicas).To(Equal(int32(1)))
-		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jvb-media"}, media)).To(Succeed())
-		Expect(media.Spec.Ports[0].TargetPort.IntValue()).To(Equal(int(nodePort)))
+		// The Service is applied after the Deployment in the same pass.
+		Eventually(func() int {
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jvb-media"}, media)).To(Succeed())
+			return media.Spec.Ports[0].TargetPort.IntValue()
+		}).Should(Equal(int(nodePort)))
 		jvbSecret := &corev1.Secret{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-jitsi-jvb"}, jvbSecret)).To(Succeed())
 		Expect(getWorkspace(ctx, ws).Status.Hosts).NotTo(ContainElement("id."+ns+".example.de"), "public rooms need no identity provider")

@@ -502,3 +502,37 @@ func TestManagerDefaultsAreTheOperators(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigManagerIsTheChartsManager: config/default installs the operator as the chart does
+// by default: the chart's appVersion as image tag, the same memory request and limit (the
+// 2Gi that a fleet of a thousand workspaces needs, docs/performance.md).
+func TestConfigManagerIsTheChartsManager(t *testing.T) {
+	var chart appsv1.Deployment
+	decode(t, split(t, render(t, chartDir)), "Deployment", "rathaus-manager", &chart)
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "config", "manager", "manager.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg appsv1.Deployment
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		var d appsv1.Deployment
+		if err := yaml.Unmarshal([]byte(doc), &d); err == nil && d.Kind == "Deployment" {
+			cfg = d
+		}
+	}
+	if len(cfg.Spec.Template.Spec.Containers) == 0 {
+		t.Fatal("config/manager/manager.yaml has no Deployment")
+	}
+	got, want := cfg.Spec.Template.Spec.Containers[0], chart.Spec.Template.Spec.Containers[0]
+	_, gotTag, _ := strings.Cut(got.Image, ":")
+	_, wantTag, _ := strings.Cut(want.Image, ":")
+	if gotTag != wantTag || gotTag == "latest" {
+		t.Errorf("config/manager runs image tag %q, the chart %q", gotTag, wantTag)
+	}
+	for _, r := range []corev1.ResourceName{corev1.ResourceMemory} {
+		if !got.Resources.Requests[r].Equal(want.Resources.Requests[r]) || !got.Resources.Limits[r].Equal(want.Resources.Limits[r]) {
+			t.Errorf("config/manager %s: requests %v limits %v; the chart: requests %v limits %v", r,
+				got.Resources.Requests.Memory(), got.Resources.Limits.Memory(), want.Resources.Requests.Memory(), want.Resources.Limits.Memory())
+		}
+	}
+}
