@@ -297,6 +297,13 @@ var _ = Describe("Schema limits", func() {
 			Expect(err).To(HaveOccurred())
 			Expect(err.Error()).To(ContainSubstring(say))
 		},
+		// Hole 11: a selector that matches every namespace opens every web pod to all of them.
+		Entry("an ingress controller selector matching everything", func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Ingress.ControllerNamespaceSelector = &metav1.LabelSelector{}
+		}, "must select by labels"),
+		Entry("a DNS selector matching everything", func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Network.DNSNamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{}}
+		}, "must select by labels"),
 		Entry("a storage size of 0", func(p *rathausv1alpha1.WorkspacePlatform) {
 			zero := resourceMustParse("0")
 			p.Spec.Sizes = []rathausv1alpha1.SizeOverride{{Size: rathausv1alpha1.SizeS, Storage: &zero}}

@@ -106,6 +106,7 @@ type IngressSettings struct {
 	// ControllerNamespaceSelector selects the namespace(s) of the ingress controller; only they
 	// may reach web-facing pods. Without it, no traffic from outside a workspace is admitted.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="ingress.controllerNamespaceSelector must select by labels: an empty selector matches every namespace and opens every web pod to all of them"
 	ControllerNamespaceSelector *metav1.LabelSelector `json:"controllerNamespaceSelector,omitempty"`
 }
 
@@ -300,6 +301,7 @@ type NetworkSettings struct {
 
 	// DNSNamespaceSelector selects the namespace of the cluster DNS; by default kube-system.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="network.dnsNamespaceSelector must select by labels: an empty selector matches every namespace"
 	DNSNamespaceSelector *metav1.LabelSelector `json:"dnsNamespaceSelector,omitempty"`
 
 	// ClusterDomain is the cluster's DNS domain (the kubelet's clusterDomain), cluster.local

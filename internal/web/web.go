@@ -19,6 +19,10 @@ import (
 // TLS hosts from the named ClusterIssuer.
 const ClusterIssuerAnnotation = "cert-manager.io/cluster-issuer"
 
+// PortName is the container port every web Service targets; the tenant baseline lets the
+// ingress controller reach web pods on it and on nothing else.
+const PortName = "http"
+
 // Service is a ClusterIP Service for port on the pods matching selector.
 func Service(in stack.Inputs, component, name string, selector map[string]string, port int32) *corev1.Service {
 	return &corev1.Service{
@@ -26,7 +30,7 @@ func Service(in stack.Inputs, component, name string, selector map[string]string
 		ObjectMeta: stack.Meta(in, component, name),
 		Spec: corev1.ServiceSpec{
 			Selector: selector,
-			Ports:    []corev1.ServicePort{{Name: "http", Port: port, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
+			Ports:    []corev1.ServicePort{{Name: PortName, Port: port, TargetPort: intstr.FromString(PortName), Protocol: corev1.ProtocolTCP}},
 		},
 	}
 }
