@@ -81,4 +81,3 @@ func servesNamedPort(spec corev1.PodSpec, name string) bool {
 	}
 	return false
 }
-
