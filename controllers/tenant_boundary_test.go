@@ -319,3 +319,19 @@ var _ = Describe("Schema limits", func() {
 		Expect(k8s.Create(ctx, p, client.DryRunAll)).To(MatchError(ContainSubstring("a duration such as 24h")))
 	})
 })
+
+// Hole 12: a second workspace with the same AGS would claim to be the same municipality.
+var _ = Describe("One workspace per municipality", func() {
+	It("stalls a second workspace with a municipality key already in use", func() {
+		ctx := context.Background()
+		ensurePlatform(ctx, rathausv1alpha1.DefaultPlatformName)
+		key := func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.MunicipalityKey = "01003000" }
+		first := newWorkspace(createNamespace(ctx), "luebeck-ags.example", key)
+		Expect(k8s.Create(ctx, first)).To(Succeed())
+		waitReady(ctx, first)
+		second := newWorkspace(createNamespace(ctx), "luebeck-ags-2.example", key)
+		Expect(k8s.Create(ctx, second)).To(Succeed())
+		Eventually(condition(ctx, second, "Stalled")).Should(Equal("True/MunicipalityKeyConflict"))
+		waitReady(ctx, first)
+	})
+})

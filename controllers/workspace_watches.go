@@ -32,6 +32,8 @@ const (
 	hostIndex = "rathaus.hosts"
 	// domainIndex: a workspace's domain (conflict.IndexDomain).
 	domainIndex = "rathaus.domain"
+	// keyIndex: a workspace's municipalityKey (AGS).
+	keyIndex = "rathaus.municipalityKey"
 	// conflictIndex: "true" for a workspace stalled by a conflict.
 	conflictIndex = "rathaus.conflict"
 )
@@ -41,6 +43,12 @@ var workspaceIndexes = map[string]func(*rathausv1alpha1.MunicipalityWorkspace) [
 	platformIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string { return []string{ws.PlatformName()} },
 	hostIndex:     conflict.IndexHosts,
 	domainIndex:   conflict.IndexDomain,
+	keyIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+		if ws.Spec.MunicipalityKey == "" {
+			return nil
+		}
+		return []string{ws.Spec.MunicipalityKey}
+	},
 	conflictIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
 		if conflict.IsConflict(stalledReason(ws)) {
 			return []string{"true"}
@@ -141,6 +149,11 @@ func (r *WorkspaceReconciler) conflictCandidates(ctx context.Context, ws *rathau
 	}
 	if err := add(client.InNamespace(ws.Namespace)); err != nil {
 		return nil, err
+	}
+	if k := ws.Spec.MunicipalityKey; k != "" {
+		if err := add(client.MatchingFields{keyIndex: k}); err != nil {
+			return nil, err
+		}
 	}
 	hosts, domains := conflict.Lookups(ws)
 	for _, h := range hosts {

@@ -18,8 +18,9 @@ import (
 
 // Condition reasons for conflicts.
 const (
-	ReasonDomainConflict    = "DomainConflict"
-	ReasonNamespaceConflict = "NamespaceConflict"
+	ReasonDomainConflict          = "DomainConflict"
+	ReasonNamespaceConflict       = "NamespaceConflict"
+	ReasonMunicipalityKeyConflict = "MunicipalityKeyConflict"
 )
 
 // Conflict says why a workspace may not proceed. Its message names the contested namespace or
@@ -54,6 +55,18 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 				Reason:  ReasonNamespaceConflict,
 				Message: fmt.Sprintf("namespace %s already holds another workspace; a namespace holds exactly one municipality", ws.Namespace),
 				Holder:  key(other),
+			}
+		}
+	}
+	// One municipality, one workspace: the AGS names it in the Gaia-X credentials.
+	if k := ws.Spec.MunicipalityKey; k != "" {
+		for _, other := range others {
+			if other.Spec.MunicipalityKey == k && wins(holdsNamespace(other), holdsNamespace(ws), other, ws) {
+				return &Conflict{
+					Reason:  ReasonMunicipalityKeyConflict,
+					Message: fmt.Sprintf("municipalityKey %s already belongs to another workspace; a municipality has one workspace", k),
+					Holder:  key(other),
+				}
 			}
 		}
 	}
@@ -169,6 +182,9 @@ func Relevant(ws, other *rathausv1alpha1.MunicipalityWorkspace) bool {
 	if other.Namespace == ws.Namespace {
 		return true
 	}
+	if ws.Spec.MunicipalityKey != "" && other.Spec.MunicipalityKey == ws.Spec.MunicipalityKey {
+		return true
+	}
 	hosts, domains := Lookups(ws)
 	theirs := IndexHosts(other)
 	for _, h := range hosts {
@@ -181,7 +197,7 @@ func Relevant(ws, other *rathausv1alpha1.MunicipalityWorkspace) bool {
 
 // IsConflict reports whether reason is one of this package's reasons.
 func IsConflict(reason string) bool {
-	return reason == ReasonDomainConflict || reason == ReasonNamespaceConflict
+	return reason == ReasonDomainConflict || reason == ReasonNamespaceConflict || reason == ReasonMunicipalityKeyConflict
 }
 
 // wins reports whether other keeps a claim it shares with ws: holding beats not holding, and

@@ -25,6 +25,10 @@ func ws(ns, name, domain string, created time.Duration, mutate ...func(*rathausv
 	return w
 }
 
+func ags(key string) func(*rathausv1alpha1.MunicipalityWorkspace) {
+	return func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.MunicipalityKey = key }
+}
+
 func filesOn(host string) func(*rathausv1alpha1.MunicipalityWorkspace) {
 	return func(w *rathausv1alpha1.MunicipalityWorkspace) {
 		w.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true, Host: host}}
@@ -58,6 +62,15 @@ func TestFind(t *testing.T) {
 		{
 			name: "disabled service claims nothing", subject: ws("x", "x", "x.de", time.Hour, filesOn("files.kiel.de"), func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Files.Enabled = false }),
 			others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
+		},
+		{
+			name: "a second workspace of the same municipality", subject: ws("kiel-b", "kiel", "kiel-b.de", time.Hour, ags("01002000")),
+			others:     []rathausv1alpha1.MunicipalityWorkspace{ws("kiel", "kiel", "kiel.de", 0, ags("01002000"))},
+			wantReason: ReasonMunicipalityKeyConflict, wantMsg: "municipalityKey 01002000 already belongs to another workspace; a municipality has one workspace",
+		},
+		{
+			name: "different municipalities", subject: ws("luebeck", "luebeck", "luebeck.de", time.Hour, ags("01003000")),
+			others: []rathausv1alpha1.MunicipalityWorkspace{ws("kiel", "kiel", "kiel.de", 0, ags("01002000"))},
 		},
 		{
 			name: "a domain inside another's domain", subject: ws("a", "a", "amt.kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
