@@ -304,6 +304,12 @@ var _ = Describe("Schema limits", func() {
 		Entry("a DNS selector matching everything", func(p *rathausv1alpha1.WorkspacePlatform) {
 			p.Spec.Network.DNSNamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{}}
 		}, "must select by labels"),
+		Entry("cluster networks that are no CIDRs", func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Network.ClusterNetworks = []string{"10.244.0.0/16", "pods"}
+		}, "IPv4 CIDRs"),
+		Entry("an IPv6 cluster network", func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Network.ClusterNetworks = []string{"fd00::/8"}
+		}, "IPv4 CIDRs"),
 		Entry("a storage size of 0", func(p *rathausv1alpha1.WorkspacePlatform) {
 			zero := resourceMustParse("0")
 			p.Spec.Sizes = []rathausv1alpha1.SizeOverride{{Size: rathausv1alpha1.SizeS, Storage: &zero}}

@@ -304,6 +304,19 @@ type NetworkSettings struct {
 	// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="network.dnsNamespaceSelector must select by labels: an empty selector matches every namespace"
 	DNSNamespaceSelector *metav1.LabelSelector `json:"dnsNamespaceSelector,omitempty"`
 
+	// ClusterNetworks are the cluster's own address ranges (pods, Services, nodes), which the
+	// workspaces' egress to the internet never reaches: other tenants' and system pods stay out
+	// of reach by address. When unset, the private ranges (10.0.0.0/8, 172.16.0.0/12,
+	// 192.168.0.0/16, 100.64.0.0/10) are excluded; a provider whose relay, object storage or
+	// identity provider has a private address lists the cluster's ranges instead. Hosts behind
+	// the platform's ingress controller stay reachable through it either way.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=43
+	// +kubebuilder:validation:XValidation:rule="self.all(c, isCIDR(c) && cidr(c).ip().family() == 4)",message="network.clusterNetworks must be IPv4 CIDRs such as 10.244.0.0/16"
+	ClusterNetworks []string `json:"clusterNetworks,omitempty"`
+
 	// ClusterDomain is the cluster's DNS domain (the kubelet's clusterDomain), cluster.local
 	// when unset. Programs that resolve Service names themselves, without the search domains
 	// of /etc/resolv.conf (nginx in the video service's web image), need the full name.

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/web"
@@ -48,8 +49,33 @@ func exposure(in stack.Inputs, p Plan) []client.Object {
 		outbound = append(outbound, p.Relay.Port)
 	} else {
 		outbound = append(outbound, 25) // direct delivery to other domains' MX hosts
+		// Another municipality's MX on the same cluster: the cluster may route its public
+		// address straight to its pod, which internet egress does not reach.
+		objs = append(objs, mailPeers(in, p))
 	}
 	return append(objs, netpol.ToInternet(in, ComponentName, "rathaus-mail-internet", p.PodLabels, outbound...))
+}
+
+// mailServers selects every workspace's mail server, in any namespace.
+var mailServers = map[string]string{stack.AppLabel: "mail", inventory.PartOfLabel: "rathaus"}
+
+// mailPeers lets mail servers deliver to each other over SMTP (port 25) on the same cluster,
+// and nothing else: egress to other workspaces' mail servers on 25, ingress from them on 25.
+func mailPeers(in stack.Inputs, p Plan) *networkingv1.NetworkPolicy {
+	peer := []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}, PodSelector: &metav1.LabelSelector{MatchLabels: mailServers}}}
+	tcp := corev1.ProtocolTCP
+	smtp := intstr.FromInt32(25)
+	ports := []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &smtp}}
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: stack.Meta(in, ComponentName, "rathaus-mail-peers"),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: p.PodLabels},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+			Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: peer, Ports: ports}},
+			Egress:      []networkingv1.NetworkPolicyEgressRule{{To: peer, Ports: ports}},
+		},
+	}
 }
 
 // publicService exposes the mail ports the way the platform chose. externalTrafficPolicy

@@ -4,12 +4,15 @@
 package netpol
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -83,14 +86,39 @@ func policyPorts(ports []Port) []networkingv1.NetworkPolicyPort {
 	return out
 }
 
-// ToInternet lets the selected pods open connections on the given TCP ports to any address
-// but the link-local range (cloud metadata endpoints): an app store, an identity provider,
-// the provider's mail relay (often at a private address). Other workspaces stay out of reach
-// because each of them denies ingress from everywhere but its ingress controller.
+// PrivateNetworks are excluded from internet egress when the platform names no cluster
+// networks: RFC 1918 and the shared address space that CNIs use for pods and Services.
+var PrivateNetworks = []string{"10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.168.0.0/16"}
+
+// linkLocal holds cloud metadata endpoints, never reachable.
+const linkLocal = "169.254.0.0/16"
+
+// Excluded are the ranges internet egress never reaches: the platform's cluster networks (or
+// the private ranges) and the link-local range, sorted.
+func Excluded(p *rathausv1alpha1.WorkspacePlatform) []string {
+	nets := p.Spec.Network.ClusterNetworks
+	if len(nets) == 0 {
+		nets = PrivateNetworks
+	}
+	out := append(slices.Clone(nets), linkLocal)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ToInternet lets the selected pods open connections on the given TCP ports to the internet:
+// an identity provider, the provider's mail relay, object storage, a file mirror. Not to the
+// cluster's own addresses (Excluded), so that neither other workspaces' pods nor system pods
+// can be reached by address, whatever their own policies; hosts the platform publishes behind
+// its ingress controller (a workspace's own identity provider, say) resolve to addresses the
+// cluster may route to the controller's pods, so the controller's namespace is a peer too.
 func ToInternet(in stack.Inputs, component, name string, selector map[string]string, tcpPorts ...int32) *networkingv1.NetworkPolicy {
 	ports := make([]Port, 0, len(tcpPorts))
 	for _, p := range tcpPorts {
 		ports = append(ports, TCP(p))
+	}
+	peers := []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: Excluded(in.Platform)}}}
+	if sel := in.Platform.Spec.Ingress.ControllerNamespaceSelector; sel != nil {
+		peers = append(peers, networkingv1.NetworkPolicyPeer{NamespaceSelector: sel.DeepCopy()})
 	}
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
@@ -99,8 +127,27 @@ func ToInternet(in stack.Inputs, component, name string, selector map[string]str
 			PodSelector: metav1.LabelSelector{MatchLabels: selector},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
 			Egress: []networkingv1.NetworkPolicyEgressRule{{
-				To:    []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{"169.254.0.0/16"}}}},
+				To:    peers,
 				Ports: policyPorts(ports),
+			}},
+		},
+	}
+}
+
+// ToKubeAPI lets the selected pods reach the Kubernetes API server on 443 and 6443. Its
+// address is the cluster's own (a Service IP translated to the control plane's), so unlike
+// ToInternet it excludes only the link-local range. Only CloudNativePG's instance managers,
+// which talk to the API server, get it.
+func ToKubeAPI(in stack.Inputs, component, name string, selector map[string]string) *networkingv1.NetworkPolicy {
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: stack.Meta(in, component, name),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: selector},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{
+				To:    []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{linkLocal}}}},
+				Ports: policyPorts([]Port{TCP(443), TCP(6443)}),
 			}},
 		},
 	}

@@ -99,7 +99,7 @@ func renderCloudNativePG(in stack.Inputs) ([]client.Object, error) {
 	// each instance manager talks to the Kubernetes API.
 	objs = append(objs, netpol.Path(in, ComponentName, Name+"-replication", instancesSel, instancesSel, netpol.TCP(Port), netpol.TCP(8000))...)
 	objs = append(objs, netpol.FromNamespace(in, ComponentName, Name+"-operator", cnpgOperatorNamespace, instancesSel, netpol.TCP(Port), netpol.TCP(8000)))
-	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-kube-api", instancesSel, 443, 6443))
+	objs = append(objs, netpol.ToKubeAPI(in, ComponentName, Name+"-kube-api", instancesSel))
 	return objs, nil
 }
 
