@@ -35,7 +35,7 @@ build: ## Build the operator binary into bin/manager.
 
 .PHONY: run
 run: ## Run the operator against the current kubeconfig, logging for a terminal.
-	go run ./cmd --metrics-bind-address=:8080 --health-probe-bind-address=:8081 --zap-devel
+	go run ./cmd --metrics-bind-address=127.0.0.1:8080 --metrics-secure=false --health-probe-bind-address=:8081 --zap-devel
 
 .PHONY: release-images
 release-images: ## List every image of the built-in release (MIRROR=host/path to see the mirrored references).

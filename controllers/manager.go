@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -34,6 +35,10 @@ const DefaultMaxConcurrentReconciles = 8
 // Options are the manager's tunables; cmd/main.go exposes each as a flag.
 type Options struct {
 	MetricsAddr             string
+	// MetricsSecure serves metrics over HTTPS to requesters the API server authenticates and
+	// authorizes for GET /metrics (TokenReview, SubjectAccessReview), as kubebuilder's
+	// default does; off only for a loopback address on a developer's machine.
+	MetricsSecure bool
 	ProbeAddr               string
 	LeaderElection          bool
 	LeaderElectionNamespace string
@@ -53,6 +58,17 @@ func Scheme() *runtime.Scheme {
 	return s
 }
 
+// MetricsServerOptions serves metrics where opts say, behind authentication and authorization when
+// MetricsSecure (a self-signed certificate; Prometheus scrapes with its ServiceAccount token).
+func MetricsServerOptions(opts Options) metricsserver.Options {
+	o := metricsserver.Options{BindAddress: opts.MetricsAddr}
+	if opts.MetricsSecure {
+		o.SecureServing = true
+		o.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	return o
+}
+
 // NewManager builds the operator's manager with its reconcilers. The cache holds the rathaus
 // kinds and, of every other kind, only objects labelled as managed by rathaus, with managed
 // fields stripped: memory grows with the operator's own objects, not with the cluster.
@@ -63,7 +79,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	everything := cache.ByObject{Label: labels.Everything()}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  Scheme(),
-		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
+		Metrics:                 MetricsServerOptions(opts),
 		HealthProbeBindAddress:  opts.ProbeAddr,
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "rathaus.rathaus.io",

@@ -38,7 +38,7 @@ stop_operator() { stop_pidfile "$operator_pid" rathaus-manager; }
 start_operator() {
 	stop_operator
 	setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" \
-		--metrics-bind-address "$metrics_addr" --health-probe-bind-address 127.0.0.1:18081 "$@" \
+		--metrics-bind-address "$metrics_addr" --metrics-secure=false --health-probe-bind-address 127.0.0.1:18081 "$@" \
 		</dev/null >>"$operator_log" 2>&1 &
 	echo $! >"$operator_pid"
 	local deadline=$((SECONDS + 60))
