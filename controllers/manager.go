@@ -34,11 +34,11 @@ const DefaultMaxConcurrentReconciles = 8
 
 // Options are the manager's tunables; cmd/main.go exposes each as a flag.
 type Options struct {
-	MetricsAddr             string
+	MetricsAddr string
 	// MetricsSecure serves metrics over HTTPS to requesters the API server authenticates and
 	// authorizes for GET /metrics (TokenReview, SubjectAccessReview), as kubebuilder's
 	// default does; off only for a loopback address on a developer's machine.
-	MetricsSecure bool
+	MetricsSecure           bool
 	ProbeAddr               string
 	LeaderElection          bool
 	LeaderElectionNamespace string
