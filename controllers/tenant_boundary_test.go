@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -339,5 +341,34 @@ var _ = Describe("One workspace per municipality", func() {
 		Expect(k8s.Create(ctx, second)).To(Succeed())
 		Eventually(condition(ctx, second, "Stalled")).Should(Equal("True/MunicipalityKeyConflict"))
 		waitReady(ctx, first)
+	})
+})
+
+// The first login needs no mail: each admin's one-time password is in a Secret the tenant role
+// may read, and no other Secret is.
+var _ = Describe("First login", func() {
+	It("gives the municipality's admins their one-time passwords and the console address", func() {
+		ctx := context.Background()
+		ensurePlatform(ctx, rathausv1alpha1.DefaultPlatformName)
+		const admin = "it-lead@first-login.example"
+		ws := newWorkspace(createNamespace(ctx), "first-login.example", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Services.Files.Enabled = true
+			w.Spec.Admins = []string{admin}
+			w.Spec.TenantAccess = rathausv1alpha1.TenantAccess{Users: []string{admin}}
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		Eventually(func() *rathausv1alpha1.IdentityStatus { return getWorkspace(ctx, ws).Status.Identity }).ShouldNot(BeNil())
+		st := getWorkspace(ctx, ws).Status.Identity
+		Expect(st.ConsoleURL).To(Equal("https://id.first-login.example/admin/" + ws.Namespace + "/console/"))
+
+		tenantClient := as(admin)
+		secret := &corev1.Secret{}
+		Eventually(func() error {
+			return tenantClient.Get(ctx, client.ObjectKey{Namespace: ws.Namespace, Name: st.InitialPasswordsSecret}, secret)
+		}).Should(Succeed())
+		Expect(secret.Data).To(HaveKey("it-lead-first-login.example"))
+		Expect(secret.Data["it-lead-first-login.example"]).To(HaveLen(24))
+		err := tenantClient.Get(ctx, client.ObjectKey{Namespace: ws.Namespace, Name: "rathaus-nextcloud-admin"}, &corev1.Secret{})
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), fmt.Sprint(err))
 	})
 })

@@ -27,6 +27,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/mail"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/release"
@@ -354,6 +355,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in, r.Components, st.Conditions, st.Services)
+		st.Identity = keycloak.Status(res.in)
 		st.Credentials = res.credentials
 	}
 	if res.dnsKnown {

@@ -286,6 +286,17 @@ type MediaService struct {
 	ServiceSwitch `json:",inline"`
 }
 
+// IdentityStatus tells the municipality's admins how they sign in the first time, without
+// mail: each has a one-time password in a Secret their tenant role may read, and must choose
+// a password of their own at the first login.
+type IdentityStatus struct {
+	// ConsoleURL is the realm's admin console.
+	ConsoleURL string `json:"consoleURL"`
+	// InitialPasswordsSecret is the Secret in the workspace's namespace with each admin's
+	// one-time password, under a key derived from the admin's e-mail address.
+	InitialPasswordsSecret string `json:"initialPasswordsSecret"`
+}
+
 // MunicipalityWorkspaceStatus is the observed state of a workspace.
 type MunicipalityWorkspaceStatus struct {
 	// ObservedGeneration is the generation the status was last computed for, after a successful
@@ -320,6 +331,11 @@ type MunicipalityWorkspaceStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Services []ServiceStatus `json:"services,omitempty"`
+
+	// Identity is where the municipality's admins sign in to the workspace's realm, while the
+	// operator runs it (Provider identity mode).
+	// +optional
+	Identity *IdentityStatus `json:"identity,omitempty"`
 
 	// ProvisionedTime is when the workspace first became Ready. It is set once and never
 	// changes, so the first Ready is told apart from a recovery (for the Provisioned Event and

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,6 +81,38 @@ func enabled(in stack.Inputs) bool {
 // managed reports whether the realm lives in the provider's Keycloak.
 func managed(in stack.Inputs) *rathausv1alpha1.KeycloakRef { return in.Platform.Spec.Identity.Keycloak }
 
+// adminLoginKeys are the one-time passwords of the admins the realm creates, one per distinct
+// key, in spec order. A key, once generated, is never regenerated: it only ever serves the
+// admin's first login, after which Keycloak asks for a password of the admin's own.
+func adminLoginKeys(in stack.Inputs) []secrets.Key {
+	var keys []secrets.Key
+	for _, email := range in.Workspace.Spec.Admins {
+		k := secrets.Key{Name: stack.AdminLoginKey(email), Length: 24}
+		if !slices.ContainsFunc(keys, func(o secrets.Key) bool { return o.Name == k.Name }) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// ConsoleURL is the admin console of the workspace's realm.
+func ConsoleURL(in stack.Inputs) string {
+	base := "https://" + in.Workspace.IdentityHost()
+	if kc := managed(in); kc != nil {
+		base = strings.TrimSuffix(kc.URL, "/")
+	}
+	return base + "/admin/" + RealmName(in) + "/console/"
+}
+
+// Status is where the municipality's admins sign in the first time, while the operator runs
+// the realm; nil otherwise.
+func Status(in stack.Inputs) *rathausv1alpha1.IdentityStatus {
+	if in.Workspace == nil || in.Platform == nil || !enabled(in) || len(in.Workspace.Spec.Admins) == 0 {
+		return nil
+	}
+	return &rathausv1alpha1.IdentityStatus{ConsoleURL: ConsoleURL(in), InitialPasswordsSecret: stack.AdminLoginSecret}
+}
+
 // IssuerURL is the workspace realm's issuer.
 func IssuerURL(in stack.Inputs) string {
 	if kc := managed(in); kc != nil {
@@ -106,6 +139,9 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 	var specs []secrets.Spec
 	if managed(in) == nil {
 		specs = append(specs, secrets.Spec{Name: adminSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"username": "admin"}})
+	}
+	if keys := adminLoginKeys(in); len(keys) > 0 {
+		specs = append(specs, secrets.Spec{Name: stack.AdminLoginSecret, Keys: keys})
 	}
 	for _, c := range in.OIDCClients {
 		specs = append(specs, secrets.Spec{
@@ -283,9 +319,20 @@ func realmJob(in stack.Inputs, image, doc, keycloakURL, admin string) *batchv1.J
 		// (import.behaviors.user-update-ignored-properties, default "attributes", new in
 		// 6.5.0: ImportConfigProperties.java, UserImportService.updateUser).
 		{Name: "IMPORT_BEHAVIORS_USERUPDATEIGNOREDPROPERTIES", Value: "attributes,requiredActions"},
+		// What a run may delete, spelled out rather than left to defaults: with remote state,
+		// "full" deletes only groups and clients an earlier run created and this document no
+		// longer has (a switched-off service's client); what the municipality creates in the
+		// admin console is not in the remote state and stays (docs/MANAGED.md at v6.5.0).
+		// Users are never deleted.
+		{Name: "IMPORT_REMOTESTATE_ENABLED", Value: "true"},
+		{Name: "IMPORT_MANAGED_GROUP", Value: "full"},
+		{Name: "IMPORT_MANAGED_CLIENT", Value: "full"},
 	}
 	for _, c := range in.OIDCClients {
 		env = append(env, stack.SecretEnv(secretEnv(c.Service), stack.OIDCClientSecret(c.Service), "client-secret"))
+	}
+	for i, email := range in.Workspace.Spec.Admins {
+		env = append(env, stack.SecretEnv(adminPasswordEnv(i), stack.AdminLoginSecret, stack.AdminLoginKey(email)))
 	}
 	if r := in.Platform.Spec.SMTPRelay; r != nil && r.CredentialsSecret != nil {
 		env = append(env,

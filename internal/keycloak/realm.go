@@ -57,13 +57,28 @@ type protocolMapper struct {
 }
 
 type user struct {
-	Username        string   `json:"username"`
-	Email           string   `json:"email"`
-	EmailVerified   bool     `json:"emailVerified"`
-	Enabled         bool     `json:"enabled"`
-	Groups          []string `json:"groups"`
-	RequiredActions []string `json:"requiredActions"`
+	Username        string       `json:"username"`
+	Email           string       `json:"email"`
+	EmailVerified   bool         `json:"emailVerified"`
+	Enabled         bool         `json:"enabled"`
+	Groups          []string     `json:"groups"`
+	RequiredActions []string     `json:"requiredActions"`
+	Credentials     []credential `json:"credentials,omitempty"`
 }
+
+// credential is a user's password. keycloak-config-cli sets a credential labelled "initial"
+// only when it creates the user, so a password the admin chose is never reset by a later run
+// (adorsys/keycloak-config-cli docs/IMPORT.md, "User"); "temporary" makes Keycloak ask for a
+// new one at the first login.
+type credential struct {
+	Type      string `json:"type"`
+	Value     string `json:"value"`
+	Temporary bool   `json:"temporary"`
+	UserLabel string `json:"userLabel"`
+}
+
+// adminPasswordEnv is the realm Job's variable with the i-th admin's one-time password.
+func adminPasswordEnv(i int) string { return fmt.Sprintf("ADMIN_PASSWORD_%d", i) }
 
 // The realm job's environment variables with the relay's credentials.
 const (
@@ -136,12 +151,15 @@ func realmDocument(in stack.Inputs) (string, error) {
 			}},
 		})
 	}
-	// Admins set their password through "forgot password", which mails them a link: the
-	// operator never holds a person's password.
-	for _, email := range in.Workspace.Spec.Admins {
+	// Admins sign in the first time with a one-time password from the Secret their tenant role
+	// may read (no mail needed: with mail on the workspace's own server, a "forgot password"
+	// link would land in a mailbox nobody can open yet), and choose their own at once. The
+	// document holds a reference to the Job's environment, never the value.
+	for i, email := range in.Workspace.Spec.Admins {
 		r.Users = append(r.Users, user{
 			Username: email, Email: email, EmailVerified: true, Enabled: true,
 			Groups: []string{AdminGroup}, RequiredActions: []string{"UPDATE_PASSWORD"},
+			Credentials: []credential{{Type: "password", Value: "$(env:" + adminPasswordEnv(i) + ")", Temporary: true, UserLabel: "initial"}},
 		})
 	}
 	b, err := json.MarshalIndent(r, "", "  ")

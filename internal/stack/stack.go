@@ -5,6 +5,7 @@ package stack
 import (
 	"net/url"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -203,6 +204,23 @@ func smtpCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.Name
 		return nil
 	}
 	return p.Spec.SMTPRelay.CredentialsSecret
+}
+
+// AdminLoginSecret holds the one-time passwords of a workspace's admins, which its tenant
+// role may read: the first login needs no mail.
+const AdminLoginSecret = "rathaus-admin-login"
+
+// AdminLoginKey is the key of an admin's one-time password in AdminLoginSecret: the e-mail
+// address with every character a Secret key cannot hold replaced by "-" ("it@kiel.de" gives
+// "it-kiel.de"); a Secret key allows letters, digits, "-", "_" and ".".
+func AdminLoginKey(email string) string {
+	b := []byte(strings.ToLower(email))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
 }
 
 // Names of the copies of platform Secrets in every workspace namespace that needs them.

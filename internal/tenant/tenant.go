@@ -223,6 +223,8 @@ func tenantRole(in stack.Inputs) *rbacv1.Role {
 			{APIGroups: []string{rathausv1alpha1.GroupVersion.Group}, Resources: []string{"municipalityworkspaces", "municipalityworkspaces/status"}, Verbs: readOnly},
 			{APIGroups: []string{rathausv1alpha1.GroupVersion.Group}, Resources: []string{"municipalityworkspaces"}, ResourceNames: []string{in.Workspace.Name}, Verbs: []string{"update", "patch"}},
 			{APIGroups: []string{""}, Resources: []string{"pods", "services", "persistentvolumeclaims", "events", "resourcequotas", "limitranges"}, Verbs: readOnly},
+			// The admins' one-time passwords for their first login, and no other Secret.
+			{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{stack.AdminLoginSecret}, Verbs: []string{"get"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets"}, Verbs: readOnly},
 			{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: readOnly},
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: readOnly},
