@@ -1,8 +1,8 @@
 package keycloak
 
 import (
-	"regexp"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
