@@ -3,7 +3,6 @@ package desired
 import (
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,46 +20,22 @@ func TestIngressControllerReachesOnlyRoutedPorts(t *testing.T) {
 	for _, c := range []contractCase{{size: rathausv1alpha1.SizeS, database: rathausv1alpha1.DatabaseBundled, identity: "bundled", exposure: "LoadBalancer"}, {size: rathausv1alpha1.SizeL, database: rathausv1alpha1.DatabaseBundled, identity: "bundled", exposure: "NodePort"}} {
 		in := contractInputs(c)
 		in.Platform.Spec.Ingress.ControllerNamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "ingress-nginx"}}
-		in, err := Derive(in, Components)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := State(in, Components)
-		if err != nil {
-			t.Fatal(err)
-		}
 		webPods := 0
-		for _, u := range objs {
-			switch u.GetKind() {
-			case "NetworkPolicy":
+		for _, u := range state(t, in) {
+			if u.GetKind() == "NetworkPolicy" && u.GetName() == tenant.AllowIngressPolicyName {
 				var np networkingv1.NetworkPolicy
 				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &np); err != nil {
 					t.Fatal(err)
-				}
-				if np.Name != tenant.AllowIngressPolicyName {
-					continue
 				}
 				for _, rule := range np.Spec.Ingress {
 					if len(rule.Ports) != 1 || rule.Ports[0].Port == nil || rule.Ports[0].Port.String() != web.PortName {
 						t.Errorf("%s: the ingress controller reaches web pods on %v, want only the named port %s", c, rule.Ports, web.PortName)
 					}
 				}
-			case "Deployment", "StatefulSet":
-				var spec corev1.PodTemplateSpec
-				if u.GetKind() == "Deployment" {
-					var d appsv1.Deployment
-					_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &d)
-					spec = d.Spec.Template
-				} else {
-					var s appsv1.StatefulSet
-					_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &s)
-					spec = s.Spec.Template
-				}
-				if spec.Labels[tenant.WebLabel] != "true" {
-					continue
-				}
+			}
+			if tmpl := podTemplate(t, u); tmpl != nil && tmpl.Labels[tenant.WebLabel] == "true" {
 				webPods++
-				if !servesNamedPort(spec.Spec, web.PortName) {
+				if !servesNamedPort(tmpl.Spec, web.PortName) {
 					t.Errorf("%s: web pod of %s has no container port named %s, which its route leads to", c, u.GetName(), web.PortName)
 				}
 			}

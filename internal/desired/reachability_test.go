@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -163,40 +164,15 @@ func renderFleet(t *testing.T, workspaces ...stack.Inputs) *fleet {
 	for _, in := range workspaces {
 		ns := in.Workspace.Namespace
 		f.namespaces[ns] = map[string]string{"kubernetes.io/metadata.name": ns}
-		in, err := Derive(in, Components)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := State(in, Components)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range objs {
-			var tmpl *corev1.PodTemplateSpec
-			switch u.GetKind() {
-			case "NetworkPolicy":
+		for _, u := range state(t, in) {
+			if u.GetKind() == "NetworkPolicy" {
 				var np networkingv1.NetworkPolicy
 				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &np); err != nil {
 					t.Fatal(err)
 				}
 				f.policies = append(f.policies, np)
-			case "Deployment":
-				var d appsv1.Deployment
-				_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &d)
-				tmpl = &d.Spec.Template
-			case "StatefulSet":
-				var s appsv1.StatefulSet
-				_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &s)
-				tmpl = &s.Spec.Template
-			case "Job":
-				var j batchv1.Job
-				_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &j)
-				tmpl = &j.Spec.Template
-			case "CronJob":
-				var j batchv1.CronJob
-				_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &j)
-				tmpl = &j.Spec.JobTemplate.Spec.Template
 			}
+			tmpl := podTemplate(t, u)
 			if tmpl == nil {
 				continue
 			}
@@ -213,6 +189,33 @@ func renderFleet(t *testing.T, workspaces ...stack.Inputs) *fleet {
 		}
 	}
 	return f
+}
+
+// podTemplate is the pod template of a rendered workload, nil for other kinds.
+func podTemplate(t *testing.T, u *unstructured.Unstructured) *corev1.PodTemplateSpec {
+	t.Helper()
+	var obj any
+	var get func() *corev1.PodTemplateSpec
+	switch u.GetKind() {
+	case "Deployment":
+		d := &appsv1.Deployment{}
+		obj, get = d, func() *corev1.PodTemplateSpec { return &d.Spec.Template }
+	case "StatefulSet":
+		s := &appsv1.StatefulSet{}
+		obj, get = s, func() *corev1.PodTemplateSpec { return &s.Spec.Template }
+	case "Job":
+		j := &batchv1.Job{}
+		obj, get = j, func() *corev1.PodTemplateSpec { return &j.Spec.Template }
+	case "CronJob":
+		j := &batchv1.CronJob{}
+		obj, get = j, func() *corev1.PodTemplateSpec { return &j.Spec.JobTemplate.Spec.Template }
+	default:
+		return nil
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj); err != nil {
+		t.Fatal(err)
+	}
+	return get()
 }
 
 // fleetInputs is a workspace with every service on, in a namespace of its own name.

@@ -120,18 +120,7 @@ func ToInternet(in stack.Inputs, component, name string, selector map[string]str
 	if sel := in.Platform.Spec.Ingress.ControllerNamespaceSelector; sel != nil {
 		peers = append(peers, networkingv1.NetworkPolicyPeer{NamespaceSelector: sel.DeepCopy()})
 	}
-	return &networkingv1.NetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, component, name),
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: selector},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
-			Egress: []networkingv1.NetworkPolicyEgressRule{{
-				To:    peers,
-				Ports: policyPorts(ports),
-			}},
-		},
-	}
+	return egress(in, component, name, selector, peers, ports)
 }
 
 // ToKubeAPI lets the selected pods reach the Kubernetes API server on 443 and 6443. Its
@@ -139,16 +128,19 @@ func ToInternet(in stack.Inputs, component, name string, selector map[string]str
 // ToInternet it excludes only the link-local range. Only CloudNativePG's instance managers,
 // which talk to the API server, get it.
 func ToKubeAPI(in stack.Inputs, component, name string, selector map[string]string) *networkingv1.NetworkPolicy {
+	all := []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{linkLocal}}}}
+	return egress(in, component, name, selector, all, []Port{TCP(443), TCP(6443)})
+}
+
+// egress is an egress-only policy of the selected pods to peers on ports.
+func egress(in stack.Inputs, component, name string, selector map[string]string, peers []networkingv1.NetworkPolicyPeer, ports []Port) *networkingv1.NetworkPolicy {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: stack.Meta(in, component, name),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: selector},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
-			Egress: []networkingv1.NetworkPolicyEgressRule{{
-				To:    []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{linkLocal}}}},
-				Ports: policyPorts([]Port{TCP(443), TCP(6443)}),
-			}},
+			Egress:      []networkingv1.NetworkPolicyEgressRule{{To: peers, Ports: policyPorts(ports)}},
 		},
 	}
 }
