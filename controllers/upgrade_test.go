@@ -260,7 +260,7 @@ var _ = Describe("Upgrades", Ordered, func() {
 
 	It("upgrades canaries first and never more workspaces at once than the platform allows", func() {
 		platform := upgradePlatform(ctx, func(p *rathausv1alpha1.WorkspacePlatform) {
-			p.Spec.Upgrades = rathausv1alpha1.PlatformUpgrades{MaxConcurrent: 1, CanarySoak: &metav1.Duration{Duration: time.Hour}}
+			p.Spec.Upgrades = rathausv1alpha1.PlatformUpgrades{MaxConcurrent: 1, CanarySoak: rathausv1alpha1.NewDuration(time.Hour)}
 		})
 		channel := uniqueName("waves")
 		first := publish(ctx, channel, "33.0.7-apache")
@@ -297,7 +297,7 @@ var _ = Describe("Upgrades", Ordered, func() {
 
 		By("after the soak, one workspace at a time")
 		updatePlatform(ctx, platform, func(p *rathausv1alpha1.WorkspacePlatform) {
-			p.Spec.Upgrades.CanarySoak = &metav1.Duration{Duration: time.Second}
+			p.Spec.Upgrades.CanarySoak = rathausv1alpha1.NewDuration(time.Second)
 		})
 		Eventually(inStep).Should(HaveLen(1))
 		Consistently(inStep, "3s").Should(HaveLen(1))
@@ -356,7 +356,7 @@ var _ = Describe("Upgrades", Ordered, func() {
 
 	It("halts a step that never becomes healthy and resumes once it is fixed", func() {
 		platform := upgradePlatform(ctx, func(p *rathausv1alpha1.WorkspacePlatform) {
-			p.Spec.Upgrades.StepTimeout = &metav1.Duration{Duration: 2 * time.Second}
+			p.Spec.Upgrades.StepTimeout = rathausv1alpha1.NewDuration(2 * time.Second)
 		})
 		channel := uniqueName("halt")
 		first := publish(ctx, channel, "33.0.7-apache")

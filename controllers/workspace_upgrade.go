@@ -482,10 +482,11 @@ func memberOf(ws *rathausv1alpha1.MunicipalityWorkspace, catalog []rathausv1alph
 func platformUpgrades(p *rathausv1alpha1.WorkspacePlatform) (timeout, soak time.Duration, maxConcurrent int) {
 	timeout, soak, maxConcurrent = defaultStepTimeout, defaultCanarySoak, defaultMaxConcurrent
 	u := p.Spec.Upgrades
-	if u.StepTimeout != nil && u.StepTimeout.Duration > 0 {
+	// A duration that does not parse (stored before the schema checked them) counts as unset.
+	if u.StepTimeout != nil && u.StepTimeout.Valid() && u.StepTimeout.Duration > 0 {
 		timeout = u.StepTimeout.Duration
 	}
-	if u.CanarySoak != nil && u.CanarySoak.Duration >= 0 {
+	if u.CanarySoak != nil && u.CanarySoak.Valid() && u.CanarySoak.Duration >= 0 {
 		soak = u.CanarySoak.Duration
 	}
 	if u.MaxConcurrent > 0 {

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -56,10 +57,19 @@ func TestPlatformUpgradesDefaults(t *testing.T) {
 		t.Fatalf("defaults %s %s %d", timeout, soak, maxConcurrent)
 	}
 	p := &rathausv1alpha1.WorkspacePlatform{Spec: rathausv1alpha1.WorkspacePlatformSpec{Upgrades: rathausv1alpha1.PlatformUpgrades{
-		MaxConcurrent: 3, CanarySoak: &metav1.Duration{}, StepTimeout: &metav1.Duration{Duration: time.Hour},
+		MaxConcurrent: 3, CanarySoak: &rathausv1alpha1.Duration{}, StepTimeout: rathausv1alpha1.NewDuration(time.Hour),
 	}}}
 	timeout, soak, maxConcurrent = platformUpgrades(p)
 	if timeout != time.Hour || soak != 0 || maxConcurrent != 3 {
 		t.Fatalf("platform's %s %s %d", timeout, soak, maxConcurrent)
+	}
+	// Stored before the schema checked durations: the defaults, never a soak of zero.
+	var stored rathausv1alpha1.PlatformUpgrades
+	if err := json.Unmarshal([]byte(`{"canarySoak":"forever","stepTimeout":"later"}`), &stored); err != nil {
+		t.Fatal(err)
+	}
+	timeout, soak, _ = platformUpgrades(&rathausv1alpha1.WorkspacePlatform{Spec: rathausv1alpha1.WorkspacePlatformSpec{Upgrades: stored}})
+	if timeout != 30*time.Minute || soak != 24*time.Hour {
+		t.Fatalf("unparsable durations gave %s %s, want the defaults", timeout, soak)
 	}
 }

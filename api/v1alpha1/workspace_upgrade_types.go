@@ -35,17 +35,15 @@ type PlatformUpgrades struct {
 	// have run a release healthily before the other workspaces start moving to it, e.g. 24h.
 	// +kubebuilder:default="24h"
 	// +optional
-	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|ms|s|m|h))+$')",message="a duration such as 24h, 90m or 1h30m"
-	CanarySoak *metav1.Duration `json:"canarySoak,omitempty"`
+	CanarySoak *Duration `json:"canarySoak,omitempty"`
 
 	// StepTimeout is how long a step may take to become healthy on the new release, backup
 	// included, before the upgrade halts, e.g. 30m.
 	// +kubebuilder:default="30m"
 	// +optional
-	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|ms|s|m|h))+$')",message="a duration such as 24h, 90m or 1h30m"
-	StepTimeout *metav1.Duration `json:"stepTimeout,omitempty"`
+	StepTimeout *Duration `json:"stepTimeout,omitempty"`
 }
 
 // UpgradeStatus is where a workspace stands in moving between releases.
