@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"golang.org/x/net/idna"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -255,6 +257,9 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 	if err != nil {
 		return in, nil, fmt.Errorf("listing workspaces: %w", err)
 	}
+	if err := punycodeValid(ws.ClaimedHosts()); err != nil {
+		return in, &status.Problem{Reason: ReasonInvalidSpec, Message: err.Error()}, nil
+	}
 	if c := conflict.Find(ws, candidates); c != nil {
 		log.FromContext(ctx).Info("Workspace conflicts with another", "reason", c.Reason, "holder", c.Holder)
 		return in, &status.Problem{Reason: c.Reason, Message: c.Message}, nil
@@ -373,5 +378,20 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	r.statusWrites.record(client.ObjectKeyFromObject(ws), before.ResourceVersion)
 	r.recordTransitions(ws, &before.Status, st)
 	r.announceUpgrade(ctx, ws, res.upgrade)
+	return nil
+}
+
+// punycodeValid checks the hosts' internationalized labels (xn--...), which the schema can only
+// shape-check: a label that does not decode (xn--a.de) names no domain anyone can register, and
+// browsers and resolvers refuse it.
+func punycodeValid(hosts []string) error {
+	for _, h := range hosts {
+		if !strings.Contains(h, "xn--") {
+			continue
+		}
+		if _, err := idna.Lookup.ToUnicode(h); err != nil {
+			return fmt.Errorf("host %s is not valid punycode: write umlauts as their IDNA form, e.g. xn--mnchen-3ya.de for münchen.de", h)
+		}
+	}
 	return nil
 }
