@@ -28,7 +28,7 @@ const protectionMessage = "with deletionPolicy Retain; delete the workspace firs
 // and waits until the API server enforces it: policies take effect asynchronously.
 func installAdmissionPolicies(ctx context.Context) {
 	installed := 0
-	for _, file := range []string{"namespace-protection.yaml", "workspace-fields.yaml"} {
+	for _, file := range []string{"namespace-protection.yaml", "workspace-fields.yaml", "operator-scope.yaml"} {
 		raw, err := os.ReadFile(filepath.Join("..", "config", "admission", file))
 		Expect(err).NotTo(HaveOccurred())
 		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
@@ -47,7 +47,7 @@ func installAdmissionPolicies(ctx context.Context) {
 			installed++
 		}
 	}
-	Expect(installed).To(Equal(4), "config/admission ships two policies and their bindings")
+	Expect(installed).To(Equal(6), "config/admission ships three policies and their bindings")
 
 	probe := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name:   "admission-probe",

@@ -372,3 +372,31 @@ var _ = Describe("First login", func() {
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), fmt.Sprint(err))
 	})
 })
+
+// A bug or a stolen token of the operator must not reach namespaces that hold no workspace:
+// config/admission/operator-scope.yaml admits its ServiceAccount's writes only where a
+// workspace's namespace label is.
+var _ = Describe("Operator scope", func() {
+	It("admits the operator's writes only in namespaces holding a workspace", func() {
+		ctx := context.Background()
+		const operator = "system:serviceaccount:rathaus-system:rathaus-manager"
+		binding := &rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: uniqueName("operator-scope")},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: operator}},
+		}
+		Expect(k8s.Create(ctx, binding)).To(Succeed())
+		op := as(operator)
+		cm := func(ns string) *corev1.ConfigMap {
+			return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "probe"}}
+		}
+
+		elsewhere := createNamespace(ctx)
+		Eventually(func() error { return op.Create(ctx, cm(elsewhere), client.DryRunAll) }).Should(MatchError(ContainSubstring("writes only in namespaces that hold a workspace")))
+		Expect(op.Create(ctx, cm("kube-system"), client.DryRunAll)).To(MatchError(ContainSubstring("writes only in namespaces that hold a workspace")))
+
+		town := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: uniqueName("town"), Labels: map[string]string{"rathaus.io/workspace": "workspace"}}}
+		Expect(k8s.Create(ctx, town)).To(Succeed())
+		Eventually(func() error { return op.Create(ctx, cm(town.Name), client.DryRunAll) }).Should(Succeed())
+	})
+})

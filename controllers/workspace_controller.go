@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -208,7 +209,18 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
-	// Credentials before rendering: some records publish the public half of a generated key.
+	// The namespace's labels before anything else is written there (config/admission/
+	// operator-scope.yaml), then credentials before rendering: some records publish the public
+	// half of a generated key.
+	ns, err := desired.Namespace(in)
+	if err != nil {
+		res.outcome.Err = err
+		return res
+	}
+	if _, problem, err := r.applyAll(ctx, []*unstructured.Unstructured{ns}); err != nil || problem != nil {
+		res.outcome = status.Outcome{Stalled: problem, Err: err}
+		return res
+	}
 	public, problem, err := r.ensureSecrets(ctx, in, specs)
 	if err != nil || problem != nil {
 		res.outcome = status.Outcome{Stalled: problem, Err: err}

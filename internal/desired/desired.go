@@ -152,6 +152,14 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 	return out, nil
 }
 
+// Namespace is the workspace namespace's labels, prepared as State prepares its objects. The
+// reconciler applies it before anything else, generated credentials included: the
+// operator-scope admission policy admits the operator's writes only in a namespace that
+// carries them.
+func Namespace(in stack.Inputs) (*unstructured.Unstructured, error) {
+	return apply.Prepare(tenant.Namespace(in))
+}
+
 // applyPodPolicies applies what the platform asks of every pod, so that no component has to
 // remember it: the copy of the registry's pull Secret, and the allowed regions.
 func applyPodPolicies(in stack.Inputs, obj client.Object) {

@@ -60,7 +60,7 @@ func (Baseline) Name() string { return ComponentName }
 // Render implements stack.Component.
 func (Baseline) Render(in stack.Inputs) ([]client.Object, error) {
 	objs := []client.Object{
-		namespace(in),
+		Namespace(in),
 		quota(in, in.Tier),
 		limitRange(in),
 		defaultDeny(in),
@@ -77,9 +77,11 @@ func (Baseline) Render(in stack.Inputs) ([]client.Object, error) {
 	return objs, nil
 }
 
-// namespace carries only the labels the operator owns; server-side apply leaves every other
-// label and field of the municipality's namespace alone.
-func namespace(in stack.Inputs) *corev1.Namespace {
+// Namespace carries only the labels the operator owns; server-side apply leaves every other
+// label and field of the municipality's namespace alone. Its rathaus.io/workspace label is
+// what the operator-scope admission policy looks for before it admits the operator's writes
+// in the namespace.
+func Namespace(in stack.Inputs) *corev1.Namespace {
 	labels := inventory.Labels(in.Workspace.Name, ComponentName)
 	for _, mode := range []string{"enforce", "audit", "warn"} {
 		labels[podSecurityLabelPrefix+mode] = PodSecurityLevel

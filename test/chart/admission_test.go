@@ -19,6 +19,12 @@ func TestWorkspaceFieldsIsConfig(t *testing.T) {
 	policyIsConfig(t, "workspace-fields", "admission.workspaceFields.enabled")
 }
 
+// TestOperatorScopeIsConfig: the same for the policy confining the operator's writes, for the
+// chart's ServiceAccount (rathaus-manager in rathaus-system, as config/ has it).
+func TestOperatorScopeIsConfig(t *testing.T) {
+	policyIsConfig(t, "operator-scope", "admission.operatorScope.enabled")
+}
+
 func policyIsConfig(t *testing.T, name, switchKey string) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "config", "admission", name+".yaml"))
