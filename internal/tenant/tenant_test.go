@@ -24,7 +24,7 @@ func TestNamespaceDeletionProtection(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Namespace: "kiel", Name: "kiel"},
 			Spec:       rathausv1alpha1.MunicipalityWorkspaceSpec{DeletionPolicy: tc.policy},
 		}
-		value, found := namespace(stack.Inputs{Workspace: ws}).Labels[DeletionProtectionLabel]
+		value, found := Namespace(stack.Inputs{Workspace: ws}).Labels[DeletionProtectionLabel]
 		if found != tc.protected || found && value != "true" {
 			t.Errorf("deletionPolicy %q: label %q=%q (present %v), want present %v", tc.policy, DeletionProtectionLabel, value, found, tc.protected)
 		}
