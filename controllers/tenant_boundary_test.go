@@ -400,3 +400,25 @@ var _ = Describe("Operator scope", func() {
 		Eventually(func() error { return op.Create(ctx, cm(town.Name), client.DryRunAll) }).Should(Succeed())
 	})
 })
+
+// The municipality chooses its maintenance window, within the limits the provider sets.
+var _ = Describe("Maintenance window limits", func() {
+	It("stalls a window outside the platform's limits until the municipality moves it", func() {
+		ctx := context.Background()
+		platform := ensurePlatform(ctx, uniqueName("night-windows"), func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Upgrades.WindowLimits = &rathausv1alpha1.MaintenanceWindowLimits{Days: []rathausv1alpha1.DayOfWeek{"Saturday", "Sunday"}, EarliestStart: "22:00", LatestStart: "04:00", MaxDuration: "6h"}
+		})
+		ws := newWorkspace(createNamespace(ctx), "window-limits.example", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Platform = platform.Name
+			w.Spec.MaintenanceWindow = &rathausv1alpha1.MaintenanceWindow{Days: []rathausv1alpha1.DayOfWeek{"Monday"}, Start: "09:00", Duration: "4h", TimeZone: "Europe/Berlin"}
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		Eventually(condition(ctx, ws, "Stalled")).Should(Equal("True/MaintenanceWindowNotAllowed"))
+		Expect(meta.FindStatusCondition(getWorkspace(ctx, ws).Status.Conditions, "Stalled").Message).To(ContainSubstring("days must be among Saturday, Sunday"))
+
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.MaintenanceWindow = &rathausv1alpha1.MaintenanceWindow{Days: []rathausv1alpha1.DayOfWeek{"Sunday"}, Start: "02:00", Duration: "4h", TimeZone: "Europe/Berlin"}
+		})
+		waitReady(ctx, ws)
+	})
+})

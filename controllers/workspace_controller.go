@@ -37,6 +37,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
+	"github.com/rathaus-io/rathaus/internal/upgrade"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -46,7 +47,10 @@ const (
 	ReasonPlatformNotFound = "PlatformNotFound"
 	ReasonReleaseNotFound  = "ReleaseNotFound"
 	ReasonInvalidSpec      = "InvalidSpec"
-	ReasonApplyRejected    = "ApplyRejected"
+	// ReasonMaintenanceWindowNotAllowed: the municipality's window lies outside the limits
+	// the platform sets (spec.upgrades.windowLimits).
+	ReasonMaintenanceWindowNotAllowed = "MaintenanceWindowNotAllowed"
+	ReasonApplyRejected               = "ApplyRejected"
 	// ReasonPlatformSecretMissing: a Secret the platform names does not exist.
 	ReasonPlatformSecretMissing = "PlatformSecretMissing"
 	// ReasonCloudNativePGMissing: the platform's database mode needs an operator that is not installed.
@@ -292,6 +296,9 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		return in, nil, fmt.Errorf("reading platform: %w", err)
 	}
 	in.Platform = platform
+	if err := upgrade.WindowAllowed(ws.Spec.MaintenanceWindow, platform.Spec.Upgrades.WindowLimits); err != nil {
+		return in, &status.Problem{Reason: ReasonMaintenanceWindowNotAllowed, Message: err.Error()}, nil
+	}
 	if problem, err := r.checkCapabilities(ws, platform); err != nil || problem != nil {
 		return in, problem, err
 	}

@@ -24,6 +24,11 @@ type UpgradePolicy struct {
 
 // PlatformUpgrades limits how the platform's workspaces upgrade.
 type PlatformUpgrades struct {
+	// WindowLimits bound the maintenance windows municipalities choose for themselves; a
+	// workspace whose window lies outside them stalls with MaintenanceWindowNotAllowed.
+	// +optional
+	WindowLimits *MaintenanceWindowLimits `json:"windowLimits,omitempty"`
+
 	// MaxConcurrent is how many of the platform's workspaces may be in an upgrade step at once.
 	// +kubebuilder:default=10
 	// +kubebuilder:validation:Minimum=1
@@ -141,4 +146,29 @@ type UpgradeRecord struct {
 	Message string `json:"message,omitempty"`
 	// FinishedAt is when the step succeeded or halted.
 	FinishedAt metav1.Time `json:"finishedAt"`
+}
+
+// MaintenanceWindowLimits are the provider's bounds for the municipalities' maintenance windows.
+type MaintenanceWindowLimits struct {
+	// Days on which windows may open; any day when empty.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=7
+	Days []DayOfWeek `json:"days,omitempty"`
+
+	// EarliestStart is the earliest local time a window may open, as HH:MM.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([01][0-9]|2[0-3]):[0-5][0-9]$')",message="windowLimits.earliestStart must be a time such as 20:00"
+	EarliestStart string `json:"earliestStart,omitempty"`
+
+	// LatestStart is the latest local time a window may open, as HH:MM. With an EarliestStart
+	// after it, the allowed starts run over midnight (e.g. 22:00 to 04:00).
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([01][0-9]|2[0-3]):[0-5][0-9]$')",message="windowLimits.latestStart must be a time such as 04:00"
+	LatestStart string `json:"latestStart,omitempty"`
+
+	// MaxDuration is the longest window, e.g. 6h.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+h)?([0-9]+m)?$') && self != '' && duration(self) >= duration('30m') && duration(self) <= duration('24h')",message="windowLimits.maxDuration must lie between 30m and 24h, written like 6h or 1h30m"
+	MaxDuration string `json:"maxDuration,omitempty"`
 }
