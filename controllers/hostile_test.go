@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -11,9 +12,11 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -434,3 +437,95 @@ func mustJSON(o *unstructured.Unstructured) string {
 	}
 	return string(raw)
 }
+
+// tenantAttempts are what a municipality's admin might try on its own workspace beyond its
+// fields (docs/api.md, "Fields by owner"), as merge patches, drawn with the campaign's seed.
+func tenantAttempts(g *hostileGen, n int) []map[string]any {
+	spec := func(k string, v any) map[string]any { return map[string]any{"spec": map[string]any{k: v}} }
+	meta := func(k string, v any) map[string]any { return map[string]any{"metadata": map[string]any{k: v}} }
+	kinds := []func() map[string]any{
+		func() map[string]any { return spec("size", []string{"M", "L", "XL"}[g.rnd.IntN(3)]) },
+		func() map[string]any { return spec("deletionPolicy", "Delete") },
+		func() map[string]any { return spec("suspend", true) },
+		func() map[string]any {
+			return spec("platform", []string{"other-customer", "default2", g.text(10)}[g.rnd.IntN(3)])
+		},
+		func() map[string]any {
+			return spec("release", map[string]any{"version": []string{"2026.8.0", "2026.9.0"}[g.rnd.IntN(2)]})
+		},
+		func() map[string]any { return spec("upgrades", map[string]any{"allowWithoutBackup": true}) },
+		func() map[string]any { return spec("upgrades", map[string]any{"immediate": true}) },
+		func() map[string]any {
+			group := []string{"system:authenticated", "system:masters", "everyone", "kiel-all-staff"}[g.rnd.IntN(4)]
+			return spec("tenantAccess", map[string]any{"groups": []any{group}})
+		},
+		func() map[string]any {
+			return spec("identity", map[string]any{"mode": "External", "issuerURL": "https://login." + g.text(6) + ".example/realms/x"})
+		},
+		func() map[string]any { return spec("domain", "kiel.de") },
+		func() map[string]any { return spec("displayName", "Bundesministerium "+g.text(8)) },
+		func() map[string]any { return spec("municipalityKey", "01002000") },
+		func() map[string]any {
+			return spec("services", map[string]any{"files": map[string]any{"enabled": true, "host": "files." + g.text(6) + ".example"}})
+		},
+		func() map[string]any {
+			return meta("ownerReferences", []any{map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "x", "uid": "00000000-0000-0000-0000-00000000000" + fmt.Sprint(g.rnd.IntN(10))}})
+		},
+		func() map[string]any { return meta("finalizers", []any{}) },
+		func() map[string]any { return meta("labels", map[string]any{"rathaus.io/canary": "true"}) },
+		func() map[string]any {
+			return meta("annotations", map[string]any{"rathaus.io/desired-hash": g.text(8)})
+		},
+	}
+	out := make([]map[string]any, 0, n)
+	for range n {
+		out = append(out, kinds[g.rnd.IntN(len(kinds))]())
+	}
+	return out
+}
+
+var _ = Describe("Bad-input campaign, tenant section", func() {
+	It("refuses every change of a municipality's admin beyond its own fields and leaves the workspace as it was", func() {
+		ctx := context.Background()
+		ensurePlatform(ctx, rathausv1alpha1.DefaultPlatformName)
+		installWorkspaceRoles(ctx)
+		const admin = "campaign-admin@kiel.example"
+		ws := newWorkspace(createNamespace(ctx), "tenant-campaign.example", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.TenantAccess = rathausv1alpha1.TenantAccess{Users: []string{admin}}
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		tenantClient := as(admin)
+		Eventually(func() error {
+			return tenantClient.Patch(ctx, getWorkspace(ctx, ws), client.RawPatch(types.MergePatchType, []byte(`{"spec":{"admins":["it@tenant-campaign.example"]}}`)))
+		}).Should(Succeed(), "the municipality's own field")
+		waitQuiet(ctx)
+		before := getWorkspace(ctx, ws)
+
+		g := &hostileGen{rnd: rand.New(rand.NewPCG(hostileSeed, 1))}
+		attempts := tenantAttempts(g, 120)
+		refusedBy := map[string]int{}
+		for _, patch := range attempts {
+			raw, err := json.Marshal(patch)
+			Expect(err).NotTo(HaveOccurred())
+			err = tenantClient.Patch(ctx, getWorkspace(ctx, ws), client.RawPatch(types.MergePatchType, raw))
+			Expect(err).To(HaveOccurred(), "a municipality's admin changed %s", raw)
+			switch {
+			case apierrors.IsForbidden(err):
+				refusedBy["policy"]++
+			case apierrors.IsInvalid(err):
+				refusedBy["schema"]++
+			default:
+				Fail(fmt.Sprintf("%s: %v is neither Forbidden nor Invalid", raw, err))
+			}
+			Expect(err.Error()).NotTo(ContainSubstring("goroutine "))
+		}
+		after := getWorkspace(ctx, ws)
+		Expect(after.ResourceVersion).To(Equal(before.ResourceVersion), "no refused attempt wrote")
+		waitReady(ctx, ws)
+		summary := fmt.Sprintf("tenant section (seed %d): %d attempts, refused by the workspace-fields policy %d, by the schema %d",
+			hostileSeed, len(attempts), refusedBy["policy"], refusedBy["schema"])
+		GinkgoWriter.Println(summary)
+		AddReportEntry("tenant section", summary)
+	})
+})
