@@ -218,6 +218,19 @@ var _ = Describe("Tenant boundary", Ordered, func() {
 		waitReady(ctx, ws)
 	})
 
+	// Domains belong to the provider's onboarding: the namespace records the town's domain.
+	It("ties a workspace to the domain recorded on its namespace", func() {
+		recorded := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+			Name:        uniqueName("town"),
+			Annotations: map[string]string{"rathaus.io/domain": "recorded-town.example"},
+		}}
+		Expect(k8s.Create(ctx, recorded)).To(Succeed())
+		Eventually(func() error {
+			return k8s.Create(ctx, newWorkspace(recorded.Name, "other-town.example"), client.DryRunAll)
+		}).Should(MatchError(ContainSubstring("is recorded for the domain recorded-town.example")))
+		Expect(k8s.Create(ctx, newWorkspace(recorded.Name, "recorded-town.example"), client.DryRunAll)).To(Succeed())
+	})
+
 	// Hole 8: system namespaces.
 	It("refuses workspaces in system namespaces, to the provider too", func() {
 		for _, ns := range []string{"kube-system", "kube-public", "default"} {
