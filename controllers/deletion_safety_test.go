@@ -1,11 +1,7 @@
 package controllers_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -13,8 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -29,23 +23,7 @@ const protectionMessage = "with deletionPolicy Retain; delete the workspace firs
 func installAdmissionPolicies(ctx context.Context) {
 	installed := 0
 	for _, file := range []string{"namespace-protection.yaml", "workspace-fields.yaml", "operator-scope.yaml"} {
-		raw, err := os.ReadFile(filepath.Join("..", "config", "admission", file))
-		Expect(err).NotTo(HaveOccurred())
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
-		for {
-			obj := &unstructured.Unstructured{}
-			if err := dec.Decode(&obj.Object); err != nil {
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				Expect(err).NotTo(HaveOccurred())
-			}
-			if len(obj.Object) == 0 {
-				continue
-			}
-			Expect(k8s.Create(ctx, obj)).To(Succeed())
-			installed++
-		}
+		installed += applyManifests(ctx, filepath.Join("..", "config", "admission", file))
 	}
 	Expect(installed).To(Equal(6), "config/admission ships three policies and their bindings")
 

@@ -1,17 +1,24 @@
 package controllers_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"reflect"
 	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -116,4 +123,30 @@ func waitQuiet(ctx context.Context) {
 		time.Sleep(2 * time.Second)
 		return reflect.DeepEqual(before, versions())
 	}, "60s").Should(BeTrue())
+}
+
+// applyManifests creates every object of a YAML file of config/, as a provider would apply it,
+// and returns how many it created; objects an earlier spec created stay as they are.
+func applyManifests(ctx context.Context, file string) int {
+	raw, err := os.ReadFile(file)
+	Expect(err).NotTo(HaveOccurred())
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+	created := 0
+	for {
+		obj := &unstructured.Unstructured{}
+		if err := dec.Decode(&obj.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return created
+			}
+			Expect(err).NotTo(HaveOccurred())
+		}
+		if len(obj.Object) == 0 {
+			continue
+		}
+		if err := k8s.Create(ctx, obj); err != nil {
+			Expect(apierrors.IsAlreadyExists(err)).To(BeTrue(), err.Error())
+			continue
+		}
+		created++
+	}
 }

@@ -1,13 +1,10 @@
 package controllers_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -17,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,24 +35,7 @@ func as(user string) client.Client {
 
 // installWorkspaceRoles applies the ClusterRoles config/rbac ships for providers to hand out.
 func installWorkspaceRoles(ctx context.Context) {
-	raw, err := os.ReadFile(filepath.Join("..", "config", "rbac", "workspace_roles.yaml"))
-	Expect(err).NotTo(HaveOccurred())
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
-	for {
-		role := &rbacv1.ClusterRole{}
-		if err := dec.Decode(role); err != nil {
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			Expect(err).NotTo(HaveOccurred())
-		}
-		if role.Name == "" {
-			continue
-		}
-		if err := k8s.Create(ctx, role); err != nil {
-			Expect(apierrors.IsAlreadyExists(err)).To(BeTrue(), err.Error())
-		}
-	}
+	applyManifests(ctx, filepath.Join("..", "config", "rbac", "workspace_roles.yaml"))
 }
 
 // changeAs changes the workspace as user, retrying when the operator wrote in between.
@@ -229,6 +208,34 @@ var _ = Describe("Tenant boundary", Ordered, func() {
 			return k8s.Create(ctx, newWorkspace(recorded.Name, "other-town.example"), client.DryRunAll)
 		}).Should(MatchError(ContainSubstring("is recorded for the domain recorded-town.example")))
 		Expect(k8s.Create(ctx, newWorkspace(recorded.Name, "recorded-town.example"), client.DryRunAll)).To(Succeed())
+	})
+
+	// Under deletionPolicy Delete, switching a service off deletes its data: the provider's call.
+	It("refuses the municipality switching a service off when that would delete its data", func() {
+		ns := createNamespace(ctx)
+		const admin = "delete-policy-admin@kiel.example"
+		Expect(k8s.Create(ctx, &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "municipality"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "rathaus-workspace-editor"},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: admin}},
+		})).To(Succeed())
+		deleting := newWorkspace(ns, ns+".example", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
+			w.Spec.Services.Video.Enabled = true
+		})
+		Expect(k8s.Create(ctx, deleting)).To(Succeed())
+		var err error
+		Eventually(func() error {
+			err = changeAs(ctx, admin, deleting, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Video.Enabled = false })
+			if apierrors.IsForbidden(err) && strings.Contains(err.Error(), "rathaus-workspace-fields") {
+				return nil
+			}
+			return fmt.Errorf("want refused by the workspace-fields policy, got %v", err)
+		}).Should(Succeed())
+		Expect(err.Error()).To(ContainSubstring("switching a service off deletes its data"))
+		Expect(getWorkspace(ctx, deleting).Spec.Services.Video.Enabled).To(BeTrue())
+		// Switching one on is the municipality's, whatever the policy.
+		Expect(changeAs(ctx, admin, deleting, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Mail.Enabled = true })).To(Succeed())
 	})
 
 	// Hole 8: system namespaces.

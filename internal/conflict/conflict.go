@@ -150,9 +150,11 @@ func Zones(host string) []string {
 // domain finds whoever has a name inside it.
 func IndexHosts(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
 	hosts := append(ws.ClaimedHosts(), ws.Status.Hosts...)
+	var zones []string
 	for _, h := range hosts {
-		hosts = append(hosts, Zones(h)...)
+		zones = append(zones, Zones(h)...)
 	}
+	hosts = append(hosts, zones...)
 	slices.Sort(hosts)
 	return slices.Compact(hosts)
 }

@@ -187,14 +187,18 @@ func TestRelevantIsEnough(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 1000))
 	pick := func(from ...string) string { return from[rng.IntN(len(from))] }
 	conflicts := 0
+	reasons := map[string]int{}
 	for range 300 {
 		fleet := make([]rathausv1alpha1.MunicipalityWorkspace, 2+rng.IntN(12))
 		for i := range fleet {
+			// Domains inside others' domains and hosts inside others' zones too, and
+			// municipality keys that repeat.
 			fleet[i] = ws(pick("kiel", "luebeck", "flensburg", "husum"), pick("ws", "other"),
-				pick("kiel.de", "luebeck.de", "flensburg.de", "husum.de"), time.Duration(rng.IntN(3))*time.Hour,
-				filesOn(pick("", "", "files.kiel.de", "cloud.luebeck.de")))
+				pick("kiel.de", "luebeck.de", "flensburg.de", "husum.de", "amt.kiel.de", "www.luebeck.de"), time.Duration(rng.IntN(3))*time.Hour,
+				filesOn(pick("", "", "files.kiel.de", "cloud.luebeck.de", "media.husum.de", "x.amt.kiel.de")),
+				ags(pick("", "", "01002000", "01003000")))
 			if rng.IntN(3) == 0 {
-				fleet[i].Status.Hosts = []string{pick("kiel.de", "files.kiel.de", "cloud.luebeck.de", "husum.de")}
+				fleet[i].Status.Hosts = []string{pick("kiel.de", "files.kiel.de", "cloud.luebeck.de", "husum.de", "amt.kiel.de")}
 			}
 		}
 		for i := range fleet {
@@ -211,11 +215,17 @@ func TestRelevantIsEnough(t *testing.T) {
 			}
 			if want != nil {
 				conflicts++
+				reasons[want.Reason]++
 			}
 		}
 	}
 	if conflicts < 100 {
 		t.Fatalf("only %d conflicts in the generated fleets; the test would not notice a wrong filter", conflicts)
+	}
+	for _, r := range []string{ReasonNamespaceConflict, ReasonDomainConflict, ReasonMunicipalityKeyConflict} {
+		if reasons[r] < 10 {
+			t.Errorf("only %d %s in the generated fleets: %v", reasons[r], r, reasons)
+		}
 	}
 }
 

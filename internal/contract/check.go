@@ -242,7 +242,11 @@ func (ch *checker) checkPorts() {
 		}
 		all = append(all, port)
 	}
-	all = append(all, imagePorts...)
+	// A container that does not start the image's server (a client, a cron script) binds
+	// only what it declares.
+	if ch.startsServer() {
+		all = append(all, imagePorts...)
+	}
 	if ch.uid() == 0 {
 		return
 	}
@@ -445,144 +449,6 @@ func (ch *checker) checkWrites() {
 	}
 }
 
-// scripts returns the shell scripts the container runs itself: an inline `sh -c` script, and
-// scripts it runs from mounted ConfigMaps.
-func (ch *checker) scripts() map[string]string {
-	out := map[string]string{}
-	argv := append(slices.Clone(ch.c.Command), ch.c.Args...)
-	for i, a := range argv {
-		if a == "-c" && i+1 < len(argv) && i > 0 && isShell(argv[i-1]) {
-			out["inline script"] = argv[i+1]
-		}
-		if file, ok := ch.mountedFile(a); ok {
-			out[a] = file
-		}
-	}
-	if !ch.runsEntrypoint() {
-		return out
-	}
-	for _, m := range ch.c.VolumeMounts {
-		v := ch.volume(m.Name)
-		if v == nil || v.ConfigMap == nil {
-			continue
-		}
-		for file, content := range ch.configMapFiles(v, m) {
-			if slices.ContainsFunc(ch.img.Entrypoint.Hooks, func(dir string) bool { return under(file, dir) }) {
-				out[file] = content
-			}
-		}
-	}
-	return out
-}
-
-func isShell(a string) bool {
-	base := path.Base(a)
-	return base == "sh" || base == "bash" || base == "dash" || base == "ash"
-}
-
-// configMapFiles maps the paths at which mount m shows the keys of ConfigMap volume v to
-// their content.
-func (ch *checker) configMapFiles(v *corev1.Volume, m corev1.VolumeMount) map[string]string {
-	out := map[string]string{}
-	cm := v.ConfigMap.Name
-	if m.SubPath != "" {
-		key := m.SubPath
-		for _, it := range v.ConfigMap.Items {
-			if it.Path == m.SubPath {
-				key = it.Key
-			}
-		}
-		if content, ok := ch.files[cm+"/"+key]; ok {
-			out[m.MountPath] = content
-		}
-		return out
-	}
-	if len(v.ConfigMap.Items) > 0 {
-		for _, it := range v.ConfigMap.Items {
-			if content, ok := ch.files[cm+"/"+it.Key]; ok {
-				out[path.Join(m.MountPath, it.Path)] = content
-			}
-		}
-		return out
-	}
-	for k, content := range ch.files {
-		if name, key, _ := strings.Cut(k, "/"); name == cm {
-			out[path.Join(m.MountPath, key)] = content
-		}
-	}
-	return out
-}
-
-func (ch *checker) mountedFile(p string) (string, bool) {
-	if !strings.HasPrefix(p, "/") {
-		return "", false
-	}
-	for _, m := range ch.c.VolumeMounts {
-		v := ch.volume(m.Name)
-		if v == nil || v.ConfigMap == nil {
-			continue
-		}
-		if content, ok := ch.configMapFiles(v, m)[path.Clean(p)]; ok {
-			return content, true
-		}
-	}
-	return "", false
-}
-
-// checkScripts: under `set -u`, every variable a script (or an image function it calls) reads
-// without a default is set: by the container, the image's ENV or the script itself.
-func (ch *checker) checkScripts() {
-	defined := map[string]bool{}
-	for _, e := range ch.c.Env {
-		defined[e.Name] = true
-	}
-	for _, e := range append(slices.Clone(ch.img.Env), alwaysSet...) {
-		defined[e] = true
-	}
-	if ch.runsEntrypoint() && ch.img.Entrypoint.Nounset {
-		for _, v := range ch.img.Entrypoint.Reads {
-			if !defined[v] {
-				ch.report("unset-variable", "the image's entrypoint %s runs under set -u and reads %s, which is not set", ch.img.Entrypoint.Path, v)
-			}
-		}
-	}
-	scripts := ch.scripts()
-	for _, name := range sortedKeys(scripts) {
-		script := scripts[name]
-		if !Nounset(script) {
-			continue
-		}
-		local := map[string]bool{}
-		for _, v := range Assigned(script) {
-			local[v] = true
-		}
-		for _, v := range Unguarded(script) {
-			if !defined[v] && !local[v] {
-				ch.report("unset-variable", "%s runs under set -u and reads %s, which is not set", name, v)
-			}
-		}
-		for _, fn := range sortedKeys(ch.img.Functions) {
-			if !Calls(script, fn) {
-				continue
-			}
-			for _, v := range ch.img.Functions[fn] {
-				if !defined[v] && !local[v] {
-					ch.report("unset-variable", "%s runs under set -u and calls the image's %s, which reads %s without a default; it is not set", name, fn, v)
-				}
-			}
-		}
-	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // kubeletExpansion matches $(VAR) but not the escaped $$(VAR).
 var kubeletExpansion = regexp.MustCompile(`(?:^|[^$])\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 
@@ -605,65 +471,5 @@ func (ch *checker) checkExpansions() {
 				ch.report("env-expansion", "command refers to $(%s), which the container does not define", m[1])
 			}
 		}
-	}
-}
-
-// checkKeys: every key the container reads from a Secret or ConfigMap exists.
-func (ch *checker) checkKeys() {
-	has := func(kind, name, key string) bool {
-		return slices.Contains(ch.keys[kind+"/"+name], key)
-	}
-	exists := func(kind, name string) bool { _, ok := ch.keys[kind+"/"+name]; return ok }
-	for _, e := range ch.c.Env {
-		if e.ValueFrom == nil {
-			continue
-		}
-		if r := e.ValueFrom.SecretKeyRef; r != nil && !(r.Optional != nil && *r.Optional) && !has("Secret", r.Name, r.Key) {
-			ch.report("missing-key", "%s reads key %s of Secret %s, which nothing renders or provides", e.Name, r.Key, r.Name)
-		}
-		if r := e.ValueFrom.ConfigMapKeyRef; r != nil && !(r.Optional != nil && *r.Optional) && !has("ConfigMap", r.Name, r.Key) {
-			ch.report("missing-key", "%s reads key %s of ConfigMap %s, which nothing renders", e.Name, r.Key, r.Name)
-		}
-	}
-	for _, ef := range ch.c.EnvFrom {
-		if r := ef.SecretRef; r != nil && !(r.Optional != nil && *r.Optional) && !exists("Secret", r.Name) {
-			ch.report("missing-key", "reads all of Secret %s, which nothing renders or provides", r.Name)
-		}
-		if r := ef.ConfigMapRef; r != nil && !(r.Optional != nil && *r.Optional) && !exists("ConfigMap", r.Name) {
-			ch.report("missing-key", "reads all of ConfigMap %s, which nothing renders", r.Name)
-		}
-	}
-	for _, m := range ch.c.VolumeMounts {
-		v := ch.volume(m.Name)
-		if v == nil {
-			ch.report("missing-key", "mounts volume %s, which the pod does not define", m.Name)
-			continue
-		}
-		ch.checkVolumeKeys(v, m, has, exists)
-	}
-}
-
-func (ch *checker) checkVolumeKeys(v *corev1.Volume, m corev1.VolumeMount, has func(kind, name, key string) bool, exists func(kind, name string) bool) {
-	var kind, name string
-	var items []corev1.KeyToPath
-	switch {
-	case v.ConfigMap != nil && !(v.ConfigMap.Optional != nil && *v.ConfigMap.Optional):
-		kind, name, items = "ConfigMap", v.ConfigMap.Name, v.ConfigMap.Items
-	case v.Secret != nil && !(v.Secret.Optional != nil && *v.Secret.Optional):
-		kind, name, items = "Secret", v.Secret.SecretName, v.Secret.Items
-	default:
-		return
-	}
-	if !exists(kind, name) {
-		ch.report("missing-key", "volume %s is %s %s, which nothing renders or provides", v.Name, kind, name)
-		return
-	}
-	for _, it := range items {
-		if !has(kind, name, it.Key) {
-			ch.report("missing-key", "volume %s projects key %s of %s %s, which it does not have", v.Name, it.Key, kind, name)
-		}
-	}
-	if m.SubPath != "" && len(items) == 0 && !has(kind, name, m.SubPath) {
-		ch.report("missing-key", "mounts %s from key %s of %s %s, which it does not have", m.MountPath, m.SubPath, kind, name)
 	}
 }

@@ -68,8 +68,12 @@ func good() (*appsv1.Deployment, *corev1.ConfigMap) {
 	return d, cm
 }
 
-func check(t *testing.T, d *appsv1.Deployment, cm *corev1.ConfigMap) []Violation {
+func check(t *testing.T, d *appsv1.Deployment, cm *corev1.ConfigMap, mutate ...func(*Image)) []Violation {
 	t.Helper()
+	img := testContract()
+	for _, m := range mutate {
+		m(&img)
+	}
 	var objs []*unstructured.Unstructured
 	for _, o := range []runtime.Object{d, cm} {
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
@@ -80,7 +84,7 @@ func check(t *testing.T, d *appsv1.Deployment, cm *corev1.ConfigMap) []Violation
 	}
 	v, err := Check(Rendered{
 		Objects:   objs,
-		Contracts: map[string]Image{testImage: testContract()},
+		Contracts: map[string]Image{testImage: img},
 		Provided:  map[string][]string{"Secret/db": {"host"}},
 	})
 	if err != nil {
@@ -101,6 +105,7 @@ func TestCheck(t *testing.T) {
 		break_ func(*appsv1.Deployment, *corev1.ConfigMap)
 		rule   string // "" when the change is fine
 		say    string
+		img    func(*Image) // a change of the contract, if any
 	}{
 		{name: "as contracted", break_: func(*appsv1.Deployment, *corev1.ConfigMap) {}},
 		{name: "unknown image", rule: "image", say: "no contract", break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) { c(d).Image = "other:1" }},
@@ -125,6 +130,10 @@ func TestCheck(t *testing.T) {
 			c(d).Ports = append(c(d).Ports, corev1.ContainerPort{ContainerPort: 25})
 			c(d).SecurityContext = &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_BIND_SERVICE"}}}
 		}},
+		{name: "the image's privileged port, its server started", rule: "privileged-port", say: "port 443", img: func(i *Image) { i.Ports = append(i.Ports, TCP(443)) },
+			break_: func(*appsv1.Deployment, *corev1.ConfigMap) {}},
+		{name: "the image's privileged port, a one-off command", img: func(i *Image) { i.Ports = append(i.Ports, TCP(443)) },
+			break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) { c(d).Command = []string{"app-cli", "status"} }},
 		{name: "privileged port with sysctl above it", rule: "privileged-port", break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
 			c(d).Ports = append(c(d).Ports, corev1.ContainerPort{ContainerPort: 25})
 			d.Spec.Template.Spec.SecurityContext.Sysctls = []corev1.Sysctl{{Name: UnprivilegedPortSysctl, Value: "80"}}
@@ -203,7 +212,11 @@ func TestCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d, cm := good()
 			tt.break_(d, cm)
-			got := check(t, d, cm)
+			var mutate []func(*Image)
+			if tt.img != nil {
+				mutate = append(mutate, tt.img)
+			}
+			got := check(t, d, cm, mutate...)
 			if tt.rule == "" {
 				if len(got) != 0 {
 					t.Fatalf("want no violation, got %v", got)

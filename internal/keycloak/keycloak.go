@@ -12,9 +12,7 @@ package keycloak
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -282,20 +280,8 @@ func renderManaged(in stack.Inputs, kc *rathausv1alpha1.KeycloakRef, configImage
 		creds,
 		realm,
 		job,
-		netpol.ToInternet(in, ComponentName, "rathaus-keycloak-realm-internet", job.Spec.Template.Labels, urlPort(kc.URL)),
+		netpol.ToInternet(in, ComponentName, "rathaus-keycloak-realm-internet", job.Spec.Template.Labels, stack.URLPort(kc.URL)),
 	}, nil
-}
-
-// urlPort is the TCP port of an https URL, 443 unless it names one.
-func urlPort(raw string) int32 {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return 443
-	}
-	if p, err := strconv.Atoi(u.Port()); err == nil && p > 0 && p <= 65535 {
-		return int32(p)
-	}
-	return 443
 }
 
 // realmJob applies the realm with keycloak-config-cli at keycloakURL, with the admin

@@ -112,6 +112,10 @@ func Excluded(p *rathausv1alpha1.WorkspacePlatform) []string {
 // its ingress controller (a workspace's own identity provider, say) resolve to addresses the
 // cluster may route to the controller's pods, so the controller's namespace is a peer too.
 func ToInternet(in stack.Inputs, component, name string, selector map[string]string, tcpPorts ...int32) *networkingv1.NetworkPolicy {
+	// Callers list what each peer needs; a port two of them share is opened once.
+	tcpPorts = slices.Clone(tcpPorts)
+	slices.Sort(tcpPorts)
+	tcpPorts = slices.Compact(tcpPorts)
 	ports := make([]Port, 0, len(tcpPorts))
 	for _, p := range tcpPorts {
 		ports = append(ports, TCP(p))

@@ -95,7 +95,8 @@ redis.session.lock_wait_time = 10000
 // that release's tarball (from the platform's artifact mirror when it has one, never from the
 // app store, which config/rathaus.config.php switches off) into custom_apps, which image
 // upgrades keep (upgrade.exclude). A different version on the volume is replaced, and occ
-// upgrade runs the app's migrations, so an image upgrade never meets an app too old for it.
+// upgrade runs the app's migrations before anything else (in that state Nextcloud admits
+// few other commands), so an image upgrade never meets an app too old for it.
 //
 // Replicas of sizes L and XL start at the same time and the entrypoint runs this hook outside
 // its own lock: flock (util-linux, which the entrypoint uses too) on a file of the data
@@ -121,7 +122,8 @@ if [ "v$have" != "$RATHAUS_USER_OIDC_VERSION" ]; then
   rm -rf "$app"
   mv "$tmp/user_oidc" "$app"
   rm -rf "$tmp"
-  occ app:enable user_oidc
+  # A newer version on disk puts Nextcloud into "upgrade needed", which allows occ upgrade
+  # and little else; with nothing to migrate it answers "already latest version", exit 0.
   occ upgrade
 fi
 occ app:enable user_oidc

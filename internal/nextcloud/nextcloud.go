@@ -9,7 +9,6 @@ package nextcloud
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -171,13 +170,8 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		web.Route(in, ComponentName, Name, h, Name, httpPort),
 	}
 	// Outbound: the issuer, the artifact mirror (the single sign-on app), mail relays.
-	ports := []int32{443, 465, 587}
-	for _, p := range []int32{in.Identity.Port(), in.ArtifactPort()} {
-		if !slices.Contains(ports, p) {
-			ports = append(ports, p)
-		}
-	}
-	if storage == storageS3 && s3Port(in) != 443 {
+	ports := []int32{443, 465, 587, in.Identity.Port(), in.ArtifactPort()}
+	if storage == storageS3 {
 		ports = append(ports, s3Port(in))
 	}
 	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), ports...))

@@ -163,6 +163,9 @@ func TestSingleSignOnAppWithoutTheAppStore(t *testing.T) {
 			t.Errorf("mirror %q: user_oidc from %q at %q, want %q", mirror, vars["RATHAUS_USER_OIDC_URL"], vars["RATHAUS_USER_OIDC_VERSION"], want)
 		}
 	}
+	if up, enable := strings.Index(oidcHook, "occ upgrade"), strings.Index(oidcHook, "occ app:enable"); up < 0 || enable < up {
+		t.Error("a replaced app must be migrated (occ upgrade) before other occ commands, which Nextcloud refuses meanwhile")
+	}
 	if strings.Contains(oidcHook, "app:install") {
 		t.Error("the hook installs from the app store")
 	}

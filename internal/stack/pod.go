@@ -130,7 +130,7 @@ func (in Inputs) ArtifactPort() int32 {
 	if in.Platform.Spec.Artifacts.Mirror == "" {
 		return 443
 	}
-	return (&Identity{IssuerURL: in.Platform.Spec.Artifacts.Mirror}).Port()
+	return URLPort(in.Platform.Spec.Artifacts.Mirror)
 }
 
 // DefaultClusterDomain is the DNS domain of a cluster whose platform names none.

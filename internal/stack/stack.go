@@ -68,10 +68,13 @@ type Identity struct {
 	IssuerURL string
 }
 
-// Port is the TCP port of the issuer URL, 443 unless it names one: where the services that
-// fetch its discovery document and keys must be allowed to connect.
-func (id *Identity) Port() int32 {
-	u, err := url.Parse(id.IssuerURL)
+// Port is the TCP port of the issuer URL: where the services that fetch its discovery
+// document and keys must be allowed to connect.
+func (id *Identity) Port() int32 { return URLPort(id.IssuerURL) }
+
+// URLPort is the TCP port of an https:// URL, 443 unless it names one.
+func URLPort(raw string) int32 {
+	u, err := url.Parse(raw)
 	if err != nil {
 		return 443
 	}
