@@ -44,7 +44,7 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured
 		switch {
 		case err == nil:
 		case apierrors.IsInvalid(err):
-			return nil, &status.Problem{Reason: ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
+			return nil, &status.Problem{Reason: rathausv1alpha1.ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
 		default:
 			return nil, nil, fmt.Errorf("applying %s: %w", desired.Key(u), err)
 		}

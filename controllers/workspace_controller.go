@@ -41,27 +41,6 @@ import (
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
-// Condition reasons the workspace reconciler sets besides those of internal/status and
-// internal/conflict.
-const (
-	ReasonPlatformNotFound = "PlatformNotFound"
-	ReasonReleaseNotFound  = "ReleaseNotFound"
-	ReasonInvalidSpec      = "InvalidSpec"
-	// ReasonMaintenanceWindowNotAllowed: the municipality's window lies outside the limits
-	// the platform sets (spec.upgrades.windowLimits).
-	ReasonMaintenanceWindowNotAllowed = "MaintenanceWindowNotAllowed"
-	ReasonApplyRejected               = "ApplyRejected"
-	// ReasonPlatformSecretMissing: a Secret the platform names does not exist.
-	ReasonPlatformSecretMissing = "PlatformSecretMissing"
-	// ReasonCloudNativePGMissing: the platform's database mode needs an operator that is not installed.
-	ReasonCloudNativePGMissing = "CloudNativePGMissing"
-	// ReasonGatewayAPIMissing: the platform names a Gateway, but the Gateway API is not installed.
-	ReasonGatewayAPIMissing = "GatewayAPIMissing"
-	// ReasonCertManagerMissing: mail needs a certificate from the platform's ClusterIssuer,
-	// but cert-manager is not installed.
-	ReasonCertManagerMissing = "CertManagerMissing"
-)
-
 // WorkspaceReconciler provisions and keeps the stack of each MunicipalityWorkspace.
 type WorkspaceReconciler struct {
 	Client client.Client
@@ -204,7 +183,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	}
 	in.Observed = owned
 	if in, err = desired.Derive(in, r.Components); err != nil {
-		res.outcome.Stalled = &status.Problem{Reason: ReasonInvalidSpec, Message: err.Error()}
+		res.outcome.Stalled = &status.Problem{Reason: rathausv1alpha1.ReasonInvalidSpec, Message: err.Error()}
 		return res
 	}
 	res.in = in
@@ -237,7 +216,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	if err != nil {
 		var invalid *desired.InvalidInputError
 		if errors.As(err, &invalid) {
-			reason := ReasonInvalidSpec
+			reason := rathausv1alpha1.ReasonInvalidSpec
 			if r := invalid.Reason(); r != "" {
 				reason = r // the platform lacks what a component needs, e.g. shared storage
 			}
@@ -274,7 +253,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		return in, nil, fmt.Errorf("listing workspaces: %w", err)
 	}
 	if err := punycodeValid(ws.ClaimedHosts()); err != nil {
-		return in, &status.Problem{Reason: ReasonInvalidSpec, Message: err.Error()}, nil
+		return in, &status.Problem{Reason: rathausv1alpha1.ReasonInvalidSpec, Message: err.Error()}, nil
 	}
 	if c := conflict.Find(ws, candidates); c != nil {
 		log.FromContext(ctx).Info("Workspace conflicts with another", "reason", c.Reason, "holder", c.Holder)
@@ -284,20 +263,20 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 
 	if w := ws.Spec.MaintenanceWindow; w != nil && w.TimeZone != "" {
 		if _, err := time.LoadLocation(w.TimeZone); err != nil {
-			return in, &status.Problem{Reason: ReasonInvalidSpec, Message: fmt.Sprintf("maintenanceWindow.timeZone %q is not an IANA time zone such as Europe/Berlin", w.TimeZone)}, nil
+			return in, &status.Problem{Reason: rathausv1alpha1.ReasonInvalidSpec, Message: fmt.Sprintf("maintenanceWindow.timeZone %q is not an IANA time zone such as Europe/Berlin", w.TimeZone)}, nil
 		}
 	}
 
 	platform := &rathausv1alpha1.WorkspacePlatform{}
 	if err := r.Client.Get(ctx, types.NamespacedName{Name: ws.PlatformName()}, platform); err != nil {
 		if apierrors.IsNotFound(err) {
-			return in, &status.Problem{Reason: ReasonPlatformNotFound, Message: fmt.Sprintf("WorkspacePlatform %s does not exist", ws.PlatformName())}, nil
+			return in, &status.Problem{Reason: rathausv1alpha1.ReasonPlatformNotFound, Message: fmt.Sprintf("WorkspacePlatform %s does not exist", ws.PlatformName())}, nil
 		}
 		return in, nil, fmt.Errorf("reading platform: %w", err)
 	}
 	in.Platform = platform
 	if err := upgrade.WindowAllowed(ws.Spec.MaintenanceWindow, platform.Spec.Upgrades.WindowLimits); err != nil {
-		return in, &status.Problem{Reason: ReasonMaintenanceWindowNotAllowed, Message: err.Error()}, nil
+		return in, &status.Problem{Reason: rathausv1alpha1.ReasonMaintenanceWindowNotAllowed, Message: err.Error()}, nil
 	}
 	if problem, err := r.checkCapabilities(ws, platform); err != nil || problem != nil {
 		return in, problem, err
@@ -307,7 +286,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		secret := &corev1.Secret{}
 		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
 			if apierrors.IsNotFound(err) {
-				return in, &status.Problem{Reason: ReasonPlatformSecretMissing, Message: fmt.Sprintf("Secret %s/%s named by WorkspacePlatform %s does not exist", ref.Namespace, ref.Name, platform.Name), Unwatched: true}, nil
+				return in, &status.Problem{Reason: rathausv1alpha1.ReasonPlatformSecretMissing, Message: fmt.Sprintf("Secret %s/%s named by WorkspacePlatform %s does not exist", ref.Namespace, ref.Name, platform.Name), Unwatched: true}, nil
 			}
 			return in, nil, fmt.Errorf("reading platform Secret: %w", err)
 		}
@@ -325,7 +304,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 	if err != nil {
 		var notFound *release.NotFoundError
 		if errors.As(err, &notFound) {
-			return in, &status.Problem{Reason: ReasonReleaseNotFound, Message: notFound.Error()}, nil
+			return in, &status.Problem{Reason: rathausv1alpha1.ReasonReleaseNotFound, Message: notFound.Error()}, nil
 		}
 		return in, nil, err
 	}
@@ -342,13 +321,13 @@ func (r *WorkspaceReconciler) checkCapabilities(ws *rathausv1alpha1.Municipality
 	}
 	var needs []need
 	if platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG {
-		needs = append(needs, need{postgres.ClusterKind, ReasonCloudNativePGMissing, "CloudNativePG databases, but the postgresql.cnpg.io CRDs are"})
+		needs = append(needs, need{postgres.ClusterKind, rathausv1alpha1.ReasonCloudNativePGMissing, "CloudNativePG databases, but the postgresql.cnpg.io CRDs are"})
 	}
 	if platform.Spec.Ingress.Gateway != nil {
-		needs = append(needs, need{web.HTTPRouteKind, ReasonGatewayAPIMissing, "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"})
+		needs = append(needs, need{web.HTTPRouteKind, rathausv1alpha1.ReasonGatewayAPIMissing, "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"})
 	}
 	if mail.NeedsCertificate(ws, platform) {
-		needs = append(needs, need{mail.CertificateKind, ReasonCertManagerMissing, "cert-manager certificates for the mail host, but the cert-manager.io Certificate CRD is"})
+		needs = append(needs, need{mail.CertificateKind, rathausv1alpha1.ReasonCertManagerMissing, "cert-manager certificates for the mail host, but the cert-manager.io Certificate CRD is"})
 	}
 	for _, n := range needs {
 		installed, err := r.capabilities.installed(n.gvk)

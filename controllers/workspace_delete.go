@@ -41,7 +41,7 @@ func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *rathausv1alpha1.
 		return err
 	}
 	if retained > 0 {
-		r.Recorder.Eventf(ws, nil, corev1.EventTypeNormal, "DataRetained", "Delete",
+		r.Recorder.Eventf(ws, nil, corev1.EventTypeNormal, rathausv1alpha1.ReasonDataRetained, "Delete",
 			"deletionPolicy is Retain: kept %d volumes and credentials", retained)
 	}
 	log.FromContext(ctx).Info("Workspace stack removed", "deletionPolicy", policy, "retained", retained)

@@ -20,10 +20,6 @@ import (
 	"github.com/rathaus-io/rathaus/internal/status"
 )
 
-// ReasonSecretConflict stalls a workspace whose generated Secret's name is taken by a Secret
-// the operator does not manage; it never overwrites someone else's Secret.
-const ReasonSecretConflict = "SecretConflict"
-
 // ensureSecrets creates the generated-credential Secrets that do not exist and adds keys that
 // are missing. A generated value that exists is never changed; only the static connection
 // details (host, port, ...) are kept current. Values are never logged. It returns the public
@@ -80,7 +76,7 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 // failing write.
 func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs, spec secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	secret := desired.SecretObject(in, spec)
-	if stalledReason(in.Workspace) == ReasonSecretConflict {
+	if stalledReason(in.Workspace) == rathausv1alpha1.ReasonSecretConflict {
 		if data, problem, err := r.takenSecret(ctx, in, secret, spec); err == nil || !apierrors.IsNotFound(err) {
 			return data, problem, err
 		}
@@ -121,7 +117,7 @@ func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, 
 		return nil, nil, fmt.Errorf("reading Secret %s: %w", secret.Name, err)
 	}
 	if inventory.WorkspaceOf(existing) != in.Workspace.Name {
-		return nil, &status.Problem{Reason: ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", secret.Name), Unwatched: true}, nil
+		return nil, &status.Problem{Reason: rathausv1alpha1.ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", secret.Name), Unwatched: true}, nil
 	}
 	if err := r.completeSecret(ctx, existing, spec); err != nil {
 		return nil, nil, err
@@ -131,7 +127,7 @@ func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, 
 
 // stalledReason is the reason of the workspace's Stalled condition when it is True, else "".
 func stalledReason(ws *rathausv1alpha1.MunicipalityWorkspace) string {
-	if c := meta.FindStatusCondition(ws.Status.Conditions, status.TypeStalled); c != nil && c.Status == metav1.ConditionTrue {
+	if c := meta.FindStatusCondition(ws.Status.Conditions, rathausv1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue {
 		return c.Reason
 	}
 	return ""

@@ -33,24 +33,6 @@ import (
 
 // +kubebuilder:rbac:groups=snapshot.storage.k8s.io,resources=volumesnapshots,verbs=get;list;watch;create
 
-// TypeUpToDate is the workspace condition that says whether it runs its target release, and
-// when not, what the upgrade waits for.
-const TypeUpToDate = "UpToDate"
-
-// Reasons of UpToDate and of the Stalled condition during upgrades.
-const (
-	ReasonUpToDate          = "UpToDate"
-	ReasonInstalling        = "Installing"
-	ReasonWaitingForWindow  = "WaitingForWindow"
-	ReasonWaitingForBackup  = "WaitingForBackup"
-	ReasonBackingUp         = "BackingUp"
-	ReasonUpgradeInProgress = "UpgradeInProgress"
-	// ReasonUpgradeHalted: a step did not become healthy within the platform's step timeout.
-	ReasonUpgradeHalted = "UpgradeHalted"
-	// ReasonUpgradeBlocked: the release a step or the workspace runs is no longer known.
-	ReasonUpgradeBlocked = "UpgradeBlocked"
-)
-
 // Defaults of the platform's upgrade settings, as in the CRD.
 const (
 	defaultMaxConcurrent = 10
@@ -141,12 +123,12 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 		}
 	}
 	if current == "" {
-		st.reason, st.message = ReasonInstalling, "installing release "+target.Spec.Version
+		st.reason, st.message = rathausv1alpha1.ReasonInstalling, "installing release "+target.Spec.Version
 		return st, nil, nil
 	}
 	currentRel := find(current)
 	if currentRel == nil {
-		return st, &status.Problem{Reason: ReasonUpgradeBlocked, Message: fmt.Sprintf("release %s, which the workspace runs, is not in the release catalog; publish it again", current)}, nil
+		return st, &status.Problem{Reason: rathausv1alpha1.ReasonUpgradeBlocked, Message: fmt.Sprintf("release %s, which the workspace runs, is not in the release catalog; publish it again", current)}, nil
 	}
 	if len(running) == 0 {
 		// Versions not recorded (or cleared after a restore): those of the current release.
@@ -157,7 +139,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 	if step := old.Step; step != nil {
 		to := find(step.To)
 		if to == nil {
-			return st, &status.Problem{Reason: ReasonUpgradeBlocked, Message: fmt.Sprintf("release %s, which the step under way moves to, is not in the release catalog; publish it again", step.To)}, nil
+			return st, &status.Problem{Reason: rathausv1alpha1.ReasonUpgradeBlocked, Message: fmt.Sprintf("release %s, which the step under way moves to, is not in the release catalog; publish it again", step.To)}, nil
 		}
 		if step.Phase == rathausv1alpha1.UpgradeBackingUp {
 			in.Release = currentRel
@@ -166,7 +148,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 				return nil, nil, err
 			}
 			if !ready {
-				st.reason, st.message = ReasonBackingUp, fmt.Sprintf("taking snapshots before the step to %s: %s", step.To, cause)
+				st.reason, st.message = rathausv1alpha1.ReasonBackingUp, fmt.Sprintf("taking snapshots before the step to %s: %s", step.To, cause)
 				st.requeueAfter = backupPoll
 				if now.Sub(step.StartedAt.Time) > timeout {
 					st.halt(step, "no backup", cause, timeout, now)
@@ -176,7 +158,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 			step.Phase, step.StartedAt, step.Halted = rathausv1alpha1.UpgradeUpgrading, metav1.NewTime(now), false
 		}
 		in.Release = to
-		st.reason, st.message = ReasonUpgradeInProgress, fmt.Sprintf("upgrading from %s to %s", step.From, step.To)
+		st.reason, st.message = rathausv1alpha1.ReasonUpgradeInProgress, fmt.Sprintf("upgrading from %s to %s", step.From, step.To)
 		return st, nil, nil
 	}
 
@@ -199,9 +181,9 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 		return st, nil, nil
 	}
 	if len(steps) == 0 {
-		st.reason, st.message = ReasonUpToDate, "the workspace runs release "+current
+		st.reason, st.message = rathausv1alpha1.ReasonUpToDate, "the workspace runs release "+current
 		if old.Current == "" {
-			st.reason, st.message = ReasonInstalling, "installing release "+current
+			st.reason, st.message = rathausv1alpha1.ReasonInstalling, "installing release "+current
 		}
 		return st, nil, nil
 	}
@@ -210,11 +192,11 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 	if !ws.Spec.Upgrades.Immediate {
 		w, err := upgrade.WindowOf(ws.Spec.MaintenanceWindow)
 		if err != nil {
-			return st, &status.Problem{Reason: ReasonInvalidSpec, Message: err.Error()}, nil
+			return st, &status.Problem{Reason: rathausv1alpha1.ReasonInvalidSpec, Message: err.Error()}, nil
 		}
 		if !w.Open(now) {
 			opens := w.Next(now)
-			st.reason = ReasonWaitingForWindow
+			st.reason = rathausv1alpha1.ReasonWaitingForWindow
 			st.message = fmt.Sprintf("release %s is due; the maintenance window opens at %s", target.Spec.Version, opens.UTC().Format(time.RFC3339))
 			st.requeueAfter = opens.Sub(now)
 			return st, nil, nil
@@ -238,7 +220,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 					snapshots = append(snapshots, snapshotName(c, next.Release.Spec.Version))
 				}
 			case !ws.Spec.Upgrades.AllowWithoutBackup:
-				st.reason = ReasonWaitingForBackup
+				st.reason = rathausv1alpha1.ReasonWaitingForBackup
 				st.message = fmt.Sprintf("the step to %s migrates data and no pre-upgrade snapshot can be taken: %s; set spec.upgrades.allowWithoutBackup to upgrade without one", next.Release.Spec.Version, why)
 				return st, nil, nil
 			}
@@ -263,19 +245,19 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 		step.Components = append(step.Components, c.Component)
 	}
 	old.Step = step
-	st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, "UpgradeStarted", "Upgrade step " + next.String() + " started"})
+	st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, rathausv1alpha1.ReasonUpgradeStarted, "Upgrade step " + next.String() + " started"})
 	st.counts = append(st.counts, metrics.StepStarted)
 	if len(snapshots) > 0 {
 		if err := r.takeSnapshots(ctx, ws, in.Platform, next.Release.Spec.Version, snapshots); err != nil {
 			return nil, nil, err
 		}
 		step.Phase, step.Snapshots = rathausv1alpha1.UpgradeBackingUp, snapshots
-		st.reason, st.message = ReasonBackingUp, "taking snapshots before the step to "+step.To
+		st.reason, st.message = rathausv1alpha1.ReasonBackingUp, "taking snapshots before the step to "+step.To
 		st.requeueAfter = backupPoll
 		return st, nil, nil
 	}
 	in.Release = next.Release
-	st.reason, st.message = ReasonUpgradeInProgress, fmt.Sprintf("upgrading from %s to %s", step.From, step.To)
+	st.reason, st.message = rathausv1alpha1.ReasonUpgradeInProgress, fmt.Sprintf("upgrading from %s to %s", step.From, step.To)
 	return st, nil, nil
 }
 
@@ -297,7 +279,7 @@ func (r *WorkspaceReconciler) finishUpgrade(res *stackResult) {
 		if healthy {
 			u.Current = res.release
 			u.Components = componentsOf(res.in.Release)
-			st.reason, st.message = ReasonUpToDate, "the workspace runs release "+u.Current
+			st.reason, st.message = rathausv1alpha1.ReasonUpToDate, "the workspace runs release "+u.Current
 		}
 	case u.Step != nil && u.Step.Phase == rathausv1alpha1.UpgradeUpgrading && u.Step.To == res.release:
 		step := u.Step
@@ -308,11 +290,11 @@ func (r *WorkspaceReconciler) finishUpgrade(res *stackResult) {
 			})
 			u.Current, u.Components, u.Step = step.To, componentsOf(res.in.Release), nil
 			r.forget(res.in.Workspace)
-			st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, "UpgradeStepSucceeded", fmt.Sprintf("Upgrade step from %s to %s succeeded", step.From, step.To)})
+			st.events = append(st.events, upgradeEvent{corev1.EventTypeNormal, rathausv1alpha1.ReasonUpgradeStepSucceeded, fmt.Sprintf("Upgrade step from %s to %s succeeded", step.From, step.To)})
 			st.counts = append(st.counts, metrics.StepSucceeded)
-			st.reason, st.message = ReasonUpgradeInProgress, "release "+step.To+" is healthy"
+			st.reason, st.message = rathausv1alpha1.ReasonUpgradeInProgress, "release "+step.To+" is healthy"
 			if u.Current == u.Target {
-				st.reason, st.message = ReasonUpToDate, "the workspace runs release "+u.Current
+				st.reason, st.message = rathausv1alpha1.ReasonUpToDate, "the workspace runs release "+u.Current
 			}
 			st.requeueAfter = time.Second // the next step, if any
 			return
@@ -350,8 +332,8 @@ func (st *upgradeState) halt(step *rathausv1alpha1.UpgradeStep, what, cause stri
 		})
 		st.counts = append(st.counts, metrics.StepFailed)
 	}
-	st.reason, st.message = ReasonUpgradeHalted, msg
-	st.refused = &status.Problem{Reason: ReasonUpgradeHalted, Message: msg}
+	st.reason, st.message = rathausv1alpha1.ReasonUpgradeHalted, msg
+	st.refused = &status.Problem{Reason: rathausv1alpha1.ReasonUpgradeHalted, Message: msg}
 }
 
 // applyUpgradeStatus writes the upgrade's status and UpToDate condition.
@@ -360,11 +342,11 @@ func (r *WorkspaceReconciler) applyUpgradeStatus(ws *rathausv1alpha1.Municipalit
 		return
 	}
 	st.Upgrade = up.status
-	cond := metav1.Condition{Type: TypeUpToDate, Status: metav1.ConditionFalse, Reason: up.reason, Message: up.message, ObservedGeneration: ws.Generation}
-	if up.reason == ReasonUpToDate {
+	cond := metav1.Condition{Type: rathausv1alpha1.ConditionUpToDate, Status: metav1.ConditionFalse, Reason: up.reason, Message: up.message, ObservedGeneration: ws.Generation}
+	if up.reason == rathausv1alpha1.ReasonUpToDate {
 		cond.Status = metav1.ConditionTrue
 	}
-	if existing := meta.FindStatusCondition(st.Conditions, TypeUpToDate); existing == nil || existing.Status != cond.Status {
+	if existing := meta.FindStatusCondition(st.Conditions, rathausv1alpha1.ConditionUpToDate); existing == nil || existing.Status != cond.Status {
 		cond.LastTransitionTime = metav1.NewTime(r.Now())
 	} else {
 		cond.LastTransitionTime = existing.LastTransitionTime
@@ -469,7 +451,7 @@ func memberOf(ws *rathausv1alpha1.MunicipalityWorkspace, catalog []rathausv1alph
 			}
 		}
 	}
-	if ready := meta.FindStatusCondition(ws.Status.Conditions, status.TypeReady); ready != nil && ready.Status == metav1.ConditionTrue {
+	if ready := meta.FindStatusCondition(ws.Status.Conditions, rathausv1alpha1.ConditionReady); ready != nil && ready.Status == metav1.ConditionTrue {
 		m.Ready = true
 		if ready.LastTransitionTime.After(m.Since) {
 			m.Since = ready.LastTransitionTime.Time

@@ -52,7 +52,7 @@ func TestUpgradeStepAnnouncedOnlyWithItsStatus(t *testing.T) {
 			status: &rathausv1alpha1.UpgradeStatus{Current: "2026.8.0", Target: "2026.9.0", Step: &rathausv1alpha1.UpgradeStep{
 				From: "2026.8.0", To: "2026.9.0", Phase: rathausv1alpha1.UpgradeUpgrading, StartedAt: metav1.NewTime(r.Now()),
 			}},
-			reason: ReasonUpgradeInProgress, message: "upgrading from 2026.8.0 to 2026.9.0",
+			reason: rathausv1alpha1.ReasonUpgradeInProgress, message: "upgrading from 2026.8.0 to 2026.9.0",
 			events: []upgradeEvent{{corev1.EventTypeNormal, "UpgradeStarted", "Upgrade step 2026.8.0 → 2026.9.0 started"}},
 			counts: []metrics.StepResult{metrics.StepStarted},
 		}

@@ -19,16 +19,6 @@ import (
 	"github.com/rathaus-io/rathaus/internal/residency"
 )
 
-// Condition types.
-const (
-	TypeKubernetesVersion  = "KubernetesVersionSupported"
-	TypeDefaultStorage     = "DefaultStorageClass"
-	TypeNodeTopology       = "NodeTopologyLabels"
-	TypeControlPlaneSpread = "ControlPlaneSpread"
-	TypePodSecurity        = "PodSecurityAdmission"
-	TypeNetworkPolicies    = "NetworkPolicyEnforcement"
-)
-
 // NewestKnownMinor is the newest Kubernetes minor this build of the operator knows (its
 // client libraries'); upstream supports the three newest minors.
 var NewestKnownMinor = version.MajorMinor(1, 37)
@@ -68,7 +58,7 @@ func cond(t string, ok bool, reason, format string, args ...any) metav1.Conditio
 func kubernetesVersion(server string) metav1.Condition {
 	v, err := version.ParseGeneric(server)
 	if err != nil {
-		return metav1.Condition{Type: TypeKubernetesVersion, Status: metav1.ConditionUnknown, Reason: "Unreadable", Message: fmt.Sprintf("the API server reports version %q", server)}
+		return metav1.Condition{Type: rathausv1alpha1.ConditionKubernetesVersion, Status: metav1.ConditionUnknown, Reason: "Unreadable", Message: fmt.Sprintf("the API server reports version %q", server)}
 	}
 	oldest := version.MajorMinor(NewestKnownMinor.Major(), NewestKnownMinor.Minor()-2)
 	mm := version.MajorMinor(v.Major(), v.Minor())
@@ -77,7 +67,7 @@ func kubernetesVersion(server string) metav1.Condition {
 	if !ok {
 		reason = "OutOfSupport"
 	}
-	return cond(TypeKubernetesVersion, ok, reason, "API server %s; upstream supports %d.%d to %d.%d (as far as this operator build knows)",
+	return cond(rathausv1alpha1.ConditionKubernetesVersion, ok, reason, "API server %s; upstream supports %d.%d to %d.%d (as far as this operator build knows)",
 		server, oldest.Major(), oldest.Minor(), NewestKnownMinor.Major(), NewestKnownMinor.Minor())
 }
 
@@ -91,11 +81,11 @@ func defaultStorageClass(classes []storagev1.StorageClass) metav1.Condition {
 	slices.Sort(defaults)
 	switch len(defaults) {
 	case 0:
-		return cond(TypeDefaultStorage, false, "Missing", "no StorageClass is marked as default (%d classes)", len(classes))
+		return cond(rathausv1alpha1.ConditionDefaultStorage, false, "Missing", "no StorageClass is marked as default (%d classes)", len(classes))
 	case 1:
-		return cond(TypeDefaultStorage, true, "Present", "default StorageClass %s", defaults[0])
+		return cond(rathausv1alpha1.ConditionDefaultStorage, true, "Present", "default StorageClass %s", defaults[0])
 	default:
-		return cond(TypeDefaultStorage, false, "Ambiguous", "several StorageClasses are marked as default: %s", strings.Join(defaults, ", "))
+		return cond(rathausv1alpha1.ConditionDefaultStorage, false, "Ambiguous", "several StorageClasses are marked as default: %s", strings.Join(defaults, ", "))
 	}
 }
 
@@ -108,9 +98,9 @@ func nodeTopology(nodes []corev1.Node, regionLabel string) metav1.Condition {
 	}
 	slices.Sort(missing)
 	if len(missing) == 0 {
-		return cond(TypeNodeTopology, true, "Labelled", "all %d nodes carry %s and %s", len(nodes), regionLabel, corev1.LabelTopologyZone)
+		return cond(rathausv1alpha1.ConditionNodeTopology, true, "Labelled", "all %d nodes carry %s and %s", len(nodes), regionLabel, corev1.LabelTopologyZone)
 	}
-	return cond(TypeNodeTopology, false, "Unlabelled", "%d of %d nodes lack %s or %s: %s", len(missing), len(nodes), regionLabel, corev1.LabelTopologyZone, strings.Join(first(missing, 5), ", "))
+	return cond(rathausv1alpha1.ConditionNodeTopology, false, "Unlabelled", "%d of %d nodes lack %s or %s: %s", len(missing), len(nodes), regionLabel, corev1.LabelTopologyZone, strings.Join(first(missing, 5), ", "))
 }
 
 func controlPlaneSpread(nodes []corev1.Node) metav1.Condition {
@@ -123,28 +113,28 @@ func controlPlaneSpread(nodes []corev1.Node) metav1.Condition {
 		}
 	}
 	if count == 0 {
-		return metav1.Condition{Type: TypeControlPlaneSpread, Status: metav1.ConditionUnknown, Reason: "NotVisible",
+		return metav1.Condition{Type: rathausv1alpha1.ConditionControlPlaneSpread, Status: metav1.ConditionUnknown, Reason: "NotVisible",
 			Message: "no control-plane nodes are visible (a managed control plane); ask the provider for its distribution"}
 	}
-	return cond(TypeControlPlaneSpread, len(zones) > 1, map[bool]string{true: "Spread", false: "SingleZone"}[len(zones) > 1],
+	return cond(rathausv1alpha1.ConditionControlPlaneSpread, len(zones) > 1, map[bool]string{true: "Spread", false: "SingleZone"}[len(zones) > 1],
 		"%d control-plane nodes in %d zones", count, len(zones))
 }
 
 func podSecurity(server string) metav1.Condition {
 	v, err := version.ParseGeneric(server)
 	if err != nil {
-		return metav1.Condition{Type: TypePodSecurity, Status: metav1.ConditionUnknown, Reason: "Unreadable", Message: "the API server version is unknown"}
+		return metav1.Condition{Type: rathausv1alpha1.ConditionPodSecurity, Status: metav1.ConditionUnknown, Reason: "Unreadable", Message: "the API server version is unknown"}
 	}
 	ok := !version.MajorMinor(v.Major(), v.Minor()).LessThan(version.MajorMinor(1, 25))
-	return cond(TypePodSecurity, ok, map[bool]string{true: "BuiltIn", false: "TooOld"}[ok],
+	return cond(rathausv1alpha1.ConditionPodSecurity, ok, map[bool]string{true: "BuiltIn", false: "TooOld"}[ok],
 		"Pod Security Admission is built into kube-apiserver from 1.25 on; the API server is %s", server)
 }
 
 func networkPolicies(p *rathausv1alpha1.WorkspacePlatform) metav1.Condition {
 	if p.Spec.Network.PoliciesEnforced {
-		return cond(TypeNetworkPolicies, true, "Declared", "the provider declares that the network plugin enforces NetworkPolicies")
+		return cond(rathausv1alpha1.ConditionNetworkPolicies, true, "Declared", "the provider declares that the network plugin enforces NetworkPolicies")
 	}
-	return metav1.Condition{Type: TypeNetworkPolicies, Status: metav1.ConditionUnknown, Reason: "NotDeclared",
+	return metav1.Condition{Type: rathausv1alpha1.ConditionNetworkPolicies, Status: metav1.ConditionUnknown, Reason: "NotDeclared",
 		Message: "enforcement cannot be seen through the API; set spec.network.policiesEnforced once the network plugin enforces NetworkPolicies"}
 }
 

@@ -40,8 +40,8 @@ func TestCheck(t *testing.T) {
 				StorageClasses: []storagev1.StorageClass{class("ceph", true), class("nfs", false)},
 			},
 			want: map[string]string{
-				TypeKubernetesVersion: "True/Supported", TypeDefaultStorage: "True/Present", TypeNodeTopology: "True/Labelled",
-				TypeControlPlaneSpread: "True/Spread", TypePodSecurity: "True/BuiltIn", TypeNetworkPolicies: "True/Declared",
+				rathausv1alpha1.ConditionKubernetesVersion: "True/Supported", rathausv1alpha1.ConditionDefaultStorage: "True/Present", rathausv1alpha1.ConditionNodeTopology: "True/Labelled",
+				rathausv1alpha1.ConditionControlPlaneSpread: "True/Spread", rathausv1alpha1.ConditionPodSecurity: "True/BuiltIn", rathausv1alpha1.ConditionNetworkPolicies: "True/Declared",
 			},
 		},
 		{
@@ -52,14 +52,14 @@ func TestCheck(t *testing.T) {
 				StorageClasses: []storagev1.StorageClass{class("x", true), class("y", true)},
 			},
 			want: map[string]string{
-				TypeKubernetesVersion: "False/OutOfSupport", TypeDefaultStorage: "False/Ambiguous", TypeNodeTopology: "False/Unlabelled",
-				TypeControlPlaneSpread: "Unknown/NotVisible", TypePodSecurity: "True/BuiltIn", TypeNetworkPolicies: "Unknown/NotDeclared",
+				rathausv1alpha1.ConditionKubernetesVersion: "False/OutOfSupport", rathausv1alpha1.ConditionDefaultStorage: "False/Ambiguous", rathausv1alpha1.ConditionNodeTopology: "False/Unlabelled",
+				rathausv1alpha1.ConditionControlPlaneSpread: "Unknown/NotVisible", rathausv1alpha1.ConditionPodSecurity: "True/BuiltIn", rathausv1alpha1.ConditionNetworkPolicies: "Unknown/NotDeclared",
 			},
 		},
 		{
 			name:     "unreadable version",
 			observed: Observed{ServerVersion: "banana"},
-			want:     map[string]string{TypeKubernetesVersion: "Unknown/Unreadable", TypeDefaultStorage: "False/Missing", TypePodSecurity: "Unknown/Unreadable"},
+			want:     map[string]string{rathausv1alpha1.ConditionKubernetesVersion: "Unknown/Unreadable", rathausv1alpha1.ConditionDefaultStorage: "False/Missing", rathausv1alpha1.ConditionPodSecurity: "Unknown/Unreadable"},
 		},
 	}
 	for _, tt := range tests {

@@ -16,13 +16,6 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 )
 
-// Condition reasons for conflicts.
-const (
-	ReasonDomainConflict          = "DomainConflict"
-	ReasonNamespaceConflict       = "NamespaceConflict"
-	ReasonMunicipalityKeyConflict = "MunicipalityKeyConflict"
-)
-
 // Conflict says why a workspace may not proceed. Its message names the contested namespace or
 // host but not the other workspace, which may belong to another tenant.
 type Conflict struct {
@@ -52,7 +45,7 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 	for _, other := range others {
 		if other.Namespace == ws.Namespace && wins(holdsNamespace(other), holdsNamespace(ws), other, ws) {
 			return &Conflict{
-				Reason:  ReasonNamespaceConflict,
+				Reason:  rathausv1alpha1.ReasonNamespaceConflict,
 				Message: fmt.Sprintf("namespace %s already holds another workspace; a namespace holds exactly one municipality", ws.Namespace),
 				Holder:  key(other),
 			}
@@ -63,7 +56,7 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 		for _, other := range others {
 			if other.Spec.MunicipalityKey == k && wins(holdsNamespace(other), holdsNamespace(ws), other, ws) {
 				return &Conflict{
-					Reason:  ReasonMunicipalityKeyConflict,
+					Reason:  rathausv1alpha1.ReasonMunicipalityKeyConflict,
 					Message: fmt.Sprintf("municipalityKey %s already belongs to another workspace; a municipality has one workspace", k),
 					Holder:  key(other),
 				}
@@ -77,7 +70,7 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 			}
 			if wins(slices.Contains(other.Status.Hosts, h), slices.Contains(ws.Status.Hosts, h), other, ws) {
 				return &Conflict{
-					Reason:  ReasonDomainConflict,
+					Reason:  rathausv1alpha1.ReasonDomainConflict,
 					Message: fmt.Sprintf("host %s is already used by another workspace", h),
 					Holder:  key(other),
 				}
@@ -94,7 +87,7 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 		}
 		if wins(holdsNamespace(other), holdsNamespace(ws), other, ws) {
 			return &Conflict{
-				Reason:  ReasonDomainConflict,
+				Reason:  rathausv1alpha1.ReasonDomainConflict,
 				Message: fmt.Sprintf("host %s lies inside the domain of another workspace", h),
 				Holder:  key(other),
 			}
@@ -199,7 +192,7 @@ func Relevant(ws, other *rathausv1alpha1.MunicipalityWorkspace) bool {
 
 // IsConflict reports whether reason is one of this package's reasons.
 func IsConflict(reason string) bool {
-	return reason == ReasonDomainConflict || reason == ReasonNamespaceConflict || reason == ReasonMunicipalityKeyConflict
+	return reason == rathausv1alpha1.ReasonDomainConflict || reason == rathausv1alpha1.ReasonNamespaceConflict || reason == rathausv1alpha1.ReasonMunicipalityKeyConflict
 }
 
 // wins reports whether other keeps a claim it shares with ws: holding beats not holding, and

@@ -50,14 +50,14 @@ func TestFind(t *testing.T) {
 		{name: "different domains", subject: ws("luebeck", "luebeck", "luebeck.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel}},
 		{
 			name: "same domain, later loses", subject: ws("kiel2", "kiel", "kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
-			wantReason: ReasonDomainConflict, wantMsg: "host kiel.de is already used by another workspace",
+			wantReason: rathausv1alpha1.ReasonDomainConflict, wantMsg: "host kiel.de is already used by another workspace",
 		},
 		{
 			name: "same domain, earlier wins", subject: kiel, others: []rathausv1alpha1.MunicipalityWorkspace{ws("kiel2", "kiel", "kiel.de", time.Hour)},
 		},
 		{
 			name: "service host override collides with another's default host", subject: ws("x", "x", "x.de", time.Hour, filesOn("files.kiel.de")),
-			others: []rathausv1alpha1.MunicipalityWorkspace{kiel}, wantReason: ReasonDomainConflict, wantMsg: "host files.kiel.de is already used by another workspace",
+			others: []rathausv1alpha1.MunicipalityWorkspace{kiel}, wantReason: rathausv1alpha1.ReasonDomainConflict, wantMsg: "host files.kiel.de is already used by another workspace",
 		},
 		{
 			name: "disabled service claims nothing", subject: ws("x", "x", "x.de", time.Hour, filesOn("files.kiel.de"), func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Services.Files.Enabled = false }),
@@ -66,7 +66,7 @@ func TestFind(t *testing.T) {
 		{
 			name: "a second workspace of the same municipality", subject: ws("kiel-b", "kiel", "kiel-b.de", time.Hour, ags("01002000")),
 			others:     []rathausv1alpha1.MunicipalityWorkspace{ws("kiel", "kiel", "kiel.de", 0, ags("01002000"))},
-			wantReason: ReasonMunicipalityKeyConflict, wantMsg: "municipalityKey 01002000 already belongs to another workspace; a municipality has one workspace",
+			wantReason: rathausv1alpha1.ReasonMunicipalityKeyConflict, wantMsg: "municipalityKey 01002000 already belongs to another workspace; a municipality has one workspace",
 		},
 		{
 			name: "different municipalities", subject: ws("luebeck", "luebeck", "luebeck.de", time.Hour, ags("01003000")),
@@ -74,29 +74,29 @@ func TestFind(t *testing.T) {
 		},
 		{
 			name: "a domain inside another's domain", subject: ws("a", "a", "amt.kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
-			wantReason: ReasonDomainConflict, wantMsg: "host amt.kiel.de lies inside the domain of another workspace",
+			wantReason: rathausv1alpha1.ReasonDomainConflict, wantMsg: "host amt.kiel.de lies inside the domain of another workspace",
 		},
 		{
 			name: "the parent domain of an older workspace's domain", subject: ws("kiel", "kiel", "kiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{ws("a", "a", "www.kiel.de", 0)},
-			wantReason: ReasonDomainConflict, wantMsg: "host www.kiel.de lies inside the domain of another workspace",
+			wantReason: rathausv1alpha1.ReasonDomainConflict, wantMsg: "host www.kiel.de lies inside the domain of another workspace",
 		},
 		{
 			name: "the holder of the zone keeps it against an older claim inside", subject: kielHolding, others: []rathausv1alpha1.MunicipalityWorkspace{ws("a", "a", "www.kiel.de", -time.Hour)},
 		},
 		{
 			name: "a host inside another's domain", subject: ws("x", "x", "x.de", time.Hour, filesOn("media.kiel.de")), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
-			wantReason: ReasonDomainConflict, wantMsg: "host media.kiel.de lies inside the domain of another workspace",
+			wantReason: rathausv1alpha1.ReasonDomainConflict, wantMsg: "host media.kiel.de lies inside the domain of another workspace",
 		},
 		{
 			name: "a similar name is not inside", subject: ws("x", "x", "notkiel.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
 		},
 		{
 			name: "second workspace in a namespace", subject: ws("kiel", "kiel-2", "other.de", time.Hour), others: []rathausv1alpha1.MunicipalityWorkspace{kiel},
-			wantReason: ReasonNamespaceConflict, wantMsg: "namespace kiel already holds another workspace; a namespace holds exactly one municipality",
+			wantReason: rathausv1alpha1.ReasonNamespaceConflict, wantMsg: "namespace kiel already holds another workspace; a namespace holds exactly one municipality",
 		},
 		{
 			name: "same creation time: name decides", subject: ws("b", "b", "kiel.de", 0), others: []rathausv1alpha1.MunicipalityWorkspace{ws("a", "a", "kiel.de", 0)},
-			wantReason: ReasonDomainConflict, wantMsg: "host kiel.de is already used by another workspace",
+			wantReason: rathausv1alpha1.ReasonDomainConflict, wantMsg: "host kiel.de is already used by another workspace",
 		},
 	}
 	for _, tt := range tests {
@@ -136,19 +136,19 @@ func TestFindKeepsWhatIsHeld(t *testing.T) {
 		{
 			name:    "the newcomer is the one stalled",
 			subject: ws("kiel", "aaa", "other.de", 0), other: ws("kiel", "kiel", "kiel.de", time.Hour, holding("kiel.de")),
-			wantReason: ReasonNamespaceConflict,
+			wantReason: rathausv1alpha1.ReasonNamespaceConflict,
 		},
 		{
 			name:       "an older workspace editing its host onto a held one loses",
 			subject:    ws("old", "old", "old.de", 0, filesOn("files.new.de"), holding("old.de")),
 			other:      ws("new", "new", "new.de", time.Hour, filesOn(""), holding("files.new.de", "new.de")),
-			wantReason: ReasonDomainConflict,
+			wantReason: rathausv1alpha1.ReasonDomainConflict,
 		},
 		{
 			name:       "a host still held in status blocks until its holder lets go",
 			subject:    ws("b", "b", "b.de", time.Hour, filesOn("files.a.de")),
 			other:      ws("a", "a", "a.de", 2*time.Hour, holding("a.de", "files.a.de")),
-			wantReason: ReasonDomainConflict,
+			wantReason: rathausv1alpha1.ReasonDomainConflict,
 		},
 		{
 			name:    "keeping what one holds when the other only wants it",
@@ -222,7 +222,7 @@ func TestRelevantIsEnough(t *testing.T) {
 	if conflicts < 100 {
 		t.Fatalf("only %d conflicts in the generated fleets; the test would not notice a wrong filter", conflicts)
 	}
-	for _, r := range []string{ReasonNamespaceConflict, ReasonDomainConflict, ReasonMunicipalityKeyConflict} {
+	for _, r := range []string{rathausv1alpha1.ReasonNamespaceConflict, rathausv1alpha1.ReasonDomainConflict, rathausv1alpha1.ReasonMunicipalityKeyConflict} {
 		if reasons[r] < 10 {
 			t.Errorf("only %d %s in the generated fleets: %v", reasons[r], r, reasons)
 		}

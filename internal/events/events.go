@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/status"
 )
 
 // Event is one Kubernetes Event about a workspace. Messages carry no generated names and no
@@ -22,45 +21,28 @@ type Event struct {
 	Message string
 }
 
-// Event reasons besides those of the Stalled condition, which are used as they are (for
-// example PlatformNotFound, DomainConflict, ComponentFailed).
-const (
-	// ReasonProvisioned: the workspace became Ready for the first time.
-	ReasonProvisioned = status.ReasonProvisioned
-	// ReasonDegraded: a provisioned workspace is no longer Ready, without being stalled.
-	ReasonDegraded = "Degraded"
-	// ReasonRecovered: a provisioned workspace is Ready again.
-	ReasonRecovered = "Recovered"
-	// ReasonStallResolved: the workspace is no longer stalled; the operator works on it again.
-	ReasonStallResolved = "StallResolved"
-	// ReasonServiceDegraded: a service that was ready is not.
-	ReasonServiceDegraded = "ServiceDegraded"
-	// ReasonServiceRecovered: a service that had been ready before is ready again.
-	ReasonServiceRecovered = "ServiceRecovered"
-)
-
 // Transitions returns the Events for a workspace whose status changed from old to new, in a
 // fixed order: the stall, then the workspace's readiness, then its services in status order.
 func Transitions(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) []Event {
 	var out []Event
 
-	oldStall, newStall := trueCondition(old, status.TypeStalled), trueCondition(new, status.TypeStalled)
+	oldStall, newStall := trueCondition(old, rathausv1alpha1.ConditionStalled), trueCondition(new, rathausv1alpha1.ConditionStalled)
 	switch {
 	case newStall != nil && (oldStall == nil || oldStall.Reason != newStall.Reason || oldStall.Message != newStall.Message):
 		out = append(out, Event{Type: corev1.EventTypeWarning, Reason: newStall.Reason, Message: newStall.Message})
 	case newStall == nil && oldStall != nil:
-		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonStallResolved, Message: "the workspace is no longer stalled by " + oldStall.Reason})
+		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonStallResolved, Message: "the workspace is no longer stalled by " + oldStall.Reason})
 	}
 
-	wasReady, isReady := trueCondition(old, status.TypeReady) != nil, trueCondition(new, status.TypeReady) != nil
+	wasReady, isReady := trueCondition(old, rathausv1alpha1.ConditionReady) != nil, trueCondition(new, rathausv1alpha1.ConditionReady) != nil
 	switch {
 	case FirstReady(old, new):
-		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonProvisioned, Message: "the workspace is provisioned and its enabled services are available"})
+		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonProvisioned, Message: "the workspace is provisioned and its enabled services are available"})
 	case isReady && !wasReady:
-		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonRecovered, Message: "the workspace is ready again"})
+		out = append(out, Event{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonRecovered, Message: "the workspace is ready again"})
 	case wasReady && !isReady && newStall == nil:
 		// A stall has its own Event, which says why.
-		out = append(out, Event{Type: corev1.EventTypeWarning, Reason: ReasonDegraded, Message: degradedMessage(new.Conditions)})
+		out = append(out, Event{Type: corev1.EventTypeWarning, Reason: rathausv1alpha1.ReasonDegraded, Message: degradedMessage(new.Conditions)})
 	}
 
 	before := map[string]rathausv1alpha1.ServiceStatus{}
@@ -73,11 +55,11 @@ func Transitions(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) []Event 
 		case !known:
 			// A service just switched on has no history to degrade from or recover to.
 		case o.Ready == metav1.ConditionTrue && s.Ready != metav1.ConditionTrue:
-			out = append(out, Event{Type: corev1.EventTypeWarning, Reason: ReasonServiceDegraded, Message: "service " + s.Name + " is not ready"})
+			out = append(out, Event{Type: corev1.EventTypeWarning, Reason: rathausv1alpha1.ReasonServiceDegraded, Message: "service " + s.Name + " is not ready"})
 		case o.Ready != metav1.ConditionTrue && s.Ready == metav1.ConditionTrue && o.Version != "":
 			// A recorded version means the service was ready before (status.services keeps
 			// the version last seen ready); without one, this is its first start.
-			out = append(out, Event{Type: corev1.EventTypeNormal, Reason: ReasonServiceRecovered, Message: "service " + s.Name + " is ready again"})
+			out = append(out, Event{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonServiceRecovered, Message: "service " + s.Name + " is ready again"})
 		}
 	}
 	return out
@@ -89,7 +71,7 @@ func Transitions(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) []Event 
 // saw what. A workspace that was Ready before the operator recorded provisionedTime gets it
 // backfilled while Ready, which is no transition either.
 func FirstReady(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) bool {
-	return old.ProvisionedTime == nil && trueCondition(old, status.TypeReady) == nil && trueCondition(new, status.TypeReady) != nil
+	return old.ProvisionedTime == nil && trueCondition(old, rathausv1alpha1.ConditionReady) == nil && trueCondition(new, rathausv1alpha1.ConditionReady) != nil
 }
 
 // degradedMessage names the component conditions that are not True, in condition order.
@@ -97,7 +79,7 @@ func degradedMessage(conds []metav1.Condition) string {
 	var notReady []string
 	for _, c := range conds {
 		switch c.Type {
-		case status.TypeReady, status.TypeReconciling, status.TypeStalled:
+		case rathausv1alpha1.ConditionReady, rathausv1alpha1.ConditionReconciling, rathausv1alpha1.ConditionStalled:
 			continue
 		}
 		if c.Status != metav1.ConditionTrue {

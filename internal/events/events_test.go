@@ -65,33 +65,33 @@ func TestTransitions(t *testing.T) {
 		{
 			name: "first Ready is Provisioned",
 			old:  st(false, progressing, "files=False"), new: st(true, ready, "files=True@33.0.7"),
-			want: []Event{normal(ReasonProvisioned, "the workspace is provisioned and its enabled services are available")},
+			want: []Event{normal(rathausv1alpha1.ReasonProvisioned, "the workspace is provisioned and its enabled services are available")},
 		},
 		{
 			name: "Ready on the very first reconcile is Provisioned",
 			old:  st(false, nil), new: st(true, ready),
-			want: []Event{normal(ReasonProvisioned, "the workspace is provisioned and its enabled services are available")},
+			want: []Event{normal(rathausv1alpha1.ReasonProvisioned, "the workspace is provisioned and its enabled services are available")},
 		},
 		{
 			name: "a ready workspace and service degrade",
 			old:  st(true, ready, "files=True@33.0.7"), new: st(true, progressing, "files=False@33.0.7"),
 			want: []Event{
-				warning(ReasonDegraded, "the workspace is no longer ready: FilesReady not True"),
-				warning(ReasonServiceDegraded, "service files is not ready"),
+				warning(rathausv1alpha1.ReasonDegraded, "the workspace is no longer ready: FilesReady not True"),
+				warning(rathausv1alpha1.ReasonServiceDegraded, "service files is not ready"),
 			},
 		},
 		{
 			name: "a degraded workspace and service recover",
 			old:  st(true, progressing, "files=False@33.0.7"), new: st(true, ready, "files=True@33.0.7"),
 			want: []Event{
-				normal(ReasonRecovered, "the workspace is ready again"),
-				normal(ReasonServiceRecovered, "service files is ready again"),
+				normal(rathausv1alpha1.ReasonRecovered, "the workspace is ready again"),
+				normal(rathausv1alpha1.ReasonServiceRecovered, "service files is ready again"),
 			},
 		},
 		{
 			name: "a service going Unknown is degraded too",
 			old:  st(true, ready, "files=True@33.0.7"), new: st(true, ready, "files=Unknown@33.0.7"),
-			want: []Event{warning(ReasonServiceDegraded, "service files is not ready")},
+			want: []Event{warning(rathausv1alpha1.ReasonServiceDegraded, "service files is not ready")},
 		},
 		{
 			name: "a service ready for the first time is no recovery",
@@ -119,22 +119,22 @@ func TestTransitions(t *testing.T) {
 		{
 			name: "a stall resolved before the first Ready",
 			old:  st(false, noPlatform), new: st(false, progressing),
-			want: []Event{normal(ReasonStallResolved, "the workspace is no longer stalled by PlatformNotFound")},
+			want: []Event{normal(rathausv1alpha1.ReasonStallResolved, "the workspace is no longer stalled by PlatformNotFound")},
 		},
 		{
 			name: "a stall resolved straight to the first Ready",
 			old:  st(false, noPlatform), new: st(true, ready),
 			want: []Event{
-				normal(ReasonStallResolved, "the workspace is no longer stalled by PlatformNotFound"),
-				normal(ReasonProvisioned, "the workspace is provisioned and its enabled services are available"),
+				normal(rathausv1alpha1.ReasonStallResolved, "the workspace is no longer stalled by PlatformNotFound"),
+				normal(rathausv1alpha1.ReasonProvisioned, "the workspace is provisioned and its enabled services are available"),
 			},
 		},
 		{
 			name: "a stall of a provisioned workspace resolved",
 			old:  st(true, conflict), new: st(true, ready),
 			want: []Event{
-				normal(ReasonStallResolved, "the workspace is no longer stalled by DomainConflict"),
-				normal(ReasonRecovered, "the workspace is ready again"),
+				normal(rathausv1alpha1.ReasonStallResolved, "the workspace is no longer stalled by DomainConflict"),
+				normal(rathausv1alpha1.ReasonRecovered, "the workspace is ready again"),
 			},
 		},
 		{

@@ -34,7 +34,7 @@ func FuzzRender(f *testing.F) {
 			var unmet *stack.UnmetError
 			switch {
 			case !identity:
-			case errors.As(err, &unmet) && rwxClass == "" && unmet.Reason == ReasonSharedStorageMissing:
+			case errors.As(err, &unmet) && rwxClass == "" && unmet.Reason == rathausv1alpha1.ReasonSharedStorageMissing:
 			default:
 				t.Fatalf("unexpected error: %v", err)
 			}

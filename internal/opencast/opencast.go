@@ -44,13 +44,6 @@ const (
 	// adminUser and digestUser are upstream's names for the two accounts (compose files).
 	adminUser  = "admin"
 	digestUser = "opencast_system_account"
-
-	// ReasonSharedStorageMissing is the Stalled reason of a multi-node tier on a platform
-	// without a ReadWriteMany storage class.
-	ReasonSharedStorageMissing = "SharedStorageMissing"
-	// ReasonVolumeNotShared is the Stalled reason of a multi-node tier whose storage directory
-	// was created for a single node (ReadWriteOnce) and cannot be shared.
-	ReasonVolumeNotShared = "MediaVolumeNotShared"
 )
 
 // Component is the media service.
@@ -133,14 +126,14 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	t := topologyFor(in)
 	if t.shared() && in.Platform.Spec.Storage.ReadWriteManyClass == "" {
 		return nil, &stack.UnmetError{
-			Reason: ReasonSharedStorageMissing,
+			Reason: rathausv1alpha1.ReasonSharedStorageMissing,
 			Message: fmt.Sprintf("size %s runs Opencast on several nodes that share one volume, but WorkspacePlatform %s names no spec.storage.readWriteManyClass; "+
 				"set one, or choose size S (a single node)", in.Size(), in.Platform.Name),
 		}
 	}
 	if t.shared() && !sharesVolume(in) {
 		return nil, &stack.UnmetError{
-			Reason: ReasonVolumeNotShared,
+			Reason: rathausv1alpha1.ReasonVolumeNotShared,
 			Message: fmt.Sprintf("size %s runs Opencast on several nodes that share one volume, but %s was created ReadWriteOnce for a single node and "+
 				"Kubernetes cannot change a volume's access mode; keep media at size S, or move the recordings to a shared volume (docs/services/media.md)", in.Size(), dataClaimName),
 		}

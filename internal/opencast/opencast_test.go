@@ -90,8 +90,8 @@ func TestMultiNodeNeedsSharedStorage(t *testing.T) {
 		t.Run(string(s), func(t *testing.T) {
 			_, err := Component{}.Render(inputs(size(s)))
 			var unmet *stack.UnmetError
-			if !errors.As(err, &unmet) || unmet.Reason != ReasonSharedStorageMissing {
-				t.Fatalf("err = %v, want UnmetError %s", err, ReasonSharedStorageMissing)
+			if !errors.As(err, &unmet) || unmet.Reason != rathausv1alpha1.ReasonSharedStorageMissing {
+				t.Fatalf("err = %v, want UnmetError %s", err, rathausv1alpha1.ReasonSharedStorageMissing)
 			}
 			if !strings.Contains(unmet.Message, "readWriteManyClass") || !strings.Contains(unmet.Message, "size "+string(s)) {
 				t.Errorf("message does not say what to do: %s", unmet.Message)
@@ -282,8 +282,8 @@ func TestSizeChangeKeepsTheVolume(t *testing.T) {
 	}
 	_, err := Component{}.Render(inputs(size(rathausv1alpha1.SizeL), rwx, existing(corev1.ReadWriteOnce, "ceph-block")))
 	var unmet *stack.UnmetError
-	if !errors.As(err, &unmet) || unmet.Reason != ReasonVolumeNotShared {
-		t.Fatalf("S grown to L on a ReadWriteOnce volume: err = %v, want UnmetError %s", err, ReasonVolumeNotShared)
+	if !errors.As(err, &unmet) || unmet.Reason != rathausv1alpha1.ReasonVolumeNotShared {
+		t.Fatalf("S grown to L on a ReadWriteOnce volume: err = %v, want UnmetError %s", err, rathausv1alpha1.ReasonVolumeNotShared)
 	}
 
 	for _, o := range renderObjects(t, inputs(size(rathausv1alpha1.SizeS), existing(corev1.ReadWriteMany, "cephfs"))) {

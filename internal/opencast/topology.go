@@ -147,7 +147,7 @@ func (t topology) publicRole() role {
 // ReadWriteOnce on the platform's default class, shared ones ReadWriteMany.
 // A volume that exists keeps its access mode and class, which Kubernetes cannot change: a
 // shared volume serves a single node as well, and a single node's volume cannot be shared
-// (Render stalls with ReasonVolumeNotShared).
+// (Render stalls with rathausv1alpha1.ReasonVolumeNotShared).
 func dataClaim(in stack.Inputs, t topology) *corev1.PersistentVolumeClaim {
 	mode, class := corev1.ReadWriteOnce, in.StorageClass()
 	if t.shared() {

@@ -116,7 +116,7 @@ func cloudNativePGImage(in stack.Inputs) (string, error) {
 		return "", nil
 	}
 	if running, ok := runningMajor(in); ok && running > major(c.Version) {
-		return "", &stack.UnmetError{Reason: "DatabaseDowngrade", Message: fmt.Sprintf(
+		return "", &stack.UnmetError{Reason: rathausv1alpha1.ReasonDatabaseDowngrade, Message: fmt.Sprintf(
 			"the CloudNativePG cluster runs PostgreSQL %d and release %s pins %d: PostgreSQL cannot move back a major version; select a release with PostgreSQL %d or newer",
 			running, in.Release.Spec.Version, major(c.Version), running)}
 	}

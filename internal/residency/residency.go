@@ -21,19 +21,6 @@ import (
 // DefaultRegionLabel is the well-known label cloud providers and kubelets set.
 const DefaultRegionLabel = corev1.LabelTopologyRegion
 
-// ConditionType of the platform's data residency condition.
-const ConditionType = "DataResidency"
-
-// Condition reasons.
-const (
-	ReasonUnrestricted   = "Unrestricted"
-	ReasonEnforced       = "Enforced"
-	ReasonNoAllowedNodes = "NoAllowedNodes"
-	// ReasonVolumesUnrestricted: a storage class the platform uses may provision volumes in
-	// any region.
-	ReasonVolumesUnrestricted = "VolumesUnrestricted"
-)
-
 // RegionLabel is the node label the platform matches regions against.
 func RegionLabel(p *rathausv1alpha1.WorkspacePlatform) string {
 	if l := p.Spec.DataResidency.RegionLabel; l != "" {
@@ -118,22 +105,22 @@ func ready(n *corev1.Node) bool {
 // Condition states what the platform's data residency looks like, with what it counted and
 // the storage classes that could put volumes elsewhere (see VolumeWarnings).
 func Condition(p *rathausv1alpha1.WorkspacePlatform, counted rathausv1alpha1.NodePlacement, volumeWarnings []string) metav1.Condition {
-	c := metav1.Condition{Type: ConditionType, ObservedGeneration: p.Generation}
+	c := metav1.Condition{Type: rathausv1alpha1.ConditionDataResidency, ObservedGeneration: p.Generation}
 	allowed := Allowed(p)
 	switch {
 	case len(allowed) == 0:
-		c.Status, c.Reason = metav1.ConditionTrue, ReasonUnrestricted
+		c.Status, c.Reason = metav1.ConditionTrue, rathausv1alpha1.ReasonUnrestricted
 		c.Message = fmt.Sprintf("no allowed regions set: workloads may run on all %d Ready nodes", counted.InAllowedRegions+counted.WithoutRegion)
 	case counted.InAllowedRegions == 0:
-		c.Status, c.Reason = metav1.ConditionFalse, ReasonNoAllowedNodes
+		c.Status, c.Reason = metav1.ConditionFalse, rathausv1alpha1.ReasonNoAllowedNodes
 		c.Message = fmt.Sprintf("no Ready node carries %s in %s; workspaces cannot run (%d Ready nodes elsewhere, %d without the label)",
 			RegionLabel(p), strings.Join(allowed, ", "), counted.OutsideAllowedRegions, counted.WithoutRegion)
 	case len(volumeWarnings) > 0:
-		c.Status, c.Reason = metav1.ConditionFalse, ReasonVolumesUnrestricted
+		c.Status, c.Reason = metav1.ConditionFalse, rathausv1alpha1.ReasonVolumesUnrestricted
 		c.Message = fmt.Sprintf("pods run only on the %d Ready nodes in %s, but StorageClass %s binds volumes before scheduling and restricts no topology: use volumeBindingMode WaitForFirstConsumer or allowedTopologies",
 			counted.InAllowedRegions, strings.Join(allowed, ", "), strings.Join(volumeWarnings, ", "))
 	default:
-		c.Status, c.Reason = metav1.ConditionTrue, ReasonEnforced
+		c.Status, c.Reason = metav1.ConditionTrue, rathausv1alpha1.ReasonEnforced
 		c.Message = fmt.Sprintf("workloads run only on the %d Ready nodes in %s; %d Ready nodes in other regions and %d without the label %s are never used",
 			counted.InAllowedRegions, strings.Join(allowed, ", "), counted.OutsideAllowedRegions, counted.WithoutRegion, RegionLabel(p))
 	}

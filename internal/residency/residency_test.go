@@ -74,11 +74,11 @@ func TestCountAndCondition(t *testing.T) {
 		blocked  bool
 		messages string
 	}{
-		{name: "restricted", p: platform("eu-central"), want: rathausv1alpha1.NodePlacement{InAllowedRegions: 2, OutsideAllowedRegions: 1, WithoutRegion: 1, UnlabelledNodes: []string{"e"}}, reason: ReasonEnforced,
+		{name: "restricted", p: platform("eu-central"), want: rathausv1alpha1.NodePlacement{InAllowedRegions: 2, OutsideAllowedRegions: 1, WithoutRegion: 1, UnlabelledNodes: []string{"e"}}, reason: rathausv1alpha1.ReasonEnforced,
 			messages: "workloads run only on the 2 Ready nodes in eu-central; 1 Ready nodes in other regions and 1 without the label topology.kubernetes.io/region are never used"},
-		{name: "unrestricted", p: platform(), want: rathausv1alpha1.NodePlacement{InAllowedRegions: 3, WithoutRegion: 1, UnlabelledNodes: []string{"e"}}, reason: ReasonUnrestricted,
+		{name: "unrestricted", p: platform(), want: rathausv1alpha1.NodePlacement{InAllowedRegions: 3, WithoutRegion: 1, UnlabelledNodes: []string{"e"}}, reason: rathausv1alpha1.ReasonUnrestricted,
 			messages: "no allowed regions set: workloads may run on all 4 Ready nodes"},
-		{name: "nothing allowed exists", p: platform("ch-north"), want: rathausv1alpha1.NodePlacement{OutsideAllowedRegions: 3, WithoutRegion: 1, UnlabelledNodes: []string{"e"}}, reason: ReasonNoAllowedNodes, blocked: true,
+		{name: "nothing allowed exists", p: platform("ch-north"), want: rathausv1alpha1.NodePlacement{OutsideAllowedRegions: 3, WithoutRegion: 1, UnlabelledNodes: []string{"e"}}, reason: rathausv1alpha1.ReasonNoAllowedNodes, blocked: true,
 			messages: "no Ready node carries topology.kubernetes.io/region in ch-north; workspaces cannot run (3 Ready nodes elsewhere, 1 without the label)"},
 	}
 	for _, tt := range tests {
@@ -117,7 +117,7 @@ func TestVolumeWarnings(t *testing.T) {
 		t.Fatalf("warnings = %v, want none", got)
 	}
 	c := Condition(p, rathausv1alpha1.NodePlacement{InAllowedRegions: 3}, []string{"anywhere"})
-	if c.Status != metav1.ConditionFalse || c.Reason != ReasonVolumesUnrestricted {
+	if c.Status != metav1.ConditionFalse || c.Reason != rathausv1alpha1.ReasonVolumesUnrestricted {
 		t.Fatalf("condition = %+v", c)
 	}
 	if got := VolumeWarnings(platform(), classes); got != nil {

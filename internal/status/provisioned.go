@@ -15,7 +15,7 @@ func MarkProvisioned(st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
 	if st.ProvisionedTime != nil {
 		return
 	}
-	ready := meta.FindStatusCondition(st.Conditions, TypeReady)
+	ready := meta.FindStatusCondition(st.Conditions, rathausv1alpha1.ConditionReady)
 	if ready == nil || ready.Status != metav1.ConditionTrue {
 		return
 	}

@@ -10,7 +10,7 @@ import (
 
 func TestMarkProvisioned(t *testing.T) {
 	ready := func(s metav1.ConditionStatus, at metav1.Time) []metav1.Condition {
-		return []metav1.Condition{{Type: TypeReady, Status: s, LastTransitionTime: at}}
+		return []metav1.Condition{{Type: rathausv1alpha1.ConditionReady, Status: s, LastTransitionTime: at}}
 	}
 	tests := []struct {
 		name string

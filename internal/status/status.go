@@ -8,24 +8,12 @@ import (
 	"slices"
 	"strings"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rathaus-io/rathaus/internal/health"
-)
-
-// Condition types.
-const (
-	TypeReady       = "Ready"
-	TypeReconciling = "Reconciling"
-	TypeStalled     = "Stalled"
-)
-
-// Reasons of the kstatus conditions that are not specific to one check.
-const (
-	ReasonProvisioned    = "Provisioned"
-	ReasonProgressing    = "Progressing"
-	ReasonReconcileError = "ReconcileError"
 )
 
 // Outcome is what a reconcile found. At most one of Stalled and Err is set.
@@ -57,25 +45,25 @@ func Apply(conds *[]metav1.Condition, generation int64, outcome Outcome, now met
 	}
 	switch {
 	case outcome.Stalled != nil:
-		set(TypeReady, metav1.ConditionFalse, outcome.Stalled.Reason, outcome.Stalled.Message)
-		set(TypeStalled, metav1.ConditionTrue, outcome.Stalled.Reason, outcome.Stalled.Message)
-		meta.RemoveStatusCondition(conds, TypeReconciling)
+		set(rathausv1alpha1.ConditionReady, metav1.ConditionFalse, outcome.Stalled.Reason, outcome.Stalled.Message)
+		set(rathausv1alpha1.ConditionStalled, metav1.ConditionTrue, outcome.Stalled.Reason, outcome.Stalled.Message)
+		meta.RemoveStatusCondition(conds, rathausv1alpha1.ConditionReconciling)
 		return true
 	case outcome.Err != nil:
 		// The previous Ready stays as it was: a failed API call says nothing about the stack.
-		set(TypeReconciling, metav1.ConditionTrue, ReasonReconcileError, "retrying after error: "+outcome.Err.Error())
-		meta.RemoveStatusCondition(conds, TypeStalled)
+		set(rathausv1alpha1.ConditionReconciling, metav1.ConditionTrue, rathausv1alpha1.ReasonReconcileError, "retrying after error: "+outcome.Err.Error())
+		meta.RemoveStatusCondition(conds, rathausv1alpha1.ConditionStalled)
 		return false
 	case len(outcome.Waiting) > 0:
 		msg := "waiting for " + strings.Join(sortedCopy(outcome.Waiting), "; ")
-		set(TypeReady, metav1.ConditionFalse, ReasonProgressing, msg)
-		set(TypeReconciling, metav1.ConditionTrue, ReasonProgressing, msg)
-		meta.RemoveStatusCondition(conds, TypeStalled)
+		set(rathausv1alpha1.ConditionReady, metav1.ConditionFalse, rathausv1alpha1.ReasonProgressing, msg)
+		set(rathausv1alpha1.ConditionReconciling, metav1.ConditionTrue, rathausv1alpha1.ReasonProgressing, msg)
+		meta.RemoveStatusCondition(conds, rathausv1alpha1.ConditionStalled)
 		return true
 	default:
-		set(TypeReady, metav1.ConditionTrue, ReasonProvisioned, "the workspace is provisioned and its enabled services are available")
-		meta.RemoveStatusCondition(conds, TypeReconciling)
-		meta.RemoveStatusCondition(conds, TypeStalled)
+		set(rathausv1alpha1.ConditionReady, metav1.ConditionTrue, rathausv1alpha1.ReasonProvisioned, "the workspace is provisioned and its enabled services are available")
+		meta.RemoveStatusCondition(conds, rathausv1alpha1.ConditionReconciling)
+		meta.RemoveStatusCondition(conds, rathausv1alpha1.ConditionStalled)
 		return true
 	}
 }
@@ -98,12 +86,6 @@ func sortedCopy(s []string) []string {
 	return out
 }
 
-// Reasons of component conditions (FilesReady, DatabaseReady, ...).
-const (
-	ReasonAvailable = "Available"
-	ReasonFailed    = "Failed"
-)
-
 // ApplyComponents sets one condition per reported component and removes the conditions of
 // the types in known that were not reported (components switched off).
 func ApplyComponents(conds *[]metav1.Condition, generation int64, reports []health.Report, known []string, now metav1.Time) {
@@ -113,11 +95,11 @@ func ApplyComponents(conds *[]metav1.Condition, generation int64, reports []heal
 		c := metav1.Condition{Type: r.ConditionType, ObservedGeneration: generation}
 		switch {
 		case r.Ready:
-			c.Status, c.Reason, c.Message = metav1.ConditionTrue, ReasonAvailable, r.Component+" is available"
+			c.Status, c.Reason, c.Message = metav1.ConditionTrue, rathausv1alpha1.ReasonAvailable, r.Component+" is available"
 		case r.Failed:
-			c.Status, c.Reason, c.Message = metav1.ConditionFalse, ReasonFailed, r.Message
+			c.Status, c.Reason, c.Message = metav1.ConditionFalse, rathausv1alpha1.ReasonFailed, r.Message
 		default:
-			c.Status, c.Reason, c.Message = metav1.ConditionFalse, ReasonProgressing, "waiting for "+r.Message
+			c.Status, c.Reason, c.Message = metav1.ConditionFalse, rathausv1alpha1.ReasonProgressing, "waiting for "+r.Message
 		}
 		setCondition(conds, c, now)
 	}
@@ -135,13 +117,10 @@ func OutcomeOf(reports []health.Report) Outcome {
 	for _, r := range reports {
 		switch {
 		case r.Failed && out.Stalled == nil:
-			out.Stalled = &Problem{Reason: ReasonComponentFailed, Message: r.Component + ": " + r.Message}
+			out.Stalled = &Problem{Reason: rathausv1alpha1.ReasonComponentFailed, Message: r.Component + ": " + r.Message}
 		case !r.Ready && !r.Failed:
 			out.Waiting = append(out.Waiting, r.Component+": "+r.Message)
 		}
 	}
 	return out
 }
-
-// ReasonComponentFailed stalls a workspace whose component failed (e.g. a setup Job).
-const ReasonComponentFailed = "ComponentFailed"

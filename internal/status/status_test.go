@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -28,10 +30,10 @@ func TestApply(t *testing.T) {
 		outcome Outcome
 		want    want
 	}{
-		{name: "ready", outcome: Outcome{}, want: want{ready: "True", readyReason: ReasonProvisioned, observed: true}},
-		{name: "waiting", outcome: Outcome{Waiting: []string{"files", "baseline"}}, want: want{ready: "False", reconciling: "True", readyReason: ReasonProgressing, observed: true}},
+		{name: "ready", outcome: Outcome{}, want: want{ready: "True", readyReason: rathausv1alpha1.ReasonProvisioned, observed: true}},
+		{name: "waiting", outcome: Outcome{Waiting: []string{"files", "baseline"}}, want: want{ready: "False", reconciling: "True", readyReason: rathausv1alpha1.ReasonProgressing, observed: true}},
 		{name: "stalled", outcome: Outcome{Stalled: &Problem{Reason: "DomainConflict", Message: "m"}}, want: want{ready: "False", stalled: "True", readyReason: "DomainConflict", observed: true}},
-		{name: "transient error keeps Ready", outcome: Outcome{Err: errors.New("boom")}, want: want{ready: "True", reconciling: "True", readyReason: ReasonProvisioned, observed: false}},
+		{name: "transient error keeps Ready", outcome: Outcome{Err: errors.New("boom")}, want: want{ready: "True", reconciling: "True", readyReason: rathausv1alpha1.ReasonProvisioned, observed: false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,7 +45,7 @@ func TestApply(t *testing.T) {
 			if observed != tt.want.observed {
 				t.Errorf("observed = %v, want %v", observed, tt.want.observed)
 			}
-			for _, c := range []struct{ typ, want string }{{TypeReady, tt.want.ready}, {TypeReconciling, tt.want.reconciling}, {TypeStalled, tt.want.stalled}} {
+			for _, c := range []struct{ typ, want string }{{rathausv1alpha1.ConditionReady, tt.want.ready}, {rathausv1alpha1.ConditionReconciling, tt.want.reconciling}, {rathausv1alpha1.ConditionStalled, tt.want.stalled}} {
 				got := ""
 				if cond := meta.FindStatusCondition(conds, c.typ); cond != nil {
 					got = string(cond.Status)
@@ -52,7 +54,7 @@ func TestApply(t *testing.T) {
 					t.Errorf("%s = %q, want %q", c.typ, got, c.want)
 				}
 			}
-			if r := meta.FindStatusCondition(conds, TypeReady); r.Reason != tt.want.readyReason {
+			if r := meta.FindStatusCondition(conds, rathausv1alpha1.ConditionReady); r.Reason != tt.want.readyReason {
 				t.Errorf("Ready reason = %s, want %s", r.Reason, tt.want.readyReason)
 			}
 		})
@@ -63,11 +65,11 @@ func TestApplyKeepsTransitionTimeWhenStatusIsUnchanged(t *testing.T) {
 	var conds []metav1.Condition
 	Apply(&conds, 1, Outcome{Waiting: []string{"a"}}, t1)
 	Apply(&conds, 1, Outcome{Waiting: []string{"b"}}, t2)
-	if got := meta.FindStatusCondition(conds, TypeReady).LastTransitionTime; !got.Equal(&t1) {
+	if got := meta.FindStatusCondition(conds, rathausv1alpha1.ConditionReady).LastTransitionTime; !got.Equal(&t1) {
 		t.Fatalf("LastTransitionTime moved to %v although Ready stayed False", got)
 	}
 	Apply(&conds, 1, Outcome{}, t2)
-	if got := meta.FindStatusCondition(conds, TypeReady).LastTransitionTime; !got.Equal(&t2) {
+	if got := meta.FindStatusCondition(conds, rathausv1alpha1.ConditionReady).LastTransitionTime; !got.Equal(&t2) {
 		t.Fatalf("LastTransitionTime = %v, want %v after False -> True", got, t2)
 	}
 }
@@ -134,7 +136,7 @@ func TestOutcomeOf(t *testing.T) {
 		t.Errorf("waiting: %+v", o)
 	}
 	o := OutcomeOf([]health.Report{waiting, failed})
-	if o.Stalled == nil || o.Stalled.Reason != ReasonComponentFailed || o.Stalled.Message != "video: Job y failed: DeadlineExceeded" {
+	if o.Stalled == nil || o.Stalled.Reason != rathausv1alpha1.ReasonComponentFailed || o.Stalled.Message != "video: Job y failed: DeadlineExceeded" {
 		t.Errorf("failed: %+v", o)
 	}
 }

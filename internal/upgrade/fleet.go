@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+
 	"github.com/rathaus-io/rathaus/internal/release"
 )
 
@@ -30,14 +32,6 @@ type Policy struct {
 	MaxConcurrent int
 	Soak          time.Duration
 }
-
-// Reasons a step may not start yet.
-const (
-	// ReasonWaitingForSlot: the platform's concurrency limit is reached.
-	ReasonWaitingForSlot = "WaitingForSlot"
-	// ReasonWaitingForCanaries: canaries have not run the release healthily for the soak time.
-	ReasonWaitingForCanaries = "WaitingForCanaries"
-)
 
 // Gate says whether a step may start now; when not, why, and when it is worth asking again
 // (zero: when something in the fleet changes).
@@ -70,7 +64,7 @@ func MayStart(self Member, to string, fleet []Member, p Policy, now time.Time) G
 		}
 	}
 	if busy >= p.MaxConcurrent {
-		return Gate{Reason: ReasonWaitingForSlot, Message: fmt.Sprintf("%d of %d upgrades the platform allows at once are under way", busy, p.MaxConcurrent)}
+		return Gate{Reason: rathausv1alpha1.ReasonWaitingForSlot, Message: fmt.Sprintf("%d of %d upgrades the platform allows at once are under way", busy, p.MaxConcurrent)}
 	}
 	return Gate{Allowed: true}
 }
@@ -102,7 +96,7 @@ func waitForCanaries(self Member, to string, fleet []Member, p Policy, now time.
 	}
 	slices.Sort(waiting)
 	return Gate{
-		Reason:  ReasonWaitingForCanaries,
+		Reason:  rathausv1alpha1.ReasonWaitingForCanaries,
 		Message: fmt.Sprintf("waiting for canaries to run %s healthily for %s: %s", to, p.Soak, strings.Join(waiting, ", ")),
 		RetryAt: retry,
 	}

@@ -67,20 +67,6 @@ type Request struct {
 	Channel string
 }
 
-// Reasons of a refused plan, used as condition reasons.
-const (
-	// ReasonDowngradeRefused: the target runs an older version of a component.
-	ReasonDowngradeRefused = "DowngradeRefused"
-	// ReasonMajorUpgradeRefused: the target changes what is never changed implicitly, such
-	// as PostgreSQL's major version.
-	ReasonMajorUpgradeRefused = "MajorUpgradeRefused"
-	// ReasonUnorderedVersion: a version cannot be compared (e.g. "latest").
-	ReasonUnorderedVersion = "UnorderedVersion"
-	// ReasonUpgradeUnreachable: no sequence of releases of the catalog reaches the target
-	// without breaking an upstream rule.
-	ReasonUpgradeUnreachable = "UpgradeUnreachable"
-)
-
 // RefusedError says why no plan reaches the target and which component is in the way.
 // Retrying does not help; a change of the target or the catalog does.
 type RefusedError struct {
@@ -202,13 +188,13 @@ func refuseDirect(running Versions, target *rathausv1alpha1.StackRelease) error 
 		e := &RefusedError{Component: name, From: from, To: to}
 		switch judge(name, from, to) {
 		case Downgrade:
-			e.Reason = ReasonDowngradeRefused
+			e.Reason = rathausv1alpha1.ReasonDowngradeRefused
 			e.Message = fmt.Sprintf("release %s would take %s back from %s to %s; data migrations are not reversible, so downgrades are never done automatically", target.Spec.Version, name, from, to)
 		case Forbidden:
-			e.Reason = ReasonMajorUpgradeRefused
+			e.Reason = rathausv1alpha1.ReasonMajorUpgradeRefused
 			e.Message = fmt.Sprintf("release %s would move %s from %s to %s, a new major version that needs a manual migration (pg_upgrade or dump and restore); it is never done implicitly", target.Spec.Version, name, from, to)
 		case Unordered:
-			e.Reason = ReasonUnorderedVersion
+			e.Reason = rathausv1alpha1.ReasonUnorderedVersion
 			e.Message = fmt.Sprintf("release %s would move %s from %s to %s, and these versions cannot be ordered", target.Spec.Version, name, from, to)
 		default:
 			continue
@@ -236,10 +222,10 @@ func unreachable(req Request, target *rathausv1alpha1.StackRelease, stops map[st
 		what = "mandatory stop " + goal.Spec.Version + " on the way to " + target.Spec.Version
 	}
 	if v == Allowed {
-		return &RefusedError{Reason: ReasonUpgradeUnreachable, Message: fmt.Sprintf("no sequence of releases of the catalog reaches %s without breaking an upgrade rule", what)}
+		return &RefusedError{Reason: rathausv1alpha1.ReasonUpgradeUnreachable, Message: fmt.Sprintf("no sequence of releases of the catalog reaches %s without breaking an upgrade rule", what)}
 	}
 	return &RefusedError{
-		Reason: ReasonUpgradeUnreachable, Component: name, From: c.From, To: c.To,
+		Reason: rathausv1alpha1.ReasonUpgradeUnreachable, Component: name, From: c.From, To: c.To,
 		Message: fmt.Sprintf("%s cannot move from %s to %s (%s) in one step, and no release of the catalog bridges it to %s", name, c.From, c.To, describe(name), what),
 	}
 }

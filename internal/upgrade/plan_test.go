@@ -74,7 +74,7 @@ func TestPlan(t *testing.T) {
 				nc33, rel("2026.10.0", true, both, "nextcloud=33.0.7-apache", "keycloak=26.5.2", "postgresql=17.11"), nc34,
 			}},
 			// keycloak would go back at the stop: no way through it.
-			reason: ReasonUpgradeUnreachable, comp: "keycloak",
+			reason: rathausv1alpha1.ReasonUpgradeUnreachable, comp: "keycloak",
 			message: "keycloak cannot move from 26.5.4 to 26.5.2 (forward only) in one step, and no release of the catalog bridges it to mandatory stop 2026.10.0 on the way to 2026.11.0",
 		},
 		{
@@ -83,7 +83,7 @@ func TestPlan(t *testing.T) {
 				nc33, rel("2026.9.5", false, []string{"rapid"}, "nextcloud=33.0.8-apache"), rel("2026.10.0", true, []string{"lts"}, "keycloak=26.5.5"), nc34,
 			}},
 			// The stop moves keycloak to 26.5.5 and the target back to 26.5.4: unreachable.
-			reason: ReasonUpgradeUnreachable, comp: "",
+			reason: rathausv1alpha1.ReasonUpgradeUnreachable, comp: "",
 			message: "no sequence of releases of the catalog reaches mandatory stop 2026.10.0 on the way to 2026.11.0 without breaking an upgrade rule",
 		},
 		{
@@ -122,38 +122,38 @@ func TestPlan(t *testing.T) {
 		{
 			name:    "nextcloud never goes down",
 			req:     Request{Running: running(nc34), Current: "2026.11.0", Target: &nc33, Catalog: []rathausv1alpha1.StackRelease{nc33, nc34}},
-			reason:  ReasonDowngradeRefused,
+			reason:  rathausv1alpha1.ReasonDowngradeRefused,
 			comp:    "nextcloud",
 			message: "release 2026.9.0 would take nextcloud back from 34.0.2-apache to 33.0.7-apache; data migrations are not reversible, so downgrades are never done automatically",
 		},
 		{
 			name:   "a stateless component going back is refused too",
 			req:    Request{Running: Versions{"jitsi-web": "stable-11146-2"}, Current: "2026.11.0", Target: ptr(rel("2026.12.0", false, both, "jitsi-web=stable-11146"))},
-			reason: ReasonDowngradeRefused, comp: "jitsi-web",
+			reason: rathausv1alpha1.ReasonDowngradeRefused, comp: "jitsi-web",
 			message: "release 2026.12.0 would take jitsi-web back from stable-11146-2 to stable-11146; data migrations are not reversible, so downgrades are never done automatically",
 		},
 		{
 			name:   "postgresql major never changes implicitly, even with releases in between",
 			req:    Request{Running: running(nc34), Current: "2026.11.0", Target: ptr(rel("2027.1.0", false, both, "postgresql=18.1")), Catalog: []rathausv1alpha1.StackRelease{rel("2026.12.0", false, both, "postgresql=17.12")}},
-			reason: ReasonMajorUpgradeRefused, comp: "postgresql",
+			reason: rathausv1alpha1.ReasonMajorUpgradeRefused, comp: "postgresql",
 			message: "release 2027.1.0 would move postgresql from 17.11 to 18.1, a new major version that needs a manual migration (pg_upgrade or dump and restore); it is never done implicitly",
 		},
 		{
 			name:   "versions that cannot be ordered",
 			req:    Request{Running: Versions{"valkey": "latest"}, Current: "2026.11.0", Target: ptr(rel("2026.12.0", false, both, "valkey=9.0.4"))},
-			reason: ReasonUnorderedVersion, comp: "valkey",
+			reason: rathausv1alpha1.ReasonUnorderedVersion, comp: "valkey",
 			message: "release 2026.12.0 would move valkey from latest to 9.0.4, and these versions cannot be ordered",
 		},
 		{
 			name:   "unreachable: nothing bridges two nextcloud majors",
 			req:    Request{Running: running(nc32), Current: "2026.8.0", Target: &nc34, Channel: "stable", Catalog: []rathausv1alpha1.StackRelease{nc32, nc34}},
-			reason: ReasonUpgradeUnreachable, comp: "nextcloud",
+			reason: rathausv1alpha1.ReasonUpgradeUnreachable, comp: "nextcloud",
 			message: "nextcloud cannot move from 32.0.13-apache to 34.0.2-apache (one major version at a time, forward only) in one step, and no release of the catalog bridges it to release 2026.11.0",
 		},
 		{
 			name:   "unreachable: the bridge is in a channel the workspace does not follow",
 			req:    Request{Running: running(nc32), Current: "2026.8.0", Target: &nc34, Channel: "stable", Catalog: []rathausv1alpha1.StackRelease{nc32, rel("2026.9.0", false, []string{"rapid"}, "nextcloud=33.0.7-apache"), nc34}},
-			reason: ReasonUpgradeUnreachable, comp: "nextcloud",
+			reason: rathausv1alpha1.ReasonUpgradeUnreachable, comp: "nextcloud",
 			message: "nextcloud cannot move from 32.0.13-apache to 34.0.2-apache (one major version at a time, forward only) in one step, and no release of the catalog bridges it to release 2026.11.0",
 		},
 		{
