@@ -9,10 +9,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -83,7 +81,7 @@ func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unst
 // them (e.g. the address a load balancer got) and prune compares them with the desired state.
 func (r *WorkspaceReconciler) owned(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (map[string]client.Object, error) {
 	out := map[string]client.Object{}
-	err := forEachOwned(ctx, r.Client, r.Client.Scheme(), r.capabilities, ws, func(kind string, obj client.Object) error {
+	err := r.forEachOwned(ctx, r.Client, ws, func(kind string, obj client.Object) error {
 		out[stack.Key(kind, obj.GetNamespace(), obj.GetName())] = obj
 		return nil
 	})
@@ -120,7 +118,8 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 // forEachOwned calls fn for every object of a managed kind in the workspace's namespace that
 // carries the workspace's inventory labels: the typed kinds, and the foreign kinds whose CRDs
 // the cluster has.
-func forEachOwned(ctx context.Context, reader client.Reader, scheme *runtime.Scheme, caps *capabilities, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
+func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Reader, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
+	scheme, inv := r.Client.Scheme(), inventoryOf(r.Components, r.Client.Scheme())
 	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: inventory.WorkspaceSelector(ws.Name)}}
 	visit := func(kind string, list client.ObjectList) error {
 		if err := reader.List(ctx, list, opts...); err != nil {
@@ -139,17 +138,17 @@ func forEachOwned(ctx context.Context, reader client.Reader, scheme *runtime.Sch
 		}
 		return nil
 	}
-	for _, k := range managedKinds {
-		gvk, err := apiutil.GVKForObject(k.object(), scheme)
+	for _, gvk := range inv.managed {
+		list, err := inv.list(scheme, gvk)
 		if err != nil {
 			return err
 		}
-		if err := visit(gvk.Kind, k.list()); err != nil {
+		if err := visit(gvk.Kind, list); err != nil {
 			return err
 		}
 	}
-	for _, gvk := range foreignKinds {
-		installed, err := caps.installed(gvk)
+	for _, gvk := range inv.foreign {
+		installed, err := r.capabilities.installed(gvk)
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,19 +25,15 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/desired"
-	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
-	"github.com/rathaus-io/rathaus/internal/mail"
-	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
 	"github.com/rathaus-io/rathaus/internal/upgrade"
-	"github.com/rathaus-io/rathaus/internal/web"
 )
 
 // WorkspaceReconciler provisions and keeps the stack of each MunicipalityWorkspace.
@@ -211,7 +206,8 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	}
 	in.PublicKeys = public
 	res.in = in
-	res.dnsRecords, res.dnsKnown = dns.Records(in), true
+	in.Records = desired.Records(in, r.Components)
+	res.dnsRecords, res.dnsKnown = in.Records, true
 	objs, err := desired.State(in, r.Components)
 	if err != nil {
 		var invalid *desired.InvalidInputError
@@ -252,14 +248,15 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 	if err != nil {
 		return in, nil, fmt.Errorf("listing workspaces: %w", err)
 	}
-	if err := punycodeValid(ws.ClaimedHosts()); err != nil {
+	claimed := desired.ClaimedHosts(ws, r.Components)
+	if err := punycodeValid(claimed); err != nil {
 		return in, &status.Problem{Reason: rathausv1alpha1.ReasonInvalidSpec, Message: err.Error()}, nil
 	}
-	if c := conflict.Find(ws, candidates); c != nil {
+	if c := r.conflicts().Find(ws, candidates); c != nil {
 		log.FromContext(ctx).Info("Workspace conflicts with another", "reason", c.Reason, "holder", c.Holder)
 		return in, &status.Problem{Reason: c.Reason, Message: c.Message}, nil
 	}
-	in.Hosts = ws.ClaimedHosts()
+	in.Hosts = claimed
 
 	if w := ws.Spec.MaintenanceWindow; w != nil && w.TimeZone != "" {
 		if _, err := time.LoadLocation(w.TimeZone); err != nil {
@@ -282,7 +279,7 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		return in, problem, err
 	}
 	// Platform Secrets are read past the cache, which holds only the operator's own Secrets.
-	for _, ref := range stack.PlatformSecretRefs(platform) {
+	for _, ref := range desired.PlatformSecretRefs(platform, r.Components) {
 		secret := &corev1.Secret{}
 		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
 			if apierrors.IsNotFound(err) {
@@ -312,30 +309,16 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 	return in, nil, nil
 }
 
-// checkCapabilities makes sure the APIs the platform's choices rely on are installed.
+// checkCapabilities makes sure the APIs the components need for the platform's choices are
+// installed.
 func (r *WorkspaceReconciler) checkCapabilities(ws *rathausv1alpha1.MunicipalityWorkspace, platform *rathausv1alpha1.WorkspacePlatform) (*status.Problem, error) {
-	type need struct {
-		gvk    schema.GroupVersionKind
-		reason string
-		what   string
-	}
-	var needs []need
-	if platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG {
-		needs = append(needs, need{postgres.ClusterKind, rathausv1alpha1.ReasonCloudNativePGMissing, "CloudNativePG databases, but the postgresql.cnpg.io CRDs are"})
-	}
-	if platform.Spec.Ingress.Gateway != nil {
-		needs = append(needs, need{web.HTTPRouteKind, rathausv1alpha1.ReasonGatewayAPIMissing, "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"})
-	}
-	if mail.NeedsCertificate(ws, platform) {
-		needs = append(needs, need{mail.CertificateKind, rathausv1alpha1.ReasonCertManagerMissing, "cert-manager certificates for the mail host, but the cert-manager.io Certificate CRD is"})
-	}
-	for _, n := range needs {
-		installed, err := r.capabilities.installed(n.gvk)
+	for _, n := range desired.Needs(ws, platform, r.Components) {
+		installed, err := r.capabilities.installed(n.Kind)
 		if err != nil {
-			return nil, fmt.Errorf("looking up %s: %w", n.gvk.Kind, err)
+			return nil, fmt.Errorf("looking up %s: %w", n.Kind.Kind, err)
 		}
 		if !installed {
-			return &status.Problem{Reason: n.reason, Message: fmt.Sprintf("WorkspacePlatform %s asks for %s not installed", platform.Name, n.what), Unwatched: true}, nil
+			return &status.Problem{Reason: n.Reason, Message: fmt.Sprintf("WorkspacePlatform %s asks for %s not installed", platform.Name, n.What), Unwatched: true}, nil
 		}
 	}
 	return nil, nil
@@ -357,7 +340,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	}
 	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
-		st.Services = serviceStatuses(res.in, r.Components, st.Conditions, st.Services)
+		st.Services = serviceStatuses(res.in.Endpoints, st.Conditions, st.Services)
 		st.Identity = keycloak.Status(res.in)
 		st.Credentials = res.credentials
 	}
@@ -377,6 +360,11 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	r.recordTransitions(ws, &before.Status, st)
 	r.announceUpgrade(ctx, ws, res.upgrade)
 	return nil
+}
+
+// conflicts is the conflict checker of the reconciler's components.
+func (r *WorkspaceReconciler) conflicts() conflict.Checker {
+	return conflict.Checker{Claimed: desired.ClaimedHostsOf(r.Components)}
 }
 
 // punycodeValid checks the hosts' internationalized labels (xn--...), which the schema can only

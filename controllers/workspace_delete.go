@@ -27,7 +27,7 @@ func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *rathausv1alpha1.
 	policy := ws.EffectiveDeletionPolicy()
 	retained := 0
 	// Read past the cache: an object created moments ago must not be missed.
-	err := forEachOwned(ctx, r.APIReader, r.Client.Scheme(), r.capabilities, ws, func(kind string, obj client.Object) error {
+	err := r.forEachOwned(ctx, r.APIReader, ws, func(kind string, obj client.Object) error {
 		if inventory.IsData(obj) && policy != rathausv1alpha1.DeletionPolicyDelete {
 			retained++
 			return nil

@@ -1,71 +1,80 @@
 package controllers
 
 import (
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
-	"github.com/rathaus-io/rathaus/internal/mail"
-	"github.com/rathaus-io/rathaus/internal/postgres"
-	"github.com/rathaus-io/rathaus/internal/web"
+	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
-// managedKind is a namespaced kind the operator creates in workspace namespaces. Every object
-// of these kinds that carries a workspace's inventory labels belongs to that workspace: it is
-// watched, mapped back to the workspace and pruned when no longer desired.
-type managedKind struct {
-	object func() client.Object
-	list   func() client.ObjectList
+// kindInventory is what the operator creates in workspace namespaces, derived from the
+// components' kinds (desired.Kinds). Every object of these kinds that carries a workspace's
+// inventory labels belongs to that workspace: it is found for pruning and deletion, and the
+// managed kinds are also watched and mapped back to the workspace.
+type kindInventory struct {
+	// managed are the kinds the scheme knows, in prune order: workloads before what they use.
+	managed []schema.GroupVersionKind
+	// foreign are kinds of other projects (Gateway API routes, CloudNativePG databases,
+	// cert-manager certificates). Their CRDs may be missing, so they are not watched.
+	foreign []schema.GroupVersionKind
 }
 
-// managedKinds lists them in prune order: workloads before what they use.
-var managedKinds = []managedKind{
-	{func() client.Object { return &appsv1.Deployment{} }, func() client.ObjectList { return &appsv1.DeploymentList{} }},
-	{func() client.Object { return &appsv1.StatefulSet{} }, func() client.ObjectList { return &appsv1.StatefulSetList{} }},
-	{func() client.Object { return &batchv1.CronJob{} }, func() client.ObjectList { return &batchv1.CronJobList{} }},
-	{func() client.Object { return &batchv1.Job{} }, func() client.ObjectList { return &batchv1.JobList{} }},
-	{func() client.Object { return &policyv1.PodDisruptionBudget{} }, func() client.ObjectList { return &policyv1.PodDisruptionBudgetList{} }},
-	{func() client.Object { return &networkingv1.Ingress{} }, func() client.ObjectList { return &networkingv1.IngressList{} }},
-	{func() client.Object { return &corev1.Service{} }, func() client.ObjectList { return &corev1.ServiceList{} }},
-	{func() client.Object { return &corev1.ConfigMap{} }, func() client.ObjectList { return &corev1.ConfigMapList{} }},
-	{func() client.Object { return &corev1.Secret{} }, func() client.ObjectList { return &corev1.SecretList{} }},
-	{func() client.Object { return &corev1.PersistentVolumeClaim{} }, func() client.ObjectList { return &corev1.PersistentVolumeClaimList{} }},
-	{func() client.Object { return &corev1.ServiceAccount{} }, func() client.ObjectList { return &corev1.ServiceAccountList{} }},
-	{func() client.Object { return &rbacv1.RoleBinding{} }, func() client.ObjectList { return &rbacv1.RoleBindingList{} }},
-	{func() client.Object { return &rbacv1.Role{} }, func() client.ObjectList { return &rbacv1.RoleList{} }},
-	{func() client.Object { return &networkingv1.NetworkPolicy{} }, func() client.ObjectList { return &networkingv1.NetworkPolicyList{} }},
-	{func() client.Object { return &corev1.LimitRange{} }, func() client.ObjectList { return &corev1.LimitRangeList{} }},
-	{func() client.Object { return &corev1.ResourceQuota{} }, func() client.ObjectList { return &corev1.ResourceQuotaList{} }},
+// pruneOrder ranks the kinds the scheme knows: workloads first, so that nothing still runs
+// against what is deleted after it. Kinds not listed are pruned before all of them.
+var pruneOrder = []string{"Deployment", "StatefulSet", "CronJob", "Job", "PodDisruptionBudget", "Ingress", "Service", "ConfigMap",
+	"Secret", "PersistentVolumeClaim", "ServiceAccount", "RoleBinding", "Role", "NetworkPolicy", "LimitRange", "ResourceQuota"}
+
+// inventoryOf sorts the components' kinds into managed and foreign ones.
+func inventoryOf(components []stack.Component, scheme *runtime.Scheme) kindInventory {
+	var inv kindInventory
+	for _, gvk := range desired.Kinds(components) {
+		if scheme.Recognizes(gvk) {
+			inv.managed = append(inv.managed, gvk)
+		} else {
+			inv.foreign = append(inv.foreign, gvk)
+		}
+	}
+	slices.SortStableFunc(inv.managed, func(a, b schema.GroupVersionKind) int {
+		return slices.Index(pruneOrder, a.Kind) - slices.Index(pruneOrder, b.Kind)
+	})
+	return inv
 }
 
-// foreignKinds are kinds of other projects the operator creates when the platform asks for
-// them (Gateway API routes, CloudNativePG databases). Their CRDs may be missing, so they are
-// not watched; they are found for pruning and deletion when the cluster has them.
-var foreignKinds = []schema.GroupVersionKind{
-	web.HTTPRouteKind,
-	postgres.ClusterKind,
-	postgres.DatabaseKind,
-	mail.CertificateKind,
+// object returns an empty object of a managed kind.
+func (inv kindInventory) object(scheme *runtime.Scheme, gvk schema.GroupVersionKind) (client.Object, error) {
+	o, err := scheme.New(gvk)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := o.(client.Object)
+	if !ok {
+		return nil, fmt.Errorf("%s is not an object", gvk)
+	}
+	return obj, nil
+}
+
+// list returns an empty list of a managed kind.
+func (inv kindInventory) list(scheme *runtime.Scheme, gvk schema.GroupVersionKind) (client.ObjectList, error) {
+	o, err := scheme.New(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err != nil {
+		return nil, err
+	}
+	list, ok := o.(client.ObjectList)
+	if !ok {
+		return nil, fmt.Errorf("%sList is not a list", gvk)
+	}
+	return list, nil
 }
 
 // InventoryKinds are the kinds of every object the operator may create in a workspace's
 // namespace, in prune order (workloads before what they use; reversed, the order to create
 // them in). The benchmark's baseline copies a workspace's objects by them.
 func InventoryKinds() ([]schema.GroupVersionKind, error) {
-	s := Scheme()
-	out := make([]schema.GroupVersionKind, 0, len(managedKinds)+len(foreignKinds))
-	for _, k := range managedKinds {
-		gvk, err := apiutil.GVKForObject(k.object(), s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, gvk)
-	}
-	return append(out, foreignKinds...), nil
+	inv := inventoryOf(desired.Components, Scheme())
+	return append(slices.Clone(inv.managed), inv.foreign...), nil
 }

@@ -13,30 +13,22 @@ import (
 // status of their condition, in component order. The version is the one the service has been
 // seen running: the release's version once the service is Ready on it, the previously
 // recorded one meanwhile (upgrades rely on it, e.g. Nextcloud moves one major at a time).
-func serviceStatuses(in stack.Inputs, components []stack.Component, conds []metav1.Condition, previous []rathausv1alpha1.ServiceStatus) []rathausv1alpha1.ServiceStatus {
+func serviceStatuses(endpoints []stack.Endpoint, conds []metav1.Condition, previous []rathausv1alpha1.ServiceStatus) []rathausv1alpha1.ServiceStatus {
 	running := map[string]string{}
 	for _, p := range previous {
 		running[p.Name] = p.Version
 	}
-	var out []rathausv1alpha1.ServiceStatus
-	for _, c := range components {
-		svc, ok := c.(stack.Service)
-		if !ok {
-			continue
-		}
-		name, url, enabled := svc.Endpoint(in)
-		if !enabled {
-			continue
-		}
+	out := make([]rathausv1alpha1.ServiceStatus, 0, len(endpoints))
+	for _, e := range endpoints {
 		ready := metav1.ConditionUnknown
-		if cond := meta.FindStatusCondition(conds, svc.ConditionType()); cond != nil {
+		if cond := meta.FindStatusCondition(conds, e.ConditionType); cond != nil {
 			ready = cond.Status
 		}
-		version := running[name]
+		version := running[e.Service]
 		if ready == metav1.ConditionTrue {
-			version = svc.Version(in)
+			version = e.Version
 		}
-		out = append(out, rathausv1alpha1.ServiceStatus{Name: name, URL: url, Version: version, Ready: ready})
+		out = append(out, rathausv1alpha1.ServiceStatus{Name: e.Service, URL: e.URL, Version: version, Ready: ready})
 	}
 	return out
 }

@@ -23,21 +23,23 @@ func TestServiceStatusesRecordTheVersionSeenRunning(t *testing.T) {
 		}},
 		Release: release.BuiltIn(),
 	}
-	components := []stack.Component{nextcloud.Component{}}
+	files := nextcloud.Component{}
+	_, url, _ := files.Endpoint(in)
+	endpoints := []stack.Endpoint{{Service: "files", URL: url, Version: files.Version(in), ConditionType: files.ConditionType()}}
 	previous := []rathausv1alpha1.ServiceStatus{{Name: "files", Version: "33.0.7"}}
 	cond := func(s metav1.ConditionStatus) []metav1.Condition {
 		return []metav1.Condition{{Type: "FilesReady", Status: s}}
 	}
 
-	upgrading := serviceStatuses(in, components, cond(metav1.ConditionFalse), previous)
+	upgrading := serviceStatuses(endpoints, cond(metav1.ConditionFalse), previous)
 	if len(upgrading) != 1 || upgrading[0].Version != "33.0.7" || upgrading[0].Ready != metav1.ConditionFalse || upgrading[0].URL != "https://files.kiel.de" {
 		t.Fatalf("while not Ready: %+v, want the previous version 33.0.7", upgrading)
 	}
-	done := serviceStatuses(in, components, cond(metav1.ConditionTrue), previous)
+	done := serviceStatuses(endpoints, cond(metav1.ConditionTrue), previous)
 	if done[0].Version != "34.0.2" {
 		t.Fatalf("once Ready: version %q, want the release's 34.0.2", done[0].Version)
 	}
-	fresh := serviceStatuses(in, components, nil, nil)
+	fresh := serviceStatuses(endpoints, nil, nil)
 	if fresh[0].Version != "" || fresh[0].Ready != metav1.ConditionUnknown {
 		t.Fatalf("never seen: %+v", fresh[0])
 	}

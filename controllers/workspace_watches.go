@@ -28,7 +28,7 @@ import (
 const (
 	// platformIndex: the name of the platform a workspace uses.
 	platformIndex = "spec.platform"
-	// hostIndex: the hosts a workspace claims or holds, and their zones (conflict.IndexHosts).
+	// hostIndex: the hosts a workspace claims or holds, and their zones (conflict.Checker.IndexHosts).
 	hostIndex = "rathaus.hosts"
 	// domainIndex: a workspace's domain (conflict.IndexDomain).
 	domainIndex = "rathaus.domain"
@@ -39,22 +39,24 @@ const (
 )
 
 // workspaceIndexes are the indexes above and how each is computed.
-var workspaceIndexes = map[string]func(*rathausv1alpha1.MunicipalityWorkspace) []string{
-	platformIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string { return []string{ws.PlatformName()} },
-	hostIndex:     conflict.IndexHosts,
-	domainIndex:   conflict.IndexDomain,
-	keyIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
-		if ws.Spec.MunicipalityKey == "" {
+func (r *WorkspaceReconciler) workspaceIndexes() map[string]func(*rathausv1alpha1.MunicipalityWorkspace) []string {
+	return map[string]func(*rathausv1alpha1.MunicipalityWorkspace) []string{
+		platformIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string { return []string{ws.PlatformName()} },
+		hostIndex:     r.conflicts().IndexHosts,
+		domainIndex:   conflict.IndexDomain,
+		keyIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+			if ws.Spec.MunicipalityKey == "" {
+				return nil
+			}
+			return []string{ws.Spec.MunicipalityKey}
+		},
+		conflictIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+			if conflict.IsConflict(stalledReason(ws)) {
+				return []string{"true"}
+			}
 			return nil
-		}
-		return []string{ws.Spec.MunicipalityKey}
-	},
-	conflictIndex: func(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
-		if conflict.IsConflict(stalledReason(ws)) {
-			return []string{"true"}
-		}
-		return nil
-	},
+		},
+	}
 }
 
 // SetupWithManager registers the reconciler and its watches. Workspaces trigger a reconcile
@@ -62,8 +64,9 @@ var workspaceIndexes = map[string]func(*rathausv1alpha1.MunicipalityWorkspace) [
 // (generation) or annotations change; children, platforms and releases map back to the
 // workspaces they concern.
 func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
-	for _, name := range slices.Sorted(maps.Keys(workspaceIndexes)) {
-		values := workspaceIndexes[name]
+	indexes := r.workspaceIndexes()
+	for _, name := range slices.Sorted(maps.Keys(indexes)) {
+		values := indexes[name]
 		if err := mgr.GetFieldIndexer().IndexField(context.Background(), &rathausv1alpha1.MunicipalityWorkspace{}, name,
 			func(o client.Object) []string { return values(o.(*rathausv1alpha1.MunicipalityWorkspace)) }); err != nil {
 			return err
@@ -85,8 +88,13 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, placementChanged()))).
 		Watches(&rathausv1alpha1.StackRelease{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces)).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(namespaceWorkspace))
-	for _, k := range managedKinds {
-		b = b.Watches(k.object(), handler.EnqueueRequestsFromMapFunc(ownerWorkspace))
+	inv := inventoryOf(r.Components, mgr.GetScheme())
+	for _, gvk := range inv.managed {
+		obj, err := inv.object(mgr.GetScheme(), gvk)
+		if err != nil {
+			return err
+		}
+		b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(ownerWorkspace))
 	}
 	return b.Complete(r)
 }
@@ -155,7 +163,7 @@ func (r *WorkspaceReconciler) conflictCandidates(ctx context.Context, ws *rathau
 			return nil, err
 		}
 	}
-	hosts, domains := conflict.Lookups(ws)
+	hosts, domains := r.conflicts().Lookups(ws)
 	for _, h := range hosts {
 		if err := add(client.MatchingFields{hostIndex: h}); err != nil {
 			return nil, err

@@ -25,9 +25,15 @@ type Conflict struct {
 	Holder string
 }
 
+// Checker finds conflicts between workspaces.
+type Checker struct {
+	// Claimed returns the hosts a workspace claims by its spec (desired.ClaimedHosts).
+	Claimed func(*rathausv1alpha1.MunicipalityWorkspace) []string
+}
+
 // Find returns the first conflict of ws with the workspaces in all (which may include ws
 // itself), or nil. Namespace conflicts are reported before domain conflicts.
-func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.MunicipalityWorkspace) *Conflict {
+func (c Checker) Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.MunicipalityWorkspace) *Conflict {
 	var others []*rathausv1alpha1.MunicipalityWorkspace
 	for i := range all {
 		if key(&all[i]) != key(ws) {
@@ -63,9 +69,9 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 			}
 		}
 	}
-	for _, h := range ws.ClaimedHosts() {
+	for _, h := range c.Claimed(ws) {
 		for _, other := range others {
-			if !slices.Contains(other.ClaimedHosts(), h) && !slices.Contains(other.Status.Hosts, h) {
+			if !slices.Contains(c.Claimed(other), h) && !slices.Contains(other.Status.Hosts, h) {
 				continue
 			}
 			if wins(slices.Contains(other.Status.Hosts, h), slices.Contains(ws.Status.Hosts, h), other, ws) {
@@ -81,7 +87,7 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 	// no workspace a name inside another's (www.kiel.de or media.kiel.de as another town's
 	// domain or host would later stall kiel, or answer for it).
 	for _, other := range others {
-		h, ok := inside(ws, other)
+		h, ok := c.inside(ws, other)
 		if !ok {
 			continue
 		}
@@ -98,13 +104,13 @@ func Find(ws *rathausv1alpha1.MunicipalityWorkspace, all []rathausv1alpha1.Munic
 
 // inside returns a host of one workspace that lies inside the other's domain, if any. A
 // workspace's own hosts lie inside its own domain; equal hosts are the exact check's.
-func inside(ws, other *rathausv1alpha1.MunicipalityWorkspace) (string, bool) {
-	for _, h := range ws.ClaimedHosts() {
+func (c Checker) inside(ws, other *rathausv1alpha1.MunicipalityWorkspace) (string, bool) {
+	for _, h := range c.Claimed(ws) {
 		if within(h, other.Spec.Domain) {
 			return h, true
 		}
 	}
-	for _, h := range append(other.ClaimedHosts(), other.Status.Hosts...) {
+	for _, h := range append(c.Claimed(other), other.Status.Hosts...) {
 		if within(h, ws.Spec.Domain) {
 			return h, true
 		}
@@ -141,8 +147,8 @@ func Zones(host string) []string {
 // them, so that checking one workspace reads only the workspaces that matter (Relevant)
 // instead of the whole fleet: a lookup of a claimed host finds who uses it, a lookup of the
 // domain finds whoever has a name inside it.
-func IndexHosts(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
-	hosts := append(ws.ClaimedHosts(), ws.Status.Hosts...)
+func (c Checker) IndexHosts(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
+	hosts := append(c.Claimed(ws), ws.Status.Hosts...)
 	var zones []string
 	for _, h := range hosts {
 		zones = append(zones, Zones(h)...)
@@ -160,8 +166,8 @@ func IndexDomain(ws *rathausv1alpha1.MunicipalityWorkspace) []string {
 
 // Lookups are what the operator looks up for ws: its claimed hosts in the host index, and the
 // zones of its claimed hosts in the domain index.
-func Lookups(ws *rathausv1alpha1.MunicipalityWorkspace) (hosts, domains []string) {
-	hosts = ws.ClaimedHosts()
+func (c Checker) Lookups(ws *rathausv1alpha1.MunicipalityWorkspace) (hosts, domains []string) {
+	hosts = c.Claimed(ws)
 	for _, h := range hosts {
 		domains = append(domains, Zones(h)...)
 	}
@@ -173,15 +179,15 @@ func Lookups(ws *rathausv1alpha1.MunicipalityWorkspace) (hosts, domains []string
 // claims or holds one of the hosts ws claims or a name inside them (the domain among them), or
 // its domain is a zone of a host ws claims. Find(ws, all) equals Find(ws, the Relevant ones
 // of all); the operator finds them with one namespace list and the index lookups of Lookups.
-func Relevant(ws, other *rathausv1alpha1.MunicipalityWorkspace) bool {
+func (c Checker) Relevant(ws, other *rathausv1alpha1.MunicipalityWorkspace) bool {
 	if other.Namespace == ws.Namespace {
 		return true
 	}
 	if ws.Spec.MunicipalityKey != "" && other.Spec.MunicipalityKey == ws.Spec.MunicipalityKey {
 		return true
 	}
-	hosts, domains := Lookups(ws)
-	theirs := IndexHosts(other)
+	hosts, domains := c.Lookups(ws)
+	theirs := c.IndexHosts(other)
 	for _, h := range hosts {
 		if _, found := slices.BinarySearch(theirs, h); found {
 			return true

@@ -7,10 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rathaus-io/rathaus/internal/desired"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 )
+
+// checker claims hosts as the operator does, from the registered components.
+var checker = Checker{Claimed: desired.ClaimedHostsOf(desired.Components)}
 
 var t0 = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 
@@ -101,7 +106,7 @@ func TestFind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Find(&tt.subject, tt.others)
+			got := checker.Find(&tt.subject, tt.others)
 			if tt.wantReason == "" {
 				if got != nil {
 					t.Fatalf("unexpected conflict %+v", got)
@@ -158,7 +163,7 @@ func TestFindKeepsWhatIsHeld(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Find(&tt.subject, []rathausv1alpha1.MunicipalityWorkspace{tt.other})
+			got := checker.Find(&tt.subject, []rathausv1alpha1.MunicipalityWorkspace{tt.other})
 			switch {
 			case tt.wantReason == "" && got != nil:
 				t.Fatalf("unexpected conflict %+v", got)
@@ -174,7 +179,7 @@ func TestFindReportsOldestHolderWhateverTheOrder(t *testing.T) {
 	a := ws("a", "a", "kiel.de", 0)
 	b := ws("b", "b", "kiel.de", time.Hour)
 	for _, order := range [][]rathausv1alpha1.MunicipalityWorkspace{{a, b}, {b, a}} {
-		if got := Find(&subject, order); got == nil || got.Holder != "a/a" {
+		if got := checker.Find(&subject, order); got == nil || got.Holder != "a/a" {
 			t.Fatalf("holder = %+v, want a/a", got)
 		}
 	}
@@ -205,11 +210,11 @@ func TestRelevantIsEnough(t *testing.T) {
 			subject := &fleet[i]
 			var relevant []rathausv1alpha1.MunicipalityWorkspace
 			for j := range fleet {
-				if Relevant(subject, &fleet[j]) {
+				if checker.Relevant(subject, &fleet[j]) {
 					relevant = append(relevant, fleet[j])
 				}
 			}
-			want, got := Find(subject, fleet), Find(subject, relevant)
+			want, got := checker.Find(subject, fleet), checker.Find(subject, relevant)
 			if !reflect.DeepEqual(want, got) {
 				t.Fatalf("%s/%s: on the fleet %+v, on the relevant ones %+v", subject.Namespace, subject.Name, want, got)
 			}
@@ -232,7 +237,7 @@ func TestRelevantIsEnough(t *testing.T) {
 func TestIndexHosts(t *testing.T) {
 	w := ws("kiel", "kiel", "kiel.de", 0, filesOn(""))
 	w.Status.Hosts = []string{"old.kiel.de", "kiel.de"}
-	got := IndexHosts(&w)
+	got := checker.IndexHosts(&w)
 	want := []string{"files.kiel.de", "id.kiel.de", "kiel.de", "old.kiel.de"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("IndexHosts = %v, want %v (claimed and held, sorted, once each)", got, want)

@@ -18,39 +18,13 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/contract"
-	"github.com/rathaus-io/rathaus/internal/dns"
-	"github.com/rathaus-io/rathaus/internal/gaiax"
-	"github.com/rathaus-io/rathaus/internal/jitsi"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
-	"github.com/rathaus-io/rathaus/internal/mail"
-	"github.com/rathaus-io/rathaus/internal/mail/stalwart"
-	"github.com/rathaus-io/rathaus/internal/nextcloud"
-	"github.com/rathaus-io/rathaus/internal/opencast"
-	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/sizing"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/tenant"
-	"github.com/rathaus-io/rathaus/internal/valkey"
 )
-
-// Components are the parts of every workspace's stack, in the order they are applied. A new
-// service registers itself here and nowhere else.
-var Components = []stack.Component{
-	tenant.Baseline{},
-	residency.Placement{},
-	postgres.Component{},
-	valkey.Component{},
-	keycloak.Component{},
-	nextcloud.Component{},
-	jitsi.Component{},
-	mail.Component{Engine: stalwart.Engine{}},
-	gaiax.Component{},
-	opencast.Component{},
-	// Last: the records follow from what the services above expose.
-	dns.Component{},
-}
 
 // InvalidInputError means the workspace or platform cannot be rendered; the message is for
 // the workspace's admins.
@@ -80,15 +54,7 @@ func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error)
 	}
 	in.Tier = tier
 
-	in.OIDCClients = nil
-	for _, c := range components {
-		if u, ok := c.(stack.OIDCUser); ok {
-			if client, needed := u.OIDCClient(in); needed {
-				in.OIDCClients = append(in.OIDCClients, client)
-			}
-		}
-	}
-	slices.SortFunc(in.OIDCClients, func(a, b stack.OIDCClient) int { return strings.Compare(a.Service, b.Service) })
+	in.OIDCClients = oidcClients(in, components)
 	switch id := in.Workspace.Spec.Identity; id.Mode {
 	case rathausv1alpha1.IdentityExternal:
 		in.Identity = &stack.Identity{IssuerURL: id.IssuerURL}
@@ -100,7 +66,7 @@ func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error)
 	for _, c := range components {
 		if svc, ok := c.(stack.Service); ok {
 			if name, url, enabled := svc.Endpoint(in); enabled {
-				in.Endpoints = append(in.Endpoints, stack.Endpoint{Service: name, URL: url, Version: svc.Version(in)})
+				in.Endpoints = append(in.Endpoints, stack.Endpoint{Service: name, URL: url, Version: svc.Version(in), ConditionType: svc.ConditionType()})
 			}
 		}
 	}
@@ -124,9 +90,28 @@ func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error)
 	return in, nil
 }
 
+// oidcClients are the clients of the enabled services that log users in, by service.
+func oidcClients(in stack.Inputs, components []stack.Component) []stack.OIDCClient {
+	var out []stack.OIDCClient
+	for _, c := range components {
+		if u, ok := c.(stack.OIDCUser); ok {
+			if client, needed := u.OIDCClient(in); needed {
+				out = append(out, client)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b stack.OIDCClient) int { return strings.Compare(a.Service, b.Service) })
+	return out
+}
+
 // State renders every component and returns the objects to apply, in apply order. Two objects
 // of the same kind, namespace and name are a programming error and reported as such.
 func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstructured, error) {
+	if in.Records == nil {
+		// The reconciler sets them once for status and zone file alike; callers that do not
+		// need them separately get them here.
+		in.Records = Records(in, components)
+	}
 	var out []*unstructured.Unstructured
 	seen := map[string]string{}
 	for _, c := range components {

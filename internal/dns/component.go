@@ -3,6 +3,7 @@ package dns
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -23,9 +24,14 @@ type Component struct{}
 // Name implements stack.Component.
 func (Component) Name() string { return ComponentName }
 
+// Kinds implements stack.KindOwner.
+func (Component) Kinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{stack.ConfigMapKind}
+}
+
 // Render implements stack.Component.
 func (Component) Render(in stack.Inputs) ([]client.Object, error) {
-	records := Records(in)
+	records := in.Records
 	if len(records) == 0 {
 		return nil, nil
 	}

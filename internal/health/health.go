@@ -12,9 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
+	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
@@ -29,7 +29,11 @@ type Status struct {
 
 // Of judges one object; kinds without a notion of readiness are always ready. A nil object
 // has not been observed in its current form yet (it was just applied).
-func Of(kind, name string, obj client.Object) Status {
+func Of(kind, name string, obj client.Object) Status { return Judged(kind, name, obj, nil) }
+
+// Judged is Of with the judge of the component that rendered obj, for kinds of other
+// operators (stack.ForeignJudge).
+func Judged(kind, name string, obj client.Object, judge stack.ForeignJudge) Status {
 	if obj == nil {
 		return Status{Message: fmt.Sprintf("%s %s to be observed", kind, name)}
 	}
@@ -45,29 +49,30 @@ func Of(kind, name string, obj client.Object) Status {
 			return Status{Message: fmt.Sprintf("PersistentVolumeClaim %s to be bound", name)}
 		}
 	case *unstructured.Unstructured:
-		return foreign(kind, name, o)
+		return foreign(kind, name, o, judge)
 	}
 	return Status{Ready: true}
 }
 
-// foreign judges objects of other operators by their published status: CloudNativePG's
-// Cluster by its Ready condition, its Database by status.applied (cloudnative-pg
-// api/v1/cluster_types.go, database_types.go).
-func foreign(kind, name string, u *unstructured.Unstructured) Status {
-	switch kind {
-	case "Cluster":
-		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == "Ready" && m["status"] == "True" {
-				return Status{Ready: true}
-			}
+// foreign judges objects of other operators as kstatus does (sigs.k8s.io/cli-utils
+// pkg/kstatus: terminating, a generation not yet observed, Reconciling or Stalled conditions),
+// and then by the rule of the component that rendered them, for operators that publish
+// readiness in their own way.
+func foreign(kind, name string, u *unstructured.Unstructured, judge stack.ForeignJudge) Status {
+	res, err := kstatus.Compute(u)
+	if err != nil {
+		return Status{Message: fmt.Sprintf("%s %s to report a readable status", kind, name)}
+	}
+	if res.Status == kstatus.FailedStatus {
+		return Status{Failed: true, Message: fmt.Sprintf("%s %s failed: %s", kind, name, res.Message)}
+	}
+	if judge != nil {
+		if ready, waitingFor, known := judge.Judge(u); known && !ready {
+			return Status{Message: waitingFor}
 		}
-		return Status{Message: fmt.Sprintf("Cluster %s to be ready", name)}
-	case "Database":
-		if applied, _, _ := unstructured.NestedBool(u.Object, "status", "applied"); !applied {
-			return Status{Message: fmt.Sprintf("Database %s to be applied", name)}
-		}
+	}
+	if res.Status != kstatus.CurrentStatus {
+		return Status{Message: fmt.Sprintf("%s %s to be reconciled", kind, name)}
 	}
 	return Status{Ready: true}
 }
@@ -106,7 +111,7 @@ type Report struct {
 
 // Components judges every component that has a condition of its own from the objects it
 // rendered (objs, by component label), what the cache showed of them before this reconcile
-// (observed, by desired.Key; absent for objects just applied) and what it says it waits for
+// (observed, by stack.Key; absent for objects just applied) and what it says it waits for
 // (stack.Pender). A component that rendered nothing and waits for nothing gets no report.
 func Components(in stack.Inputs, components []stack.Component, objs []*unstructured.Unstructured, observed map[string]client.Object) []Report {
 	byComponent := map[string][]*unstructured.Unstructured{}
@@ -116,6 +121,7 @@ func Components(in stack.Inputs, components []stack.Component, objs []*unstructu
 	}
 	var out []Report
 	for _, c := range components {
+		judge, _ := c.(stack.ForeignJudge)
 		cond, ok := c.(stack.Conditioned)
 		if !ok {
 			continue
@@ -130,7 +136,7 @@ func Components(in stack.Inputs, components []stack.Component, objs []*unstructu
 			continue // switched off, or nothing to say
 		}
 		for _, u := range byComponent[c.Name()] {
-			statuses = append(statuses, Of(u.GetKind(), u.GetName(), observed[desired.Key(u)]))
+			statuses = append(statuses, Judged(u.GetKind(), u.GetName(), observed[stack.Key(u.GetKind(), u.GetNamespace(), u.GetName())], judge))
 		}
 		out = append(out, Report{Component: c.Name(), ConditionType: cond.ConditionType(), Status: aggregate(statuses)})
 	}

@@ -10,6 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/postgres"
+	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
 func deployment(gen, observed int64, want, updated, available int32) *appsv1.Deployment {
@@ -26,10 +29,11 @@ func jobWith(t batchv1.JobConditionType, reason string) *batchv1.Job {
 
 func TestOf(t *testing.T) {
 	tests := []struct {
-		name string
-		kind string
-		obj  client.Object
-		want Status
+		name  string
+		kind  string
+		obj   client.Object
+		judge stack.ForeignJudge
+		want  Status
 	}{
 		{name: "not observed", kind: "Deployment", obj: nil, want: Status{Message: "Deployment x to be observed"}},
 		{name: "ready", kind: "Deployment", obj: deployment(2, 2, 2, 2, 2), want: Status{Ready: true}},
@@ -42,14 +46,18 @@ func TestOf(t *testing.T) {
 		{name: "job running", kind: "Job", obj: &batchv1.Job{}, want: Status{Message: "Job x to complete"}},
 		{name: "claim pending", kind: "PersistentVolumeClaim", obj: &corev1.PersistentVolumeClaim{}, want: Status{Message: "PersistentVolumeClaim x to be bound"}},
 		{name: "config map", kind: "ConfigMap", obj: &corev1.ConfigMap{}, want: Status{Ready: true}},
-		{name: "cnpg cluster ready", kind: "Cluster", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}), want: Status{Ready: true}},
-		{name: "cnpg cluster coming up", kind: "Cluster", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "False"}}}), want: Status{Message: "Cluster x to be ready"}},
-		{name: "cnpg database applied", kind: "Database", obj: foreignObj(map[string]any{"applied": true}), want: Status{Ready: true}},
-		{name: "cnpg database pending", kind: "Database", obj: foreignObj(nil), want: Status{Message: "Database x to be applied"}},
+		{name: "cnpg cluster ready", kind: "Cluster", obj: cnpg("Cluster", map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}), judge: postgres.Component{}, want: Status{Ready: true}},
+		{name: "cnpg cluster coming up", kind: "Cluster", obj: cnpg("Cluster", map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "False"}}}), judge: postgres.Component{}, want: Status{Message: "Cluster x to be ready"}},
+		{name: "cnpg database applied", kind: "Database", obj: cnpg("Database", map[string]any{"applied": true}), judge: postgres.Component{}, want: Status{Ready: true}},
+		{name: "foreign without a judge", kind: "Certificate", obj: foreignObj(nil), want: Status{Ready: true}},
+		{name: "kstatus: reconciling", kind: "Certificate", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Reconciling", "status": "True"}}}), want: Status{Message: "Certificate x to be reconciled"}},
+		{name: "kstatus: stalled", kind: "Certificate", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Stalled", "status": "True", "message": "no issuer"}}}), want: Status{Failed: true, Message: "Certificate x failed: no issuer"}},
+		{name: "kstatus: generation not observed", kind: "Cluster", obj: generation(cnpg("Cluster", map[string]any{"observedGeneration": int64(1), "conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}), 2), judge: postgres.Component{}, want: Status{Message: "Cluster x to be reconciled"}},
+		{name: "cnpg database pending", kind: "Database", obj: cnpg("Database", nil), judge: postgres.Component{}, want: Status{Message: "Database x to be applied"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Of(tt.kind, "x", tt.obj); got != tt.want {
+			if got := Judged(tt.kind, "x", tt.obj, tt.judge); got != tt.want {
 				t.Fatalf("Of = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -61,5 +69,17 @@ func foreignObj(status map[string]any) *unstructured.Unstructured {
 	if status != nil {
 		u.Object["status"] = status
 	}
+	return u
+}
+
+func cnpg(kind string, status map[string]any) *unstructured.Unstructured {
+	u := foreignObj(status)
+	u.SetGroupVersionKind(postgres.ClusterKind.GroupVersion().WithKind(kind))
+	u.SetName("x")
+	return u
+}
+
+func generation(u *unstructured.Unstructured, g int64) *unstructured.Unstructured {
+	u.SetGeneration(g)
 	return u
 }

@@ -82,7 +82,7 @@ func (Component) PublicServices(in stack.Inputs) stack.PublicServices {
 func sso(in stack.Inputs) bool { return !in.Workspace.Spec.Services.Video.PublicRooms }
 
 func host(in stack.Inputs) string {
-	return in.Workspace.ServiceHost(ComponentName, in.Workspace.Spec.Services.Video.ServiceSwitch)
+	return in.Workspace.ServiceHost(in.Workspace.Spec.Services.Video.ServiceSwitch, "meet")
 }
 
 // Endpoint implements stack.Service.

@@ -152,7 +152,7 @@ func Enabled(in stack.Inputs) bool { return in.Workspace.Spec.Services.Mail.Enab
 
 // Host is the mail server's name.
 func Host(in stack.Inputs) string {
-	return in.Workspace.ServiceHost(ComponentName, in.Workspace.Spec.Services.Mail.ServiceSwitch)
+	return in.Workspace.ServiceHost(in.Workspace.Spec.Services.Mail.ServiceSwitch, "mail")
 }
 
 // Domain is the mail domain: the workspace's domain.

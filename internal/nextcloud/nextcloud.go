@@ -82,7 +82,7 @@ func (Component) ConditionType() string { return "FilesReady" }
 func enabled(in stack.Inputs) bool { return in.Workspace.Spec.Services.Files.Enabled }
 
 func host(in stack.Inputs) string {
-	return in.Workspace.ServiceHost(ComponentName, in.Workspace.Spec.Services.Files.ServiceSwitch)
+	return in.Workspace.ServiceHost(in.Workspace.Spec.Services.Files.ServiceSwitch, "files")
 }
 
 // Endpoint implements stack.Service.

@@ -13,6 +13,7 @@ package opencast
 
 import (
 	"fmt"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -66,11 +67,19 @@ func enabled(in stack.Inputs) bool { return in.Workspace.Spec.Services.Media.Ena
 
 // host is the public engage (viewing) UI's host, media.<domain> by default.
 func host(in stack.Inputs) string {
-	return in.Workspace.ServiceHost(ComponentName, in.Workspace.Spec.Services.Media.ServiceSwitch)
+	return in.Workspace.ServiceHost(in.Workspace.Spec.Services.Media.ServiceSwitch, "media")
 }
 
-// adminHost is the admin UI's host, behind the OIDC proxy.
-func adminHost(in stack.Inputs) string { return in.Workspace.MediaAdminHost() }
+// adminHost is the admin UI's host, behind the OIDC proxy: the media host with "-admin"
+// appended to its first label (media.kiel.de gives media-admin.kiel.de), so that a wildcard
+// certificate of the media host's parent domain covers it too.
+func adminHost(in stack.Inputs) string {
+	first, rest, _ := strings.Cut(host(in), ".")
+	if rest == "" {
+		return first + "-admin"
+	}
+	return first + "-admin." + rest
+}
 
 // Endpoint implements stack.Service.
 func (Component) Endpoint(in stack.Inputs) (string, string, bool) {

@@ -14,7 +14,6 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/inventory"
-	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/sizing"
 )
 
@@ -49,6 +48,10 @@ type Inputs struct {
 	// Endpoints are the enabled user-facing services with their URLs and versions, in
 	// component order.
 	Endpoints []Endpoint
+
+	// Records are the DNS records the municipality must publish, from the enabled components'
+	// hosts and records (desired.Records); derived once the public keys are known.
+	Records []rathausv1alpha1.DNSRecord
 
 	// PublicKeys are the DER public keys of generated private keys (secrets.KindRSA2048), by
 	// KeyRef(secret, key). The reconciler derives them from the generated Secrets before
@@ -91,6 +94,8 @@ type Endpoint struct {
 	Service string
 	URL     string
 	Version string
+	// ConditionType is the service's condition, which says whether it is ready.
+	ConditionType string
 }
 
 // OIDCClient is a service's registration at the identity provider.
@@ -129,12 +134,6 @@ func PublicPorts(typ corev1.ServiceType, ports int) PublicServices {
 	return p
 }
 
-// Exposed is a component with Services of type LoadBalancer or NodePort while it is enabled;
-// the tenant quota admits exactly what the enabled ones declare.
-type Exposed interface {
-	PublicServices(in Inputs) PublicServices
-}
-
 // WebClient is the client of a web service at host that receives logins at callbackPath and
 // sends users back to its start page after logout.
 func WebClient(service, host, callbackPath string) OIDCClient {
@@ -147,67 +146,10 @@ func WebClient(service, host, callbackPath string) OIDCClient {
 	}
 }
 
-// OIDCUser is a service whose users log in through the workspace's identity provider.
-type OIDCUser interface {
-	// OIDCClient returns the service's client, and false while the service needs none.
-	OIDCClient(in Inputs) (OIDCClient, bool)
-}
-
 // OIDCClientSecret names the Secret holding a service's OIDC client credentials, keys
 // "client-id" and "client-secret". The identity component creates it in Provider mode; in
 // External mode the provider does, with what the municipality's issuer registered.
 func OIDCClientSecret(service string) string { return "rathaus-oidc-" + service }
-
-// Pender is a component that can know, before any of its objects report, that it must wait:
-// for example for the address a load balancer has not assigned yet. Pending returns what it
-// waits for, or "" when nothing.
-type Pender interface {
-	Pending(in Inputs) string
-}
-
-// PlatformSecretRefs lists the Secrets of the platform that workspaces copy or use: object
-// storage, mail relay and Keycloak admin credentials, the registry pull secret, the wildcard
-// certificate and the key that signs Gaia-X credentials (read, never copied).
-func PlatformSecretRefs(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
-	var out []rathausv1alpha1.NamespacedName
-	for _, ref := range []*rathausv1alpha1.NamespacedName{
-		objectStorageCredentials(p), p.Spec.Registry.PullSecret, smtpCredentials(p), p.Spec.Ingress.WildcardCertificateSecret, keycloakCredentials(p),
-		credentialsSigningKey(p),
-	} {
-		if ref != nil {
-			out = append(out, *ref)
-		}
-	}
-	return out
-}
-
-func objectStorageCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
-	if p.Spec.ObjectStorage == nil {
-		return nil
-	}
-	return &p.Spec.ObjectStorage.CredentialsSecret
-}
-
-func keycloakCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
-	if p.Spec.Identity.Keycloak == nil {
-		return nil
-	}
-	return &p.Spec.Identity.Keycloak.AdminCredentialsSecret
-}
-
-func credentialsSigningKey(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
-	if p.Spec.Provider == nil || p.Spec.Provider.GaiaX == nil {
-		return nil
-	}
-	return p.Spec.Provider.GaiaX.SigningKeySecret
-}
-
-func smtpCredentials(p *rathausv1alpha1.WorkspacePlatform) *rathausv1alpha1.NamespacedName {
-	if p.Spec.SMTPRelay == nil {
-		return nil
-	}
-	return p.Spec.SMTPRelay.CredentialsSecret
-}
 
 // AdminLoginSecret holds the one-time passwords of a workspace's admins, which its tenant
 // role may read: the first login needs no mail.
@@ -264,21 +206,6 @@ func Key(kind, namespace, name string) string {
 	return kind + "/" + namespace + "/" + name
 }
 
-// DatabaseUser is a component that needs a PostgreSQL database while it is enabled. The
-// database component creates one database and role of that name for it.
-type DatabaseUser interface {
-	Databases(in Inputs) []string
-}
-
-// Component renders one part of a workspace's stack.
-type Component interface {
-	// Name is the component's name, used in labels and messages.
-	Name() string
-	// Render returns the component's desired objects. An error means the inputs cannot be
-	// rendered (bad input the user must fix), never a transient problem.
-	Render(in Inputs) ([]client.Object, error)
-}
-
 // Meta returns the metadata of a workspace object: namespace, inventory labels and the
 // workspace as controlling owner, so Kubernetes garbage-collects it with the workspace.
 func Meta(in Inputs, component, name string) metav1.ObjectMeta {
@@ -306,28 +233,4 @@ func DataMeta(in Inputs, component, name string) metav1.ObjectMeta {
 	m.OwnerReferences = nil
 	m.Labels[inventory.DataLabel] = "true"
 	return m
-}
-
-// SecretOwner is a component that needs generated credentials. They are created once, before
-// the component's objects are applied, and never regenerated while they exist.
-type SecretOwner interface {
-	Secrets(in Inputs) []secrets.Spec
-}
-
-// Conditioned is a component with a condition of its own in the workspace's status, e.g.
-// FilesReady or DatabaseReady. Its availability is judged from its rendered objects.
-type Conditioned interface {
-	Component
-	// ConditionType is the type of the component's condition.
-	ConditionType() string
-}
-
-// Service is a user-facing component; while enabled it is listed in the workspace's status
-// with its address and version.
-type Service interface {
-	Conditioned
-	// Endpoint returns the service's name and URL, and whether it is enabled.
-	Endpoint(in Inputs) (name, url string, enabled bool)
-	// Version returns the upstream version the service runs at the inputs' release.
-	Version(in Inputs) string
 }

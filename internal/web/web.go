@@ -3,6 +3,7 @@
 package web
 
 import (
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -108,4 +109,16 @@ func Ingress(in stack.Inputs, component, name, host, service string, port int32)
 			}},
 		},
 	}
+}
+
+// Kinds are the kinds Route and Service render, for the KindOwner of a web service.
+var Kinds = []schema.GroupVersionKind{stack.ServiceKind, networkingv1.SchemeGroupVersion.WithKind("Ingress"), HTTPRouteKind}
+
+// Needs is the API Route needs on p: the Gateway API, when the platform names a Gateway.
+func Needs(p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
+	if p.Spec.Ingress.Gateway == nil {
+		return nil
+	}
+	return []stack.Need{{Kind: HTTPRouteKind, Reason: rathausv1alpha1.ReasonGatewayAPIMissing,
+		What: "Gateway API routes, but the gateway.networking.k8s.io HTTPRoute CRD is"}}
 }

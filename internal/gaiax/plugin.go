@@ -1,0 +1,22 @@
+package gaiax
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+// Kinds implements stack.KindOwner.
+func (Component) Kinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{stack.ConfigMapKind}
+}
+
+// PlatformSecrets implements stack.PlatformSecretUser: the key that signs the credentials,
+// read and never copied.
+func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
+	if p.Spec.Provider == nil || p.Spec.Provider.GaiaX == nil || p.Spec.Provider.GaiaX.SigningKeySecret == nil {
+		return nil
+	}
+	return []rathausv1alpha1.NamespacedName{*p.Spec.Provider.GaiaX.SigningKeySecret}
+}

@@ -1,0 +1,48 @@
+package keycloak
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/web"
+)
+
+// ReleaseComponents implements stack.Released. Keycloak migrates its database on start and
+// supports upgrading from any older version (Keycloak upgrading guide), but not going back;
+// keycloak-config-cli only runs the realm import.
+func (Component) ReleaseComponents() []stack.ReleaseComponent {
+	return []stack.ReleaseComponent{
+		{Name: ReleaseComponent, Upgrade: stack.ForwardOnly, Stateful: true},
+		{Name: ConfigReleaseComponent, Upgrade: stack.ForwardOnly},
+	}
+}
+
+// Hosts implements stack.HostClaimer: the identity host, while an enabled service logs users
+// in through the provider's single sign-on. It is reserved even while the platform's
+// Keycloak holds the realm, so that the workspace's own Keycloak can take over.
+func (Component) Hosts(in stack.Inputs) []stack.Host {
+	if !enabled(in) {
+		return nil
+	}
+	return []stack.Host{{Name: in.Workspace.IdentityHost(), Ingress: true}}
+}
+
+// Kinds implements stack.KindOwner.
+func (Component) Kinds() []schema.GroupVersionKind {
+	return append([]schema.GroupVersionKind{stack.DeploymentKind, stack.JobKind, stack.ConfigMapKind, stack.SecretKind, stack.NetworkPolicyKind}, web.Kinds...)
+}
+
+// Needs implements stack.CapabilityUser.
+func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
+	return web.Needs(p)
+}
+
+// PlatformSecrets implements stack.PlatformSecretUser: the provider's Keycloak admin
+// credentials, when the platform's Keycloak holds the realms.
+func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
+	if p.Spec.Identity.Keycloak == nil {
+		return nil
+	}
+	return []rathausv1alpha1.NamespacedName{p.Spec.Identity.Keycloak.AdminCredentialsSecret}
+}

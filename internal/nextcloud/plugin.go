@@ -1,0 +1,44 @@
+package nextcloud
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/web"
+)
+
+// ReleaseComponents implements stack.Released. Nextcloud upgrades one major version at a time
+// and never down (Nextcloud admin manual, "Upgrade manually": "skipping major releases is not
+// supported"; the image's entrypoint refuses to downgrade).
+func (Component) ReleaseComponents() []stack.ReleaseComponent {
+	return []stack.ReleaseComponent{{Name: ReleaseComponent, Upgrade: stack.OneMajorAtATime, Stateful: true}}
+}
+
+// Hosts implements stack.HostClaimer.
+func (Component) Hosts(in stack.Inputs) []stack.Host {
+	if !enabled(in) {
+		return nil
+	}
+	return []stack.Host{{Name: host(in), Ingress: true}}
+}
+
+// Kinds implements stack.KindOwner.
+func (Component) Kinds() []schema.GroupVersionKind {
+	return append([]schema.GroupVersionKind{stack.DeploymentKind, stack.CronJobKind, stack.ConfigMapKind, stack.SecretKind,
+		stack.PersistentVolumeClaimKind, stack.NetworkPolicyKind}, web.Kinds...)
+}
+
+// Needs implements stack.CapabilityUser.
+func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
+	return web.Needs(p)
+}
+
+// PlatformSecrets implements stack.PlatformSecretUser: the object storage credentials, read
+// for every workspace of the platform, since the choice of storage is made per installation.
+func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
+	if p.Spec.ObjectStorage == nil {
+		return nil
+	}
+	return []rathausv1alpha1.NamespacedName{p.Spec.ObjectStorage.CredentialsSecret}
+}

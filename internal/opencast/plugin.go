@@ -1,0 +1,40 @@
+package opencast
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/web"
+)
+
+// ReleaseComponents implements stack.Released. Opencast and OpenSearch migrate their data one
+// major version at a time (Opencast upgrade guide; OpenSearch rolling upgrades between
+// adjacent majors); the Opencast images are one release, one per node role. The OIDC proxy
+// in front of the admin UI keeps nothing.
+func (Component) ReleaseComponents() []stack.ReleaseComponent {
+	var out []stack.ReleaseComponent
+	for _, name := range []string{AllInOneImage, AdminImage, PresentationImage, WorkerImage, OpenSearchImage} {
+		out = append(out, stack.ReleaseComponent{Name: name, Upgrade: stack.OneMajorAtATime, Stateful: true})
+	}
+	return append(out, stack.ReleaseComponent{Name: ProxyImage, Upgrade: stack.ForwardOnly})
+}
+
+// Hosts implements stack.HostClaimer: the public engage UI and the admin UI.
+func (Component) Hosts(in stack.Inputs) []stack.Host {
+	if !enabled(in) {
+		return nil
+	}
+	return []stack.Host{{Name: host(in), Ingress: true}, {Name: adminHost(in), Ingress: true}}
+}
+
+// Kinds implements stack.KindOwner.
+func (Component) Kinds() []schema.GroupVersionKind {
+	return append([]schema.GroupVersionKind{stack.DeploymentKind, stack.StatefulSetKind, stack.ConfigMapKind, stack.SecretKind,
+		stack.PersistentVolumeClaimKind, stack.NetworkPolicyKind}, web.Kinds...)
+}
+
+// Needs implements stack.CapabilityUser.
+func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
+	return web.Needs(p)
+}

@@ -1,0 +1,59 @@
+package postgres
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+// ReleaseComponents implements stack.Released. PostgreSQL keeps its on-disk format within a
+// major version; a new major needs pg_upgrade or a dump and restore, which the operator never
+// does implicitly.
+func (Component) ReleaseComponents() []stack.ReleaseComponent {
+	return []stack.ReleaseComponent{
+		{Name: ReleaseComponent, Upgrade: stack.SameMajor, Stateful: true},
+		{Name: CloudNativePGReleaseComponent, Upgrade: stack.SameMajor, Stateful: true},
+	}
+}
+
+// Kinds implements stack.KindOwner.
+func (Component) Kinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{stack.StatefulSetKind, stack.JobKind, stack.ServiceKind, stack.ConfigMapKind, stack.SecretKind,
+		stack.PersistentVolumeClaimKind, stack.NetworkPolicyKind, ClusterKind, DatabaseKind}
+}
+
+// Needs implements stack.CapabilityUser.
+func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
+	if p.Spec.Database.Mode != rathausv1alpha1.DatabaseCloudNativePG {
+		return nil
+	}
+	return []stack.Need{{Kind: ClusterKind, Reason: rathausv1alpha1.ReasonCloudNativePGMissing,
+		What: "CloudNativePG databases, but the postgresql.cnpg.io CRDs are"}}
+}
+
+// Judge implements stack.ForeignJudge with what CloudNativePG publishes: a Cluster is ready by
+// its Ready condition, a Database once status.applied is true (cloudnative-pg
+// api/v1/cluster_types.go, database_types.go).
+func (Component) Judge(u *unstructured.Unstructured) (bool, string, bool) {
+	switch u.GroupVersionKind() {
+	case ClusterKind:
+		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+		for _, c := range conds {
+			m, _ := c.(map[string]any)
+			if m["type"] == "Ready" && m["status"] == "True" {
+				return true, "", true
+			}
+		}
+		return false, fmt.Sprintf("Cluster %s to be ready", u.GetName()), true
+	case DatabaseKind:
+		if applied, _, _ := unstructured.NestedBool(u.Object, "status", "applied"); !applied {
+			return false, fmt.Sprintf("Database %s to be applied", u.GetName()), true
+		}
+		return true, "", true
+	}
+	return false, "", false
+}

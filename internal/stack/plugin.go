@@ -1,0 +1,167 @@
+package stack
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/secrets"
+)
+
+// The plug-in contract: what a part of the stack (a service, the database, the tenant
+// baseline, ...) tells the operator about itself. Component is required; every other
+// interface is optional and implemented only by the parts it concerns. internal/desired holds
+// the registry, and every central table (release images, upgrade rules, hosts, DNS records,
+// platform Secrets, inventory kinds, capabilities, health, status, image contracts) is derived
+// from it: adding a service is its API field, its package and one registration line.
+
+// Component renders one part of a workspace's stack.
+type Component interface {
+	// Name is the component's name, used in labels and messages.
+	Name() string
+	// Render returns the component's desired objects. An error means the inputs cannot be
+	// rendered (bad input the user must fix), never a transient problem.
+	Render(in Inputs) ([]client.Object, error)
+}
+
+// Conditioned is a component with a condition of its own in the workspace's status, e.g.
+// FilesReady or DatabaseReady. Its availability is judged from its rendered objects.
+type Conditioned interface {
+	Component
+	// ConditionType is the type of the component's condition.
+	ConditionType() string
+}
+
+// Service is a user-facing component; while enabled it is listed in the workspace's status
+// with its address and version.
+type Service interface {
+	Conditioned
+	// Endpoint returns the service's name and URL, and whether it is enabled.
+	Endpoint(in Inputs) (name, url string, enabled bool)
+	// Version returns the upstream version the service runs at the inputs' release.
+	Version(in Inputs) string
+}
+
+// Released is a component that runs images of the release: it names the release components
+// it uses and what their upstreams allow when they change version.
+type Released interface {
+	ReleaseComponents() []ReleaseComponent
+}
+
+// ReleaseComponent is one entry of a StackRelease's components as a service uses it.
+type ReleaseComponent struct {
+	// Name is the component's name in StackRelease spec.components, e.g. "nextcloud".
+	Name string
+	// Upgrade is what its upstream allows when its version changes.
+	Upgrade UpgradeRule
+	// Stateful components migrate data on a new version (schemas, data directories,
+	// indexes): a step changing one is backed up first, and going back is never automatic.
+	Stateful bool
+}
+
+// UpgradeRule names an upstream's rule for version changes; internal/upgrade judges them.
+type UpgradeRule string
+
+const (
+	// ForwardOnly allows any move that does not go back.
+	ForwardOnly UpgradeRule = "ForwardOnly"
+	// OneMajorAtATime allows moving forward within a major version or to the next one.
+	OneMajorAtATime UpgradeRule = "OneMajorAtATime"
+	// SameMajor allows moving forward within a major version only.
+	SameMajor UpgradeRule = "SameMajor"
+)
+
+// HostClaimer is a component that serves DNS names of the workspace while it is enabled.
+// Hosts are claimed before anything but the workspace is read (conflicts are settled first):
+// Hosts may read only in.Workspace and in.OIDCClients, which desired.ClaimedHosts fills from
+// the workspace alone.
+type HostClaimer interface {
+	Hosts(in Inputs) []Host
+}
+
+// Host is a DNS name a component claims.
+type Host struct {
+	Name string
+	// Ingress hosts are served by the platform's ingress and point at its targets; others
+	// (a mail server's own load balancer) get their records from their component.
+	Ingress bool
+}
+
+// RecordPublisher is a component that needs DNS records beyond its hosts pointing at the
+// ingress (mail: MX, SPF, DKIM, ...). A record whose data is not known yet is left out.
+type RecordPublisher interface {
+	DNSRecords(in Inputs) []rathausv1alpha1.DNSRecord
+}
+
+// PlatformSecretUser is a component that reads Secrets the platform names (object storage,
+// relay or Keycloak admin credentials, ...). The reconciler reads them into
+// Inputs.PlatformSecrets before rendering, and stalls while one is missing.
+type PlatformSecretUser interface {
+	PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName
+}
+
+// KindOwner is a component that creates objects in the workspace's namespace: it lists every
+// kind it may render, so that the operator watches, prunes and deletes them (the inventory)
+// and holds RBAC for them.
+type KindOwner interface {
+	Kinds() []schema.GroupVersionKind
+}
+
+// CapabilityUser is a component that needs APIs of other projects (CloudNativePG, Gateway API,
+// cert-manager) for some settings; the workspace stalls with the need's reason while the
+// cluster lacks them.
+type CapabilityUser interface {
+	Needs(ws *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []Need
+}
+
+// Need is an API a component needs, and how to say that it is missing.
+type Need struct {
+	Kind schema.GroupVersionKind
+	// Reason is the Stalled reason while the kind is not installed.
+	Reason string
+	// What completes "WorkspacePlatform <name> asks for ...": what needs the kind and which
+	// CRD is missing.
+	What string
+}
+
+// ForeignJudge is a component that creates objects of other operators whose readiness
+// kstatus cannot see (a CloudNativePG Cluster reports it in its Ready condition only). It is
+// asked once kstatus finds such an object Current.
+type ForeignJudge interface {
+	// Judge returns whether obj is ready, and if not, what it waits for; known is false for
+	// kinds the component does not judge.
+	Judge(obj *unstructured.Unstructured) (ready bool, waitingFor string, known bool)
+}
+
+// OIDCUser is a service whose users log in through the workspace's identity provider.
+type OIDCUser interface {
+	// OIDCClient returns the service's client, and false while the service needs none. It
+	// reads only in.Workspace: which hosts a workspace claims depends on it.
+	OIDCClient(in Inputs) (OIDCClient, bool)
+}
+
+// DatabaseUser is a component that needs a PostgreSQL database while it is enabled. The
+// database component creates one database and role of that name for it.
+type DatabaseUser interface {
+	Databases(in Inputs) []string
+}
+
+// SecretOwner is a component that needs generated credentials. They are created once, before
+// the component's objects are applied, and never regenerated while they exist.
+type SecretOwner interface {
+	Secrets(in Inputs) []secrets.Spec
+}
+
+// Exposed is a component with Services of type LoadBalancer or NodePort while it is enabled;
+// the tenant quota admits exactly what the enabled ones declare.
+type Exposed interface {
+	PublicServices(in Inputs) PublicServices
+}
+
+// Pender is a component that can know, before any of its objects report, that it must wait:
+// for example for the address a load balancer has not assigned yet. Pending returns what it
+// waits for, or "" when nothing.
+type Pender interface {
+	Pending(in Inputs) string
+}
