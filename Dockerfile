@@ -12,6 +12,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY api/ api/
 COPY cmd/ cmd/
+# The StackRelease catalog: the binary embeds it (config/releases/releases.go).
+COPY config/releases/ config/releases/
 COPY controllers/ controllers/
 COPY internal/ internal/
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \

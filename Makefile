@@ -50,16 +50,23 @@ IMG ?= ghcr.io/rathaus-io/rathaus:dev
 docker-build: ## Build the operator image IMG with Docker (multi-stage, distroless, non-root).
 	docker build -t $(IMG) .
 
+.PHONY: chart
+chart: ## Package the Helm chart into dist/rathaus-<version>.tgz with the Helm CLI of 'make helm'.
+	"$$(hack/build-helm.sh | tail -n 1)" package charts/rathaus --destination dist
+
 .PHONY: control-plane
 control-plane: ## Build kube-apiserver, controller-manager, scheduler, etcd, kwok, kwokctl from the Go module proxy.
 	hack/build-control-plane.sh
 
 ##@ Checks
 
+# actionlint runs without shellcheck and pyflakes, so that it reports the same on every machine
+# (neither is installed here, and actionlint would use them only where found).
 .PHONY: lint
-lint: ## gofmt and go vet.
+lint: ## gofmt, go vet, and actionlint on .github/workflows (built by hack/build-actionlint.sh).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	"$$(hack/build-actionlint.sh | tail -n 1)" -shellcheck= -pyflakes= -no-color
 
 .PHONY: test
 test: lint verify ## Unit tests, chart tests with the real Helm CLI, envtest suites against a real kube-apiserver and etcd.

@@ -7,70 +7,18 @@ import (
 	"strconv"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 )
 
 // DefaultChannel is the channel a workspace follows when it selects none.
 const DefaultChannel = "stable"
 
-// BuiltIn is the release the operator ships with. It is used when the cluster's catalog has no
-// release for a workspace's selection, so a fresh installation works before a catalog exists.
-// It equals the newest release of the shipped catalog, config/releases (a test checks it).
-//
-// Versions are upstream's current stable tags: docker-jitsi-meet's newest stable release
-// (stable-11146-2, also jitsi-helm's appVersion), nextcloud/docker latest.txt (34.0.2),
-// docker-library official-images library/postgres (17.11; 18 moved the data directory and
-// needs a different mount), valkey-io/valkey-container versions.json (9.0.4).
+// BuiltIn is the release the operator ships with: the newest release of the shipped catalog,
+// config/releases, which is embedded into the binary and decoded once at start (catalog.go).
+// It is used when the cluster's catalog has no release for a workspace's selection, so a fresh
+// installation works before a catalog exists. Each call returns a copy of its own.
 func BuiltIn() *rathausv1alpha1.StackRelease {
-	return &rathausv1alpha1.StackRelease{
-		TypeMeta:   metav1.TypeMeta{APIVersion: rathausv1alpha1.GroupVersion.String(), Kind: "StackRelease"},
-		ObjectMeta: metav1.ObjectMeta{Name: "2026.11.0"},
-		Spec: rathausv1alpha1.StackReleaseSpec{
-			Version:  "2026.11.0",
-			Channels: []string{"rapid", DefaultChannel},
-			Components: []rathausv1alpha1.Component{
-				// keycloak-config-cli publishes one build per Keycloak version, tagged
-				// <cli>-<keycloak>; 6.5.0 is built for Keycloak 26.5.4 (its ci.yaml matrix).
-				// docker-jitsi-meet images are rootless (uid 1000, read-only root) from
-				// stable-11146 on and published on ghcr.io only (its README, "Tags").
-				{Name: "jitsi-jicofo", Image: "ghcr.io/jitsi/jicofo", Version: "stable-11146-2"},
-				{Name: "jitsi-jvb", Image: "ghcr.io/jitsi/jvb", Version: "stable-11146-2"},
-				{Name: "jitsi-oidc-adapter", Image: "ghcr.io/jitsi-contrib/jitsi-oidc-adapter", Version: "v20260328"},
-				{Name: "jitsi-prosody", Image: "ghcr.io/jitsi/prosody", Version: "stable-11146-2"},
-				{Name: "jitsi-web", Image: "ghcr.io/jitsi/web", Version: "stable-11146-2"},
-				{Name: "keycloak", Image: "quay.io/keycloak/keycloak", Version: "26.5.4"},
-				{Name: "keycloak-config-cli", Image: "docker.io/adorsys/keycloak-config-cli", Version: "6.5.0-26.5.4"},
-				{Name: "nextcloud", Image: "docker.io/library/nextcloud", Version: "34.0.2-apache"},
-				// Media: oauth2-proxy v7.12.0 (oauth2-proxy/manifests #340); Opencast 20.0, one
-				// image per node role (opencast/opencast-docker tag 20.0, compose files); the
-				// OpenSearch 2.x that Opencast 20 requires (opencast docs configuration/
-				// searchindex), newest 2.19 patch. Opencast needs the analysis-icu plugin, which
-				// this image lacks: providers mirror a build with it under this name
-				// (docs/services/media.md).
-				{Name: "oauth2-proxy", Image: "quay.io/oauth2-proxy/oauth2-proxy", Version: "v7.12.0"},
-				{Name: "opencast-admin", Image: "quay.io/opencast/admin", Version: "20.0"},
-				{Name: "opencast-allinone", Image: "quay.io/opencast/allinone", Version: "20.0"},
-				{Name: "opencast-presentation", Image: "quay.io/opencast/presentation", Version: "20.0"},
-				{Name: "opencast-worker", Image: "quay.io/opencast/worker", Version: "20.0"},
-				{Name: "opensearch", Image: "docker.io/opensearchproject/opensearch", Version: "2.19.4"},
-				{Name: "postgresql", Image: "docker.io/library/postgres", Version: "17.11"},
-				// CloudNativePG mode's operand image at the same PostgreSQL version
-				// (cloudnative-pg/postgres-containers docker-bake.hcl: MM.mm-TYPE-OS tags,
-				// "standard" with pgaudit and all locales, Debian trixie).
-				{Name: "postgresql-cloudnativepg", Image: "ghcr.io/cloudnative-pg/postgresql", Version: "17.11-standard-trixie"},
-				// Stalwart's newest tag v0.16.18 (stalwartlabs/stalwart tags; Docker Hub
-				// publishes the full v<major>.<minor>.<patch> tags, install/platform/docker.md)
-				// and stalwart-cli 1.0.12 (stalwartlabs/cli CHANGELOG.md; image tags without v):
-				// upsert with matchOn exists from 1.0.9, matchOn resolves #references from
-				// 1.0.11; 1.0.8 refuses the plan's first line ("unknown variant upsert").
-				{Name: "stalwart", Image: "docker.io/stalwartlabs/stalwart", Version: "v0.16.18"},
-				{Name: "stalwart-cli", Image: "docker.io/stalwartlabs/cli", Version: "1.0.12"},
-				{Name: "valkey", Image: "docker.io/valkey/valkey", Version: "9.0.4"},
-			},
-		},
-	}
+	return builtIn.DeepCopy()
 }
 
 // NotFoundError says that no release matches a workspace's selection; retrying does not help
