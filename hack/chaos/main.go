@@ -8,7 +8,7 @@
 // operator must find nothing to write, and the operator must never have panicked.
 //
 // It prints a Markdown table, writes the figures as JSON and exits non-zero when a check
-// failed. hack/chaos.sh runs it (make chaos); the short campaign of chaos_test.go runs in
+// failed. hack/chaos.sh runs it (make chaos); the short campaign of campaign_test.go runs in
 // make test. docs/reliability.md has the method and the figures of a run.
 package main
 
