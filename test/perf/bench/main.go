@@ -1,5 +1,5 @@
 // Command bench measures the operator at fleet scale on a running cluster, in two phases that
-// hack/bench.sh runs around a restart of the operator:
+// test/perf/bench.sh runs around a restart of the operator:
 //
 //	-phase install  creates N workspaces (files, video, mail and media, size S, one namespace
 //	                each), waits until all are Ready, and records the operator's figures for

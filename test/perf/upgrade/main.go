@@ -1,9 +1,9 @@
-// Command benchupgrade measures a fleet upgrade on a running cluster with the operator: it
+// Command upgrade measures a fleet upgrade on a running cluster with the operator: it
 // creates N workspaces pinned to an old release, waits until they are Ready on it, repins them
 // all to a new release at once, and follows them through the watch until every one is Ready
 // and UpToDate on the new release. It prints a Markdown table and writes the figures as JSON.
 //
-// hack/bench-upgrade.sh starts the simulated cluster and the operator and runs it
+// test/perf/bench-upgrade.sh starts the simulated cluster and the operator and runs it
 // (make bench-upgrade N=200). docs/upgrades.md (Benchmark) records results.
 package main
 
