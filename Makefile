@@ -97,7 +97,7 @@ bench: ## Benchmark: N workspaces (1000) with every service until Ready, then th
 .PHONY: chaos
 chaos: ## Resilience campaign: N workspaces (20) provisioned and upgraded while the operator is killed KILLS (60) times and the API server restarted and stopped.
 	KUBEBUILDER_ASSETS="$$(hack/build-control-plane.sh | tail -n 1)" \
-		N=$(if $(filter command line environment,$(origin N)),$(N),20) KILLS=$(KILLS) SEED=$(SEED) hack/chaos.sh
+		N=$(if $(filter command line environment,$(origin N)),$(N),20) KILLS=$(KILLS) SEED=$(SEED) test/e2e/chaos.sh
 
 .PHONY: help
 help: ## Show this help.

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -92,7 +92,7 @@ type campaign struct {
 // checks are in result.Failures.
 func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	if o.n < 1 || o.kills < 2 || o.minRun <= 0 || o.maxRun <= o.minRun || o.maxPause <= 0 {
-		return result{}, errors.New("need -n >= 1, -kills >= 2, 0 < -min-run < -max-run and -max-pause > 0")
+		return result{}, errors.New("need -chaos.n >= 1, -chaos.kills >= 2, 0 < -chaos.min-run < -chaos.max-run and -chaos.max-pause > 0")
 	}
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
