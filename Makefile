@@ -92,19 +92,19 @@ SEED ?= 1
 
 .PHONY: bench-upgrade
 bench-upgrade: ## Benchmark: N workspaces (200) upgrade 2026.8.0 -> 2026.11.0 on the simulated cluster under MAX_CONCURRENT (20).
-	N=$(N) MAX_CONCURRENT=$(MAX_CONCURRENT) KEEP=$(KEEP) hack/bench-upgrade.sh
+	N=$(N) MAX_CONCURRENT=$(MAX_CONCURRENT) KEEP=$(KEEP) test/perf/bench-upgrade.sh
 
 # make bench N=100 KEEP=1 (N defaults to 1000 here, not to bench-upgrade's 200);
 # make bench N="100 300 1000" adds the growth table.
 .PHONY: bench
 bench: ## Benchmark: N workspaces (1000) with every service until Ready, then the resync after a restart (must not write).
-	N="$(if $(filter command line environment,$(origin N)),$(N),1000)" KEEP=$(KEEP) hack/bench.sh
+	N="$(if $(filter command line environment,$(origin N)),$(N),1000)" KEEP=$(KEEP) test/perf/bench.sh
 
 # make chaos N=5 KILLS=10 SEED=2 (N defaults to 20 here)
 .PHONY: chaos
 chaos: ## Resilience campaign: N workspaces (20) provisioned and upgraded while the operator is killed KILLS (60) times and the API server restarted and stopped.
 	KUBEBUILDER_ASSETS="$$(hack/build-control-plane.sh | tail -n 1)" \
-		N=$(if $(filter command line environment,$(origin N)),$(N),20) KILLS=$(KILLS) SEED=$(SEED) hack/chaos.sh
+		N=$(if $(filter command line environment,$(origin N)),$(N),20) KILLS=$(KILLS) SEED=$(SEED) test/e2e/chaos.sh
 
 .PHONY: help
 help: ## Show this help.

@@ -15,7 +15,7 @@
 #   KUBECONFIG_OUT  standalone kubeconfig written for the cluster (default <repo>/.demo/kubeconfig);
 #                   ~/.kube/config is never touched
 #   CONTROLLERS     kube-controller-manager's --controllers (default "*", all of them); make
-#                   bench leaves out the CronJob controller (hack/bench.sh says why)
+#                   bench leaves out the CronJob controller (test/perf/bench.sh says why)
 #
 # All state (kwok workdir, etcd data, logs, pid files) lives under <repo>/.demo/.
 set -euo pipefail

@@ -16,7 +16,8 @@
 # Environment: READY_TIMEOUT (default 300s), plus those of hack/cluster.sh.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# Its own path, not $0: test/perf/bench.sh and test/perf/bench-upgrade.sh source it.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=hack/lib.sh
 source "$root/hack/lib.sh"
 demo="$root/.demo"
@@ -158,7 +159,7 @@ show_offering() {
 
 # prepare: the cluster, the operator built from this checkout, the chart installed with the
 # sample platform and the catalog, and the operator's kubeconfig; the operator is not started.
-# hack/bench-upgrade.sh shares it.
+# test/perf/bench.sh and test/perf/bench-upgrade.sh share it.
 prepare() {
 	mkdir -p "$demo/bin"
 	"$root/hack/cluster.sh" up
@@ -250,7 +251,7 @@ down() {
 	rm -rf "$demo"
 }
 
-# Sourced (hack/bench-upgrade.sh), it only defines the functions.
+# Sourced (test/perf/bench.sh, test/perf/bench-upgrade.sh), it only defines the functions.
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
 	return 0
 fi

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -26,8 +26,8 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/controllers"
-	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/test/framework"
 )
 
 // chaosLabel marks the campaign's namespaces and workspaces.
@@ -92,7 +92,7 @@ type campaign struct {
 // checks are in result.Failures.
 func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	if o.n < 1 || o.kills < 2 || o.minRun <= 0 || o.maxRun <= o.minRun || o.maxPause <= 0 {
-		return result{}, errors.New("need -n >= 1, -kills >= 2, 0 < -min-run < -max-run and -max-pause > 0")
+		return result{}, errors.New("need -chaos.n >= 1, -chaos.kills >= 2, 0 < -chaos.min-run < -chaos.max-run and -chaos.max-pause > 0")
 	}
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
@@ -180,14 +180,14 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	k.res.OperatorStarts = k.op.starts
 	k.res.Seconds = round1(time.Since(start).Seconds())
 	printTable(out, k.res)
-	if err := benchkit.WriteJSON(o.out, k.res); err != nil {
+	if err := framework.WriteJSON(o.out, k.res); err != nil {
 		return k.res, err
 	}
 	logf("figures written to %s, the operator's log to %s", o.out, o.log)
 	return k.res, nil
 }
 
-var logf = benchkit.Logf
+var logf = framework.Logf
 
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 
@@ -408,7 +408,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (k *campaign) create(ctx context.Context, i int) error {
 	n := name(i)
 	on := rathausv1alpha1.ServiceSwitch{Enabled: true}
-	ws := benchkit.Workspace(n, chaosLabel, "Chaos", "chaos.example")
+	ws := framework.Workspace(n, chaosLabel, "Chaos", "chaos.example")
 	ws.Spec.Release = &rathausv1alpha1.ReleaseSelector{Version: k.o.from}
 	ws.Spec.Upgrades = rathausv1alpha1.UpgradePolicy{Immediate: true, AllowWithoutBackup: true}
 	ws.Spec.Admins = []string{"it@" + ws.Spec.Domain}
@@ -420,7 +420,7 @@ func (k *campaign) create(ctx context.Context, i int) error {
 	if i%2 == 1 {
 		ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
 	}
-	return k.retry(ctx, func() error { return benchkit.Create(ctx, k.c, ws, chaosLabel) })
+	return k.retry(ctx, func() error { return framework.Create(ctx, k.c, ws, chaosLabel) })
 }
 
 // completeServices switches mail and media on for every workspace that has arrived on the
@@ -526,17 +526,17 @@ func (k *campaign) finalResync(ctx context.Context) error {
 		if err := sleep(ctx, k.o.resyncQuiet); err != nil {
 			return err
 		}
-		m, err := benchkit.Scrape(k.op.metricsURL())
+		m, err := framework.Scrape(k.op.metricsURL())
 		if err != nil {
 			if time.Now().After(deadline) {
 				return err
 			}
 			continue // not listening yet
 		}
-		n := m.Sum(benchkit.ReconcileTotal, benchkit.WorkspaceController)
+		n := m.Sum(framework.ReconcileTotal, framework.WorkspaceController)
 		if n >= float64(k.o.n) && n == last {
 			k.res.FinalResyncReconciles = int(n)
-			k.res.FinalResyncByMethod, k.res.FinalResyncWrites = benchkit.RequestsByMethod(nil, m)
+			k.res.FinalResyncByMethod, k.res.FinalResyncWrites = framework.RequestsByMethod(nil, m)
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -686,7 +686,7 @@ func namespacedObjects(ctx context.Context, cfg *rest.Config, owners map[string]
 }
 
 func printTable(w io.Writer, r result) {
-	var t benchkit.Table
+	var t framework.Table
 	row := t.Row
 	row("Workspaces", "%d (%s)", r.Workspaces, r.Services)
 	row("Seed", "%d", r.Seed)

@@ -1,7 +1,4 @@
-// Package benchkit holds what the benchmarks under hack/ share: reading the operator's
-// Prometheus metrics (sums, histogram quantiles) and printing figures as a Markdown table and
-// JSON.
-package benchkit
+package framework
 
 import (
 	"bufio"

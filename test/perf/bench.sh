@@ -10,8 +10,8 @@
 # writes .demo/bench.json. docs/performance.md has the method and the figures.
 #
 # It prepares the cluster like the demo (hack/demo.sh), starts the operator and runs
-# hack/bench three times: -phase install, after the restart -phase resync, after stopping the
-# operator -phase baseline. The operator's peak RSS is VmHWM of its process, read at the end
+# test/perf/bench three times: -phase install, after the restart -phase resync, after stopping
+# the operator -phase baseline. The operator's peak RSS is VmHWM of its process, read at the end
 # of each phase.
 #
 # Environment:
@@ -29,7 +29,7 @@
 #                   takes 500 pods and 64 CPUs)
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-1000}
 if [[ "$N" == *" "* ]]; then
 	runs=()
@@ -38,7 +38,7 @@ if [[ "$N" == *" "* ]]; then
 		cp "$root/.demo/bench.json" "$root/.demo/bench-$n.json"
 		runs+=("$root/.demo/bench-$n.json")
 	done
-	(cd "$root" && go run ./hack/bench -phase growth -out .demo/bench-growth.json \
+	(cd "$root" && go run ./test/perf/bench -phase growth -out .demo/bench-growth.json \
 		-runs "$(IFS=,; echo "${runs[*]}")")
 	exit
 fi
@@ -56,7 +56,8 @@ source "$root/hack/demo.sh"
 TIMEOUT=${TIMEOUT:-1h}
 KEEP=${KEEP:-0}
 BASELINE=${BASELINE:-1}
-# The concurrency budget: the same flags for the operator and, through hack/bench, the baseline.
+# The concurrency budget: the same flags for the operator and, through test/perf/bench, the
+# baseline.
 budget=() bench_budget=()
 if [[ -n "${WORKERS:-}" ]]; then budget+=(--max-concurrent-reconciles="$WORKERS") bench_budget+=(--workers="$WORKERS"); fi
 if [[ -n "${QPS:-}" ]]; then budget+=(--kube-api-qps="$QPS") bench_budget+=(--qps="$QPS"); fi
@@ -84,7 +85,7 @@ if k get --raw /readyz >/dev/null 2>&1 && (($(k get mws -A -l rathaus.io/bench -
 fi
 
 prepare
-(cd "$root" && go build -o "$demo/bin/bench" ./hack/bench)
+(cd "$root" && go build -o "$demo/bin/bench" ./test/perf/bench)
 bench() {
 	"$demo/bin/bench" --kubeconfig "$KUBECONFIG_OUT" -n "$N" --timeout "$TIMEOUT" \
 		--metrics-url "http://$metrics_addr/metrics" --operator-pid "$(cat "$operator_pid" 2>/dev/null || echo 0)" \

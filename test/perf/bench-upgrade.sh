@@ -7,7 +7,7 @@
 #
 # It prepares the cluster like the demo (hack/demo.sh: cluster, chart with the sample platform
 # and the catalog, the operator built from this checkout under the chart's RBAC), starts the
-# operator, and runs hack/benchupgrade.
+# operator, and runs test/perf/upgrade.
 #
 # Environment:
 #   N               workspaces (default 200)
@@ -18,7 +18,7 @@
 #   OPERATOR_ARGS   extra flags of the operator, e.g. --max-concurrent-reconciles=16
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 export NODES=${NODES:-10}
 # shellcheck source=hack/demo.sh
 source "$root/hack/demo.sh"
@@ -51,8 +51,8 @@ if k get --raw /readyz >/dev/null 2>&1 && (($(k get mws -A -l rathaus.io/bench-u
 fi
 
 prepare
-(cd "$root" && go build -o "$demo/bin/benchupgrade" ./hack/benchupgrade)
+(cd "$root" && go build -o "$demo/bin/bench-upgrade" ./test/perf/upgrade)
 log "starting the operator as system:serviceaccount:$release_namespace:$release-manager (log $operator_log)"
 start_operator "${operator_args[@]}"
-"$demo/bin/benchupgrade" --kubeconfig "$KUBECONFIG_OUT" -n "$N" --max-concurrent "$MAX_CONCURRENT" \
+"$demo/bin/bench-upgrade" --kubeconfig "$KUBECONFIG_OUT" -n "$N" --max-concurrent "$MAX_CONCURRENT" \
 	--timeout "$TIMEOUT" --metrics-url "http://$metrics_addr/metrics" --out "$demo/bench-upgrade.json"

@@ -22,9 +22,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/controllers"
-	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/test/framework"
 )
 
 // baselineOwner is the field manager of the baseline's applies.
@@ -194,7 +194,7 @@ func indexOf(ns string, nameOf func(int) string) (int, bool) {
 // time as the operator reconciles one workspace per worker, through a client at the
 // operator's rate limit, and waits until every copied workload is ready.
 func runBaseline(ctx context.Context, o options, copies []namespaceCopy) (baseline, error) {
-	c, err := benchkit.ClientWithLimit(o.kubeconfig, float32(o.qps), o.burst)
+	c, err := framework.ClientWithLimit(o.kubeconfig, float32(o.qps), o.burst)
 	if err != nil {
 		return baseline{}, err
 	}
@@ -202,7 +202,7 @@ func runBaseline(ctx context.Context, o options, copies []namespaceCopy) (baseli
 	for _, cp := range copies {
 		b.Objects += 1 + len(cp.objects)
 	}
-	benchkit.Logf("baseline: applying %d objects into %d namespaces with %d workers at %g requests/s (burst %d)", b.Objects, len(copies), o.workers, o.qps, o.burst)
+	framework.Logf("baseline: applying %d objects into %d namespaces with %d workers at %g requests/s (burst %d)", b.Objects, len(copies), o.workers, o.qps, o.burst)
 	var requests atomic.Int64
 	work := make(chan namespaceCopy)
 	errs := make(chan error, o.workers)
@@ -245,7 +245,7 @@ feed:
 	}
 	b.ApplySeconds = math.Round(time.Since(start).Seconds()*10) / 10
 	b.Requests = requests.Load()
-	benchkit.Logf("baseline: applied in %.0fs; waiting until every copied workload is ready", b.ApplySeconds)
+	framework.Logf("baseline: applied in %.0fs; waiting until every copied workload is ready", b.ApplySeconds)
 	if err := waitWorkloads(ctx, c, len(copies), o.timeout); err != nil {
 		return b, err
 	}
@@ -303,10 +303,10 @@ func unready(workloads []client.Object, n int) int {
 // runBaselinePhase adds the baseline to the figures of the install and resync phases.
 func runBaselinePhase(ctx context.Context, o options) error {
 	var res result
-	if err := benchkit.ReadJSON(o.out, &res); err != nil {
+	if err := framework.ReadJSON(o.out, &res); err != nil {
 		return fmt.Errorf("figures of the earlier phases: %w", err)
 	}
-	c, err := benchkit.Client(o.kubeconfig)
+	c, err := framework.Client(o.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -321,9 +321,9 @@ func runBaselinePhase(ctx context.Context, o options) error {
 	b.Ratio = math.Round(res.Install.Seconds/b.Seconds*100) / 100
 	res.Baseline = &b
 	printTable(res)
-	if err := benchkit.WriteJSON(o.out, res); err != nil {
+	if err := framework.WriteJSON(o.out, res); err != nil {
 		return err
 	}
-	benchkit.Logf("figures written to %s", o.out)
+	framework.Logf("figures written to %s", o.out)
 	return nil
 }

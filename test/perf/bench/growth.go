@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
+	"github.com/rathaus-io/rathaus/test/framework"
 )
 
 // growthRow is one run's figures per workspace, so that runs of different N compare: if the
@@ -89,16 +89,16 @@ func runGrowth(o options) error {
 	var runs []result
 	for _, path := range strings.Split(o.runs, ",") {
 		var r result
-		if err := benchkit.ReadJSON(path, &r); err != nil {
+		if err := framework.ReadJSON(path, &r); err != nil {
 			return fmt.Errorf("figures of a run: %w", err)
 		}
 		runs = append(runs, r)
 	}
 	rows := growth(runs)
 	printGrowth(os.Stdout, rows)
-	if err := benchkit.WriteJSON(o.out, rows); err != nil {
+	if err := framework.WriteJSON(o.out, rows); err != nil {
 		return err
 	}
-	benchkit.Logf("growth table written to %s", o.out)
+	framework.Logf("growth table written to %s", o.out)
 	return nil
 }

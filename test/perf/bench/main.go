@@ -1,5 +1,5 @@
 // Command bench measures the operator at fleet scale on a running cluster, in two phases that
-// hack/bench.sh runs around a restart of the operator:
+// test/perf/bench.sh runs around a restart of the operator:
 //
 //	-phase install  creates N workspaces (files, video, mail and media, size S, one namespace
 //	                each), waits until all are Ready, and records the operator's figures for
@@ -37,19 +37,19 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/controllers"
-	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
 	"github.com/rathaus-io/rathaus/internal/kubeclient"
+	"github.com/rathaus-io/rathaus/test/framework"
 )
 
 // benchLabel marks the benchmark's namespaces and workspaces.
 const benchLabel = "rathaus.io/bench"
 
 const (
-	reconcileTotal = benchkit.ReconcileTotal
-	reconcileTime  = benchkit.ReconcileTime
+	reconcileTotal = framework.ReconcileTotal
+	reconcileTime  = framework.ReconcileTime
 )
 
-var workspaceController = benchkit.WorkspaceController
+var workspaceController = framework.WorkspaceController
 
 type options struct {
 	phase       string
@@ -143,18 +143,18 @@ func install(ctx context.Context, o options) error {
 	if o.n < 1 {
 		return errors.New("-n must be at least 1")
 	}
-	c, err := benchkit.Client(o.kubeconfig)
+	c, err := framework.Client(o.kubeconfig)
 	if err != nil {
 		return err
 	}
-	if err := benchkit.RefuseLeftovers(ctx, c, benchLabel); err != nil {
+	if err := framework.RefuseLeftovers(ctx, c, benchLabel); err != nil {
 		return err
 	}
-	before, err := benchkit.Scrape(o.metricsURL)
+	before, err := framework.Scrape(o.metricsURL)
 	if err != nil {
 		return err
 	}
-	benchkit.Logf("creating %d workspaces (files, video, mail, media; size S), one namespace each", o.n)
+	framework.Logf("creating %d workspaces (files, video, mail, media; size S), one namespace each", o.n)
 	start := time.Now()
 	for i := range o.n {
 		if err := create(ctx, c, name(i), o.platform); err != nil {
@@ -166,8 +166,8 @@ func install(ctx context.Context, o options) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	benchkit.Logf("all %d workspaces Ready after %.0fs", o.n, elapsed.Seconds())
-	after, err := benchkit.Scrape(o.metricsURL)
+	framework.Logf("all %d workspaces Ready after %.0fs", o.n, elapsed.Seconds())
+	after, err := framework.Scrape(o.metricsURL)
 	if err != nil {
 		return err
 	}
@@ -176,24 +176,24 @@ func install(ctx context.Context, o options) error {
 		return err
 	}
 	p.FirstReadySeconds, p.HalfReadySeconds = first, half
-	return benchkit.WriteJSON(o.install, p)
+	return framework.WriteJSON(o.install, p)
 }
 
 func resync(ctx context.Context, o options) error {
 	res := result{Workspaces: o.n, Services: "files, video, mail, media", Size: "S", CPUs: runtime.NumCPU()}
-	if err := benchkit.ReadJSON(o.install, &res.Install); err != nil {
+	if err := framework.ReadJSON(o.install, &res.Install); err != nil {
 		return fmt.Errorf("figures of the install phase: %w", err)
 	}
 	// The operator was just restarted: its counters start at zero, and the resync is all they
 	// count. It is over when every workspace was reconciled and the count stays put.
-	benchkit.Logf("waiting for the restarted operator to resync %d workspaces", o.n)
+	framework.Logf("waiting for the restarted operator to resync %d workspaces", o.n)
 	start := time.Now()
 	deadline := start.Add(o.timeout)
 	var last float64 = -1
-	var m benchkit.Metrics
+	var m framework.Metrics
 	var err error
 	for {
-		m, err = benchkit.Scrape(o.metricsURL)
+		m, err = framework.Scrape(o.metricsURL)
 		if err != nil {
 			return err
 		}
@@ -214,10 +214,10 @@ func resync(ctx context.Context, o options) error {
 	}
 	res.Resync = &p
 	printTable(res)
-	if err := benchkit.WriteJSON(o.out, res); err != nil {
+	if err := framework.WriteJSON(o.out, res); err != nil {
 		return err
 	}
-	benchkit.Logf("figures written to %s", o.out)
+	framework.Logf("figures written to %s", o.out)
 	if p.MutatingRequests != 0 {
 		return fmt.Errorf("the resync of a settled fleet sent %d mutating requests (%v); it must send none", p.MutatingRequests, p.RequestsByMethod)
 	}
@@ -225,14 +225,14 @@ func resync(ctx context.Context, o options) error {
 }
 
 // figures are the operator's figures between two scrapes (before nil: since it started).
-func figures(before, after benchkit.Metrics, elapsed time.Duration, o options) (phase, error) {
+func figures(before, after framework.Metrics, elapsed time.Duration, o options) (phase, error) {
 	p := phase{Seconds: math.Round(elapsed.Seconds()*10) / 10}
 	p.Reconciles = int(after.Sum(reconcileTotal, workspaceController) - before.Sum(reconcileTotal, workspaceController))
-	p.RequestsByMethod, p.MutatingRequests = benchkit.RequestsByMethod(before, after)
+	p.RequestsByMethod, p.MutatingRequests = framework.RequestsByMethod(before, after)
 	p.MutatingPerWorkspace = math.Round(float64(p.MutatingRequests)/float64(o.n)*10) / 10
-	buckets := benchkit.Delta(after.Buckets(reconcileTime, workspaceController), before.Buckets(reconcileTime, workspaceController))
-	p.ReconcileSecondsP50 = round3(benchkit.Quantile(0.50, buckets))
-	p.ReconcileSecondsP99 = round3(benchkit.Quantile(0.99, buckets))
+	buckets := framework.Delta(after.Buckets(reconcileTime, workspaceController), before.Buckets(reconcileTime, workspaceController))
+	p.ReconcileSecondsP50 = round3(framework.Quantile(0.50, buckets))
+	p.ReconcileSecondsP99 = round3(framework.Quantile(0.99, buckets))
 	if o.operatorPID > 0 {
 		kib, err := peakRSSKiB(o.operatorPID)
 		if err != nil {
@@ -268,7 +268,7 @@ func name(i int) string { return fmt.Sprintf("bench-%04d", i) }
 
 func create(ctx context.Context, c client.Client, n, platform string) error {
 	on := rathausv1alpha1.ServiceSwitch{Enabled: true}
-	ws := benchkit.Workspace(n, benchLabel, "Benchmark", "example")
+	ws := framework.Workspace(n, benchLabel, "Benchmark", "example")
 	ws.Spec.Platform = platform
 	ws.Spec.Services = rathausv1alpha1.WorkspaceServices{
 		Files: rathausv1alpha1.FilesService{ServiceSwitch: on},
@@ -277,7 +277,7 @@ func create(ctx context.Context, c client.Client, n, platform string) error {
 		Media: rathausv1alpha1.MediaService{ServiceSwitch: on},
 	}
 	ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
-	return benchkit.Create(ctx, c, ws, benchLabel)
+	return framework.Create(ctx, c, ws, benchLabel)
 }
 
 // waitReady polls until every benchmark workspace is Ready, and returns the seconds since
@@ -304,7 +304,7 @@ func waitReady(ctx context.Context, c client.Client, o options, start time.Time)
 			half = since
 		}
 		if n != last {
-			benchkit.Logf("%d of %d Ready", n, o.n)
+			framework.Logf("%d of %d Ready", n, o.n)
 			last = n
 		}
 		if n == o.n {
@@ -325,7 +325,7 @@ func pollInterval(n int) time.Duration {
 }
 
 func printTable(r result) {
-	var t benchkit.Table
+	var t framework.Table
 	t.Row("Workspaces", "%d (%s; size %s; one namespace each)", r.Workspaces, r.Services, r.Size)
 	t.Row("CPUs", "%d", r.CPUs)
 	both := func(name, format string, f func(phase) any) {

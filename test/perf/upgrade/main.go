@@ -1,9 +1,9 @@
-// Command benchupgrade measures a fleet upgrade on a running cluster with the operator: it
+// Command upgrade measures a fleet upgrade on a running cluster with the operator: it
 // creates N workspaces pinned to an old release, waits until they are Ready on it, repins them
 // all to a new release at once, and follows them through the watch until every one is Ready
 // and UpToDate on the new release. It prints a Markdown table and writes the figures as JSON.
 //
-// hack/bench-upgrade.sh starts the simulated cluster and the operator and runs it
+// test/perf/bench-upgrade.sh starts the simulated cluster and the operator and runs it
 // (make bench-upgrade N=200). docs/upgrades.md (Benchmark) records results.
 package main
 
@@ -24,7 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
+	"github.com/rathaus-io/rathaus/test/framework"
 )
 
 // benchLabel marks the benchmark's namespaces and workspaces.
@@ -84,17 +84,17 @@ func main() {
 	}
 }
 
-var logf = benchkit.Logf
+var logf = framework.Logf
 
 func run(ctx context.Context, o options) error {
 	if o.n < 1 || o.maxConcurrent < 1 {
 		return errors.New("-n and -max-concurrent must be at least 1")
 	}
-	c, err := benchkit.Client(o.kubeconfig)
+	c, err := framework.Client(o.kubeconfig)
 	if err != nil {
 		return err
 	}
-	if err := benchkit.RefuseLeftovers(ctx, c, benchLabel); err != nil {
+	if err := framework.RefuseLeftovers(ctx, c, benchLabel); err != nil {
 		return err
 	}
 	for _, v := range []string{o.from, o.to} {
@@ -195,7 +195,7 @@ func run(ctx context.Context, o options) error {
 		logf("warning: rathaus_upgrade_steps_total rose by started %d, succeeded %d, but the workspaces recorded %d steps (%d succeeded)",
 			m["started"], m["succeeded"], res.StepsSucceeded+res.StepsFailed, res.StepsSucceeded)
 	}
-	if err := benchkit.WriteJSON(o.out, res); err != nil {
+	if err := framework.WriteJSON(o.out, res); err != nil {
 		return err
 	}
 	logf("figures written to %s", o.out)
@@ -221,13 +221,13 @@ func run(ctx context.Context, o options) error {
 func name(i int) string { return fmt.Sprintf("bench-%03d", i) }
 
 func create(ctx context.Context, c client.Client, n string, o options) error {
-	ws := benchkit.Workspace(n, benchLabel, "Benchmark", "example")
+	ws := framework.Workspace(n, benchLabel, "Benchmark", "example")
 	ws.Spec.Platform = o.platform
 	ws.Spec.Release = &rathausv1alpha1.ReleaseSelector{Version: o.from}
 	ws.Spec.Upgrades = rathausv1alpha1.UpgradePolicy{Immediate: true, AllowWithoutBackup: true}
 	ws.Spec.Services.Files = rathausv1alpha1.FilesService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Enabled: true}}
 	ws.Spec.DeletionPolicy = rathausv1alpha1.DeletionPolicyDelete
-	return benchkit.Create(ctx, c, ws, benchLabel)
+	return framework.Create(ctx, c, ws, benchLabel)
 }
 
 // settledOn: the workspace runs release v in full, is Ready and UpToDate, with no step.
@@ -342,7 +342,7 @@ func follow(ctx context.Context, c client.WithWatch, o options, tr *tracker, rv 
 // scrapeSteps reads rathaus_upgrade_steps_total by result from the operator's metrics; nil
 // without a URL.
 func scrapeSteps(url string) (map[string]int, error) {
-	m, err := benchkit.Scrape(url)
+	m, err := framework.Scrape(url)
 	if err != nil || m == nil {
 		return nil, err
 	}
@@ -350,9 +350,9 @@ func scrapeSteps(url string) (map[string]int, error) {
 }
 
 // parseSteps picks the samples of rathaus_upgrade_steps_total out of the Prometheus text format.
-func parseSteps(body []byte) map[string]int { return steps(benchkit.Parse(body)) }
+func parseSteps(body []byte) map[string]int { return steps(framework.Parse(body)) }
 
-func steps(m benchkit.Metrics) map[string]int {
+func steps(m framework.Metrics) map[string]int {
 	out := map[string]int{}
 	for k, v := range m.By("rathaus_upgrade_steps_total", "result", nil) {
 		out[k] = int(v)
@@ -361,7 +361,7 @@ func steps(m benchkit.Metrics) map[string]int {
 }
 
 func printTable(w io.Writer, r result) {
-	var t benchkit.Table
+	var t framework.Table
 	row := t.Row
 	row("Workspaces", "%d (files only, size S)", r.Workspaces)
 	row("Upgrade", "%s → %s (via the mandatory stop)", r.From, r.To)

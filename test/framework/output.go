@@ -1,4 +1,4 @@
-package benchkit
+package framework
 
 import (
 	"encoding/json"

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rathaus-io/rathaus/hack/internal/benchkit"
+	"github.com/rathaus-io/rathaus/test/framework"
 )
 
 func TestPeakRSSOfThisProcess(t *testing.T) {
@@ -16,12 +16,12 @@ func TestPeakRSSOfThisProcess(t *testing.T) {
 }
 
 func TestFiguresAreIncreasesOverThePhase(t *testing.T) {
-	before := benchkit.Parse([]byte(`controller_runtime_reconcile_total{controller="municipalityworkspace",result="success"} 3
+	before := framework.Parse([]byte(`controller_runtime_reconcile_total{controller="municipalityworkspace",result="success"} 3
 controller_runtime_reconcile_total{controller="workspaceplatform",result="success"} 9
 rathaus_kube_api_requests_total{method="GET"} 10
 rathaus_kube_api_requests_total{method="PATCH"} 4
 `))
-	after := benchkit.Parse([]byte(`controller_runtime_reconcile_total{controller="municipalityworkspace",result="success"} 13
+	after := framework.Parse([]byte(`controller_runtime_reconcile_total{controller="municipalityworkspace",result="success"} 13
 controller_runtime_reconcile_total{controller="workspaceplatform",result="success"} 20
 rathaus_kube_api_requests_total{method="GET"} 30
 rathaus_kube_api_requests_total{method="PATCH"} 4
