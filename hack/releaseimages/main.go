@@ -20,7 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/yaml"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/images"
+	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/release"
 )
 
@@ -41,9 +41,13 @@ func main() {
 	}
 	var refs []string
 	for _, r := range releases {
-		for _, c := range r.Spec.Components {
-			refs = append(refs, images.Reference(c, *mirror))
+		// Only what the registered components run (desired.ReleaseImages).
+		images, err := desired.ReleaseImages(r, desired.Components, *mirror)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		}
+		refs = append(refs, images...)
 	}
 	slices.Sort(refs)
 	for _, ref := range slices.Compact(refs) {

@@ -16,7 +16,7 @@ func TestDeriveEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []stack.Endpoint{{Service: "files", URL: "https://files.kiel.de", Version: "34.0.2"}}
+	want := []stack.Endpoint{{Service: "files", URL: "https://files.kiel.de", Version: "34.0.2", ConditionType: "FilesReady"}}
 	if len(in.Endpoints) != 1 || in.Endpoints[0] != want[0] {
 		t.Errorf("endpoints = %+v, want %+v", in.Endpoints, want)
 	}
