@@ -48,6 +48,8 @@ type WorkspaceReconciler struct {
 	Now func() time.Time
 
 	capabilities *capabilities
+	// rulebook holds the components' upgrade rules (SetupWithManager).
+	rulebook     upgrade.Rulebook
 	upgrades     upgradeLedger
 	statusWrites statusWrites
 }

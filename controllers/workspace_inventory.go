@@ -10,6 +10,7 @@ import (
 
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/upgrade"
 )
 
 // kindInventory is what the operator creates in workspace namespaces, derived from the
@@ -77,4 +78,14 @@ func (inv kindInventory) list(scheme *runtime.Scheme, gvk schema.GroupVersionKin
 func InventoryKinds() ([]schema.GroupVersionKind, error) {
 	inv := inventoryOf(desired.Components, Scheme())
 	return append(slices.Clone(inv.managed), inv.foreign...), nil
+}
+
+// rulebookOf collects the upgrade rules of the components; two components declaring one
+// release component differently is a programming error the operator refuses to start with.
+func rulebookOf(components []stack.Component) (upgrade.Rulebook, error) {
+	declared, err := desired.ReleaseComponents(components)
+	if err != nil {
+		return nil, err
+	}
+	return upgrade.NewRulebook(declared), nil
 }

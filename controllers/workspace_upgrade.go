@@ -170,7 +170,7 @@ func (r *WorkspaceReconciler) decideRelease(ctx context.Context, ws *rathausv1al
 			channel = sel.Channel
 		}
 	}
-	steps, err := upgrade.Plan(upgrade.Request{Running: running, Current: current, Target: target, Catalog: catalog, Channel: channel})
+	steps, err := upgrade.Plan(upgrade.Request{Running: running, Current: current, Target: target, Catalog: catalog, Channel: channel, Rules: r.rulebook})
 	if err != nil {
 		var refused *upgrade.RefusedError
 		if !errors.As(err, &refused) {

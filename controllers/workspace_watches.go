@@ -64,6 +64,11 @@ func (r *WorkspaceReconciler) workspaceIndexes() map[string]func(*rathausv1alpha
 // (generation) or annotations change; children, platforms and releases map back to the
 // workspaces they concern.
 func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
+	rulebook, err := rulebookOf(r.Components)
+	if err != nil {
+		return err
+	}
+	r.rulebook = rulebook
 	indexes := r.workspaceIndexes()
 	for _, name := range slices.Sorted(maps.Keys(indexes)) {
 		values := indexes[name]

@@ -27,6 +27,8 @@ func VersionsOf(r *rathausv1alpha1.StackRelease) Versions {
 type Change struct {
 	Component string
 	From, To  string
+	// Stateful: the component keeps data that the new version migrates.
+	Stateful bool
 }
 
 // Step applies one release.
@@ -36,19 +38,11 @@ type Step struct {
 	Changes []Change
 }
 
-// Stateful are the release components whose data a new version migrates (database schemas,
-// data directories, indexes, mail stores): a step changing one needs a backup first, and
-// going back is never automatic.
-var Stateful = []string{"keycloak", "nextcloud", "opencast-admin", "opencast-allinone", "opencast-presentation", "opencast-worker", "opensearch", "postgresql", "postgresql-cloudnativepg", "stalwart"}
-
-// Stateful reports whether the step changes a component that keeps data.
+// Stateful reports whether the step changes a component that keeps data (database schemas,
+// data directories, indexes, mail stores): such a step needs a backup first, and going back
+// is never automatic.
 func (s Step) Stateful() bool {
-	for _, c := range s.Changes {
-		if slices.Contains(Stateful, c.Component) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.Changes, func(c Change) bool { return c.Stateful })
 }
 
 // Request is what a plan is computed from.
@@ -61,6 +55,8 @@ type Request struct {
 	Target *rathausv1alpha1.StackRelease
 	// Catalog holds the releases that may be passed through (the cluster's and the built-in).
 	Catalog []rathausv1alpha1.StackRelease
+	// Rules are what each component's upstream allows (desired.ReleaseComponents).
+	Rules Rulebook
 	// Channel is the channel the workspace follows: releases in between are taken from it, and
 	// from mandatory stops of any channel. Empty for a pinned workspace: any release may be
 	// passed through.
@@ -80,7 +76,7 @@ func (e *RefusedError) Error() string { return e.Message }
 
 // Plan returns the steps that move a workspace from what it runs to req.Target, in order;
 // none when it runs the target already. Each step moves every component only as far as its
-// upstream allows (Rules), no step skips a mandatory stop after the current release, and the
+// upstream allows (req.Rules), no step skips a mandatory stop after the current release, and the
 // plan has as few steps as the catalog allows. A target that would take a component back, or
 // change it in a way never done implicitly, or that the catalog cannot bridge, is refused with
 // a *RefusedError.
@@ -90,7 +86,7 @@ func Plan(req Request) ([]Step, error) {
 		return nil, nil
 	}
 	// What no path can fix is refused first, naming the component.
-	if err := refuseDirect(req.Running, target); err != nil {
+	if err := req.Rules.refuseDirect(req.Running, target); err != nil {
 		return nil, err
 	}
 
@@ -114,13 +110,13 @@ func Plan(req Request) ([]Step, error) {
 			if seen[j] || (cur.node >= 0 && j <= cur.node) || skipsStop(cur.at, n.Spec.Version, stops) {
 				continue
 			}
-			if _, _, v := blocking(cur.state, n); v != Allowed {
+			if _, _, v := req.Rules.blocking(cur.state, n); v != Allowed {
 				continue
 			}
 			seen[j] = true
 			queue = append(queue, visit{state: overlay(cur.state, n), at: n.Spec.Version, parent: i, node: j})
 			if j == len(nodes)-1 {
-				return steps(queue, req.Running, nodes), nil
+				return req.Rules.steps(queue, req.Running, nodes), nil
 			}
 		}
 	}
@@ -164,21 +160,21 @@ func skipsStop(from, to string, stops map[string]bool) bool {
 
 // blocking returns the first component (by name) that may not move from state to r in one
 // step, with its verdict; Allowed when none.
-func blocking(state Versions, r *rathausv1alpha1.StackRelease) (component string, c Change, v Verdict) {
+func (b Rulebook) blocking(state Versions, r *rathausv1alpha1.StackRelease) (component string, c Change, v Verdict) {
 	for _, name := range slices.Sorted(maps.Keys(VersionsOf(r))) {
 		from, ok := state[name]
 		to := VersionsOf(r)[name]
 		if !ok {
 			continue
 		}
-		if v := judge(name, from, to); v != Allowed {
+		if v := b.judge(name, from, to); v != Allowed {
 			return name, Change{Component: name, From: from, To: to}, v
 		}
 	}
 	return "", Change{}, Allowed
 }
 
-func refuseDirect(running Versions, target *rathausv1alpha1.StackRelease) error {
+func (b Rulebook) refuseDirect(running Versions, target *rathausv1alpha1.StackRelease) error {
 	for _, name := range slices.Sorted(maps.Keys(VersionsOf(target))) {
 		from, ok := running[name]
 		to := VersionsOf(target)[name]
@@ -186,7 +182,7 @@ func refuseDirect(running Versions, target *rathausv1alpha1.StackRelease) error 
 			continue
 		}
 		e := &RefusedError{Component: name, From: from, To: to}
-		switch judge(name, from, to) {
+		switch b.judge(name, from, to) {
 		case Downgrade:
 			e.Reason = rathausv1alpha1.ReasonDowngradeRefused
 			e.Message = fmt.Sprintf("release %s would take %s back from %s to %s; data migrations are not reversible, so downgrades are never done automatically", target.Spec.Version, name, from, to)
@@ -216,7 +212,7 @@ func unreachable(req Request, target *rathausv1alpha1.StackRelease, stops map[st
 			}
 		}
 	}
-	name, c, v := blocking(req.Running, goal)
+	name, c, v := req.Rules.blocking(req.Running, goal)
 	what := "release " + goal.Spec.Version
 	if goal != target {
 		what = "mandatory stop " + goal.Spec.Version + " on the way to " + target.Spec.Version
@@ -226,11 +222,9 @@ func unreachable(req Request, target *rathausv1alpha1.StackRelease, stops map[st
 	}
 	return &RefusedError{
 		Reason: rathausv1alpha1.ReasonUpgradeUnreachable, Component: name, From: c.From, To: c.To,
-		Message: fmt.Sprintf("%s cannot move from %s to %s (%s) in one step, and no release of the catalog bridges it to %s", name, c.From, c.To, describe(name), what),
+		Message: fmt.Sprintf("%s cannot move from %s to %s (%s) in one step, and no release of the catalog bridges it to %s", name, c.From, c.To, req.Rules.Rule(name).Says, what),
 	}
 }
-
-func describe(component string) string { return RuleFor(component).Says }
 
 // overlay returns state with r's versions over it.
 func overlay(state Versions, r *rathausv1alpha1.StackRelease) Versions {
@@ -252,7 +246,7 @@ type visit struct {
 }
 
 // steps walks back from the last visit and returns the steps in order with their changes.
-func steps(queue []visit, running Versions, nodes []*rathausv1alpha1.StackRelease) []Step {
+func (b Rulebook) steps(queue []visit, running Versions, nodes []*rathausv1alpha1.StackRelease) []Step {
 	var path []int
 	for k := len(queue) - 1; k > 0; k = queue[k].parent {
 		path = append(path, queue[k].node)
@@ -266,7 +260,7 @@ func steps(queue []visit, running Versions, nodes []*rathausv1alpha1.StackReleas
 		for _, name := range slices.Sorted(maps.Keys(VersionsOf(r))) {
 			to := VersionsOf(r)[name]
 			if from := state[name]; from != to {
-				changes = append(changes, Change{Component: name, From: from, To: to})
+				changes = append(changes, Change{Component: name, From: from, To: to, Stateful: b.Stateful(name)})
 			}
 		}
 		out = append(out, Step{Release: r, Changes: changes})

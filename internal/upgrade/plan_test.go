@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rathaus-io/rathaus/internal/desired"
+
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 )
 
@@ -184,6 +186,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.req.Rules = rules
 			got, err := Plan(tt.req)
 			if tt.reason != "" {
 				var refused *RefusedError
@@ -209,12 +212,32 @@ func TestPlan(t *testing.T) {
 	}
 }
 
-func TestStepStateful(t *testing.T) {
-	if (Step{Changes: []Change{{Component: "jitsi-web"}, {Component: "valkey"}}}).Stateful() {
-		t.Error("jitsi and valkey keep no data that a new version migrates")
+// rules are the registered components' rules, as the reconciler passes them.
+var rules = func() Rulebook {
+	components, err := desired.ReleaseComponents(desired.Components)
+	if err != nil {
+		panic(err)
 	}
-	if !(Step{Changes: []Change{{Component: "jitsi-web"}, {Component: "postgresql"}}}).Stateful() {
-		t.Error("postgresql keeps data")
+	return NewRulebook(components)
+}()
+
+func TestStepStateful(t *testing.T) {
+	nc33 := rel("2026.9.0", false, []string{"stable"}, "nextcloud=33.0.7-apache", "jitsi-web=stable-1", "valkey=9.0.3")
+	nc34 := rel("2026.11.0", false, []string{"stable"}, "nextcloud=34.0.2-apache", "jitsi-web=stable-2", "valkey=9.0.4")
+	from := Versions{"nextcloud": "33.0.7-apache", "jitsi-web": "stable-1", "valkey": "9.0.3"}
+	steps, err := Plan(Request{Running: from, Current: "2026.9.0", Target: &nc34, Catalog: []rathausv1alpha1.StackRelease{nc33, nc34}, Rules: rules})
+	if err != nil || len(steps) != 1 || !steps[0].Stateful() {
+		t.Fatalf("steps %v, %v: a step moving nextcloud migrates data", steps, err)
+	}
+	from["nextcloud"] = "34.0.2-apache"
+	steps, err = Plan(Request{Running: from, Current: "2026.9.0", Target: &nc34, Catalog: []rathausv1alpha1.StackRelease{nc33, nc34}, Rules: rules})
+	if err != nil || len(steps) != 1 || steps[0].Stateful() {
+		t.Fatalf("steps %v, %v: jitsi and valkey keep no data that a new version migrates", steps, err)
+	}
+	for component, want := range map[string]bool{"postgresql": true, "stalwart": true, "opensearch": true, "keycloak-config-cli": false, "oauth2-proxy": false, "unknown": false} {
+		if rules.Stateful(component) != want {
+			t.Errorf("Stateful(%s) = %v, want %v", component, !want, want)
+		}
 	}
 }
 

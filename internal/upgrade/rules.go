@@ -1,6 +1,10 @@
 package upgrade
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
 
 // Verdict is what a component's upstream says about moving from one version to another.
 type Verdict int
@@ -27,40 +31,34 @@ type Rule struct {
 	judge func(from, to version) Verdict
 }
 
-// Rules are the upstream constraints by release component name. Components not listed get
-// ForwardOnly: stateless components may move freely, but a version going back is still
-// refused, since nothing tells this table whether the component keeps data.
-var Rules = map[string]Rule{
-	// Nextcloud upgrades one major version at a time and never down (Nextcloud admin manual,
-	// "Upgrade manually": "skipping major releases is not supported"; the image's entrypoint
-	// refuses to downgrade).
-	"nextcloud": OneMajorAtATime,
-	// Keycloak migrates its database on start and supports upgrading from any older version
-	// (Keycloak upgrading guide), but not going back.
-	"keycloak": ForwardOnly,
-	// PostgreSQL keeps its on-disk format within a major version; a new major needs pg_upgrade
-	// or a dump and restore, which the operator never does implicitly.
-	"postgresql":               SameMajor,
-	"postgresql-cloudnativepg": SameMajor,
-	// Opencast and OpenSearch migrate their data one major version at a time (Opencast
-	// upgrade guide; OpenSearch rolling upgrades between adjacent majors).
-	// The Opencast images are one release, one per node role.
-	"opencast-allinone":     OneMajorAtATime,
-	"opencast-admin":        OneMajorAtATime,
-	"opencast-presentation": OneMajorAtATime,
-	"opencast-worker":       OneMajorAtATime,
-	"opensearch":            OneMajorAtATime,
-	// Stalwart migrates its data store forward on start (its upgrading notes); no way back.
-	"stalwart": ForwardOnly,
+// Rulebook holds what the upstream of each release component allows, as the registered
+// components declare it (stack.Released, collected by desired.ReleaseComponents). A
+// component no registered component runs gets ForwardOnly and counts as keeping no data: the
+// operator does not run it, so nothing of it is migrated.
+type Rulebook map[string]stack.ReleaseComponent
+
+// NewRulebook indexes the declared release components by name.
+func NewRulebook(components []stack.ReleaseComponent) Rulebook {
+	b := Rulebook{}
+	for _, c := range components {
+		b[c.Name] = c
+	}
+	return b
 }
 
-// RuleFor returns the rule of a release component.
-func RuleFor(component string) Rule {
-	if r, ok := Rules[component]; ok {
-		return r
+// Rule returns the rule of a release component.
+func (b Rulebook) Rule(component string) Rule {
+	switch b[component].Upgrade {
+	case stack.OneMajorAtATime:
+		return OneMajorAtATime
+	case stack.SameMajor:
+		return SameMajor
 	}
 	return ForwardOnly
 }
+
+// Stateful reports whether a release component keeps data that a new version migrates.
+func (b Rulebook) Stateful(component string) bool { return b[component].Stateful }
 
 // The rules components follow.
 var (
@@ -94,7 +92,7 @@ var (
 )
 
 // judge applies the rule of component to a move between two tags.
-func judge(component, from, to string) Verdict {
+func (b Rulebook) judge(component, from, to string) Verdict {
 	if from == to {
 		return Allowed
 	}
@@ -103,7 +101,7 @@ func judge(component, from, to string) Verdict {
 	if !okF || !okT {
 		return Unordered
 	}
-	return RuleFor(component).judge(f, t)
+	return b.Rule(component).judge(f, t)
 }
 
 func (v Verdict) String() string {

@@ -3,6 +3,7 @@ package upgrade
 import (
 	"fmt"
 	"time"
+
 	// The IANA time zone database in the binary: the operator's image has no /usr/share/zoneinfo.
 	_ "time/tzdata"
 
