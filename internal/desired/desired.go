@@ -23,6 +23,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/sizing"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 )
 
@@ -219,7 +220,7 @@ func SecretObject(in stack.Inputs, spec secrets.Spec) *corev1.Secret {
 	}
 	return &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: stack.DataMeta(in, spec.Component, spec.Name),
+		ObjectMeta: kit.DataMeta(in, spec.Component, spec.Name),
 		Type:       typ,
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // An evaluator of NetworkPolicy semantics written for this test alone, from the Kubernetes
@@ -253,7 +254,7 @@ func TestNoPathBetweenTenants(t *testing.T) {
 				return true
 			case dst.namespace == "ingress-nginx":
 				return true // the public path: the controller routes by host, to web ports only
-			case src.labels[stack.AppLabel] == "mail" && dst.labels[stack.AppLabel] == "mail" && port.ContainerPort == 25:
+			case src.labels[kit.AppLabel] == "mail" && dst.labels[kit.AppLabel] == "mail" && port.ContainerPort == 25:
 				return true
 			}
 			return false
@@ -296,7 +297,7 @@ func TestNoPathBetweenTenants(t *testing.T) {
 		}
 		for _, dst := range f.pods {
 			for _, port := range dst.ports {
-				if dst.workspace != "" && f.allowed(controller, dst, port) && port.Name != "http" && !(dst.labels[stack.AppLabel] == "mail" && port.Name != "http") && !(dst.labels[stack.AppLabel] == "jitsi-jvb") {
+				if dst.workspace != "" && f.allowed(controller, dst, port) && port.Name != "http" && !(dst.labels[kit.AppLabel] == "mail" && port.Name != "http") && !(dst.labels[kit.AppLabel] == "jitsi-jvb") {
 					t.Errorf("extras=%v: the ingress controller reaches %s/%s on %s (%d)", extras, dst.namespace, dst.name, port.Name, port.ContainerPort)
 				}
 			}

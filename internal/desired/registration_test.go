@@ -19,6 +19,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -47,8 +48,8 @@ func (g guestbook) Render(in stack.Inputs) ([]client.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta := stack.Meta(in, g.Name(), "rathaus-guestbook")
-	labels := stack.PodLabels(in, "guestbook")
+	meta := kit.Meta(in, g.Name(), "rathaus-guestbook")
+	labels := kit.PodLabels(in, "guestbook")
 	deploy := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,
@@ -98,7 +99,7 @@ func (guestbook) PlatformSecrets(*rathausv1alpha1.WorkspacePlatform) []rathausv1
 }
 
 func (guestbook) Kinds() []schema.GroupVersionKind {
-	return append([]schema.GroupVersionKind{stack.DeploymentKind, guestbookKind}, web.Kinds...)
+	return append([]schema.GroupVersionKind{kit.DeploymentKind, guestbookKind}, web.Kinds...)
 }
 
 func (guestbook) Needs(*rathausv1alpha1.MunicipalityWorkspace, *rathausv1alpha1.WorkspacePlatform) []stack.Need {
@@ -251,7 +252,7 @@ func TestEveryRenderedKindIsInTheInventory(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range specs {
-			if !slices.Contains(declared[s.Component], stack.SecretKind) {
+			if !slices.Contains(declared[s.Component], kit.SecretKind) {
 				t.Errorf("%s: component %s has generated Secrets but does not declare Secret", c, s.Component)
 			}
 		}

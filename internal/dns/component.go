@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 const (
@@ -26,7 +27,7 @@ func (Component) Name() string { return ComponentName }
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{stack.ConfigMapKind}
+	return []schema.GroupVersionKind{kit.ConfigMapKind}
 }
 
 // Render implements stack.Component.
@@ -37,7 +38,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	}
 	return []client.Object{&corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: stack.Meta(in, ComponentName, ConfigMapName),
+		ObjectMeta: kit.Meta(in, ComponentName, ConfigMapName),
 		Data:       map[string]string{ZoneFileKey: ZoneFile(in.Workspace.Spec.Domain, records)},
 	}}, nil
 }

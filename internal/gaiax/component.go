@@ -13,6 +13,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // Names and keys of the published credentials.
@@ -37,7 +38,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	}
 	return []client.Object{&corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: stack.Meta(in, Component{}.Name(), ConfigMapName),
+		ObjectMeta: kit.Meta(in, Component{}.Name(), ConfigMapName),
 		Data: map[string]string{
 			LegalParticipantKey: string(docs.LegalParticipant),
 			ServiceOfferingKey:  string(docs.ServiceOffering),

@@ -4,12 +4,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{stack.ConfigMapKind}
+	return []schema.GroupVersionKind{kit.ConfigMapKind}
 }
 
 // PlatformSecrets implements stack.PlatformSecretUser: the key that signs the credentials,

@@ -18,6 +18,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -75,7 +76,7 @@ func (Component) PublicServices(in stack.Inputs) stack.PublicServices {
 	if !enabled(in) {
 		return stack.PublicServices{}
 	}
-	return stack.PublicPorts(mediaService(in, plan(in)).Spec.Type, 1)
+	return kit.PublicPorts(mediaService(in, plan(in)).Spec.Type, 1)
 }
 
 // sso reports whether opening a room needs the workspace's single sign-on.
@@ -172,8 +173,8 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	h := host(in)
 	m := plan(in)
 
-	webPods := stack.PodLabels(in, WebImage)
-	prosodyPods := stack.PodLabels(in, ProsodyImage)
+	webPods := kit.PodLabels(in, WebImage)
+	prosodyPods := kit.PodLabels(in, ProsodyImage)
 	var objs []client.Object
 	if sso(in) {
 		objs = append(objs, oidcConfigMap(in))
@@ -193,8 +194,8 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	// xmpp.client, jvb.conf xmpp-client). Jicofo talks to the bridge only through XMPP (the
 	// brewery room on prosody), so there is no jicofo-to-jvb path.
 	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-jitsi-web-prosody", webPods, prosodyPods, netpol.TCP(boshPort))...)
-	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-jitsi-jicofo-prosody", stack.PodLabels(in, JicofoImage), prosodyPods, netpol.TCP(c2sPort))...)
-	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-jitsi-jvb-prosody", stack.PodLabels(in, JVBImage), prosodyPods, netpol.TCP(c2sPort))...)
+	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-jitsi-jicofo-prosody", kit.PodLabels(in, JicofoImage), prosodyPods, netpol.TCP(c2sPort))...)
+	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-jitsi-jvb-prosody", kit.PodLabels(in, JVBImage), prosodyPods, netpol.TCP(c2sPort))...)
 	if sso(in) {
 		// The adapter fetches the issuer's discovery document and exchanges codes for tokens.
 		// Pod-level policies cannot tell it from nginx in the same pod.

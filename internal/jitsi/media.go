@@ -14,6 +14,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // defaultMediaPort is the bridge's UDP port unless a node port replaces it (jvb.conf
@@ -92,14 +93,14 @@ func loadBalancerAddress(svc *corev1.Service) string {
 // behind one Service port would receive the others' media, so jitsi-helm refuses replicas > 1
 // on a Service (templates/jvb/deployment.yaml) and the bridge runs at exactly one replica.
 func mediaService(in stack.Inputs, m mediaPlan) *corev1.Service {
-	meta := stack.Meta(in, ComponentName, MediaService)
+	meta := kit.Meta(in, ComponentName, MediaService)
 	if a := in.Platform.Spec.Video.ServiceAnnotations; len(a) > 0 {
 		meta.Annotations = maps.Clone(a)
 	}
 	port := corev1.ServicePort{Name: "media", Protocol: corev1.ProtocolUDP, Port: defaultMediaPort, TargetPort: intstr.FromInt32(m.port)}
 	spec := corev1.ServiceSpec{
 		Type:     corev1.ServiceTypeLoadBalancer,
-		Selector: stack.PodLabels(in, JVBImage),
+		Selector: kit.PodLabels(in, JVBImage),
 		// Local keeps the participants' addresses (no SNAT to a node) and sends media only to
 		// the node the bridge runs on.
 		ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal,
@@ -121,9 +122,9 @@ func mediaPolicy(in stack.Inputs, m mediaPlan) *networkingv1.NetworkPolicy {
 	udp, port := corev1.ProtocolUDP, intstr.FromInt32(m.port)
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, ComponentName, jvbName+"-media"),
+		ObjectMeta: kit.Meta(in, ComponentName, jvbName+"-media"),
 		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: stack.PodLabels(in, JVBImage)},
+			PodSelector: metav1.LabelSelector{MatchLabels: kit.PodLabels(in, JVBImage)},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress: []networkingv1.NetworkPolicyIngressRule{{
 				From: []networkingv1.NetworkPolicyPeer{
@@ -146,7 +147,7 @@ func mediaPolicy(in stack.Inputs, m mediaPlan) *networkingv1.NetworkPolicy {
 func jvbDeployment(in stack.Inputs, image string, f tierFigures, m mediaPlan) *appsv1.Deployment {
 	volumes, mounts := runAndTmp()
 	env := append(xmppEnv(),
-		stack.SecretEnv("JVB_AUTH_PASSWORD", jvbSecret, "password"),
+		kit.SecretEnv("JVB_AUTH_PASSWORD", jvbSecret, "password"),
 		corev1.EnvVar{Name: "JVB_PORT", Value: fmt.Sprint(m.port)},
 		// The public address is known; STUN (by default 8x8's meet-jit-si-turnrelay.jitsi.net,
 		// jvb.conf) would only add the nodes' egress address, and egress is denied anyway.
@@ -174,7 +175,7 @@ func jvbDeployment(in stack.Inputs, image string, f tierFigures, m mediaPlan) *a
 			{Name: "http", ContainerPort: jvbHTTPPort, Protocol: corev1.ProtocolTCP},
 		},
 		Resources:       f.jvb.Requirements(),
-		SecurityContext: stack.ContainerSecurity(true),
+		SecurityContext: kit.ContainerSecurity(true),
 		StartupProbe:    probe(health, 5, 24),
 		ReadinessProbe:  probe(health, 10, 3),
 		LivenessProbe:   probe(health, 10, 6),
@@ -185,5 +186,5 @@ func jvbDeployment(in stack.Inputs, image string, f tierFigures, m mediaPlan) *a
 		replicas = 0
 	}
 	// Recreate: old and new bridge must never share the Service's port, not even briefly.
-	return deployment(in, jvbName, JVBImage, replicas, appsv1.RecreateDeploymentStrategyType, stack.PodLabels(in, JVBImage), nil, spec)
+	return deployment(in, jvbName, JVBImage, replicas, appsv1.RecreateDeploymentStrategyType, kit.PodLabels(in, JVBImage), nil, spec)
 }

@@ -5,6 +5,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -28,7 +29,7 @@ func (Component) Hosts(in stack.Inputs) []stack.Host {
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return append([]schema.GroupVersionKind{stack.DeploymentKind, stack.ConfigMapKind, stack.SecretKind, stack.NetworkPolicyKind}, web.Kinds...)
+	return append([]schema.GroupVersionKind{kit.DeploymentKind, kit.ConfigMapKind, kit.SecretKind, kit.NetworkPolicyKind}, web.Kinds...)
 }
 
 // Needs implements stack.CapabilityUser.

@@ -11,6 +11,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 )
 
@@ -76,7 +77,7 @@ func boolEnv(name string, v bool) corev1.EnvVar {
 
 type tierFigures struct {
 	webReplicas               int32
-	web, prosody, jicofo, jvb stack.Figures
+	web, prosody, jicofo, jvb kit.Figures
 	// The JVMs' heaps: both start scripts default to -Xmx3072m (jitsi-videobridge
 	// resources/jvb.sh VIDEOBRIDGE_MAX_MEMORY, jicofo resources/jicofo.sh JICOFO_MAX_MEMORY),
 	// above the smaller limits here. About 70% of the limit leaves room for direct buffers.
@@ -89,40 +90,40 @@ type tierFigures struct {
 var figures = map[rathausv1alpha1.SizeTier]tierFigures{
 	rathausv1alpha1.SizeS: {
 		webReplicas: 1,
-		web:         stack.Figures{Requests: [2]string{"50m", "64Mi"}, Limits: [2]string{"500m", "256Mi"}},
-		prosody:     stack.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
-		jicofo:      stack.Figures{Requests: [2]string{"100m", "512Mi"}, Limits: [2]string{"1", "1Gi"}},
-		jvb:         stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
+		web:         kit.Figures{Requests: [2]string{"50m", "64Mi"}, Limits: [2]string{"500m", "256Mi"}},
+		prosody:     kit.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
+		jicofo:      kit.Figures{Requests: [2]string{"100m", "512Mi"}, Limits: [2]string{"1", "1Gi"}},
+		jvb:         kit.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
 		jicofoHeap:  "700m", jvbHeap: "1400m",
 	},
 	rathausv1alpha1.SizeM: {
 		webReplicas: 1,
-		web:         stack.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "256Mi"}},
-		prosody:     stack.Figures{Requests: [2]string{"250m", "256Mi"}, Limits: [2]string{"1", "1Gi"}},
-		jicofo:      stack.Figures{Requests: [2]string{"200m", "768Mi"}, Limits: [2]string{"1", "1536Mi"}},
-		jvb:         stack.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "3Gi"}},
+		web:         kit.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "256Mi"}},
+		prosody:     kit.Figures{Requests: [2]string{"250m", "256Mi"}, Limits: [2]string{"1", "1Gi"}},
+		jicofo:      kit.Figures{Requests: [2]string{"200m", "768Mi"}, Limits: [2]string{"1", "1536Mi"}},
+		jvb:         kit.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "3Gi"}},
 		jicofoHeap:  "1050m", jvbHeap: "2100m",
 	},
 	rathausv1alpha1.SizeL: {
 		webReplicas: 2,
-		web:         stack.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
-		prosody:     stack.Figures{Requests: [2]string{"500m", "512Mi"}, Limits: [2]string{"2", "2Gi"}},
-		jicofo:      stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
-		jvb:         stack.Figures{Requests: [2]string{"2", "3Gi"}, Limits: [2]string{"8", "5Gi"}},
+		web:         kit.Figures{Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
+		prosody:     kit.Figures{Requests: [2]string{"500m", "512Mi"}, Limits: [2]string{"2", "2Gi"}},
+		jicofo:      kit.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
+		jvb:         kit.Figures{Requests: [2]string{"2", "3Gi"}, Limits: [2]string{"8", "5Gi"}},
 		jicofoHeap:  "1400m", jvbHeap: "3500m",
 	},
 	rathausv1alpha1.SizeXL: {
 		webReplicas: 3,
-		web:         stack.Figures{Requests: [2]string{"250m", "256Mi"}, Limits: [2]string{"2", "512Mi"}},
-		prosody:     stack.Figures{Requests: [2]string{"1", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
-		jicofo:      stack.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"2", "3Gi"}},
-		jvb:         stack.Figures{Requests: [2]string{"4", "6Gi"}, Limits: [2]string{"12", "8Gi"}},
+		web:         kit.Figures{Requests: [2]string{"250m", "256Mi"}, Limits: [2]string{"2", "512Mi"}},
+		prosody:     kit.Figures{Requests: [2]string{"1", "1Gi"}, Limits: [2]string{"2", "2Gi"}},
+		jicofo:      kit.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"2", "3Gi"}},
+		jvb:         kit.Figures{Requests: [2]string{"4", "6Gi"}, Limits: [2]string{"12", "8Gi"}},
 		jicofoHeap:  "2100m", jvbHeap: "5600m",
 	},
 }
 
 // adapterResources: a small Deno server, the same at every tier.
-var adapterResources = stack.Figures{Requests: [2]string{"10m", "64Mi"}, Limits: [2]string{"200m", "256Mi"}}
+var adapterResources = kit.Figures{Requests: [2]string{"10m", "64Mi"}, Limits: [2]string{"200m", "256Mi"}}
 
 // Writable paths under the read-only root: s6-overlay's state and every service's rendered
 // config live in /run (base/Dockerfile S6_READ_ONLY_ROOT=1; scripts/config writes
@@ -132,7 +133,7 @@ var adapterResources = stack.Figures{Requests: [2]string{"10m", "64Mi"}, Limits:
 // the JVMs write heap dumps to /tmp (jicofo.sh, jvb.sh -XX:HeapDumpPath=/tmp), which must
 // not fill the node.
 func runAndTmp() ([]corev1.Volume, []corev1.VolumeMount) {
-	return []corev1.Volume{stack.SmallEmptyDir("run", "32Mi"), stack.SmallEmptyDir("tmp", "64Mi")},
+	return []corev1.Volume{kit.SmallEmptyDir("run", "32Mi"), kit.SmallEmptyDir("tmp", "64Mi")},
 		[]corev1.VolumeMount{{Name: "run", MountPath: "/run"}, {Name: "tmp", MountPath: "/tmp"}}
 }
 
@@ -149,7 +150,7 @@ func httpGet(path, port string) corev1.ProbeHandler {
 // land in the environment the images template their configuration from.
 func podSpec(containers []corev1.Container, volumes []corev1.Volume) corev1.PodSpec {
 	return corev1.PodSpec{
-		SecurityContext:              stack.PodSecurity(uid),
+		SecurityContext:              kit.PodSecurity(uid),
 		AutomountServiceAccountToken: ptr.To(false),
 		EnableServiceLinks:           ptr.To(false),
 		Containers:                   containers,
@@ -160,10 +161,10 @@ func podSpec(containers []corev1.Container, volumes []corev1.Volume) corev1.PodS
 func deployment(in stack.Inputs, name, app string, replicas int32, strategy appsv1.DeploymentStrategyType, podLabels map[string]string, annotations map[string]string, spec corev1.PodSpec) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: stack.Meta(in, ComponentName, name),
+		ObjectMeta: kit.Meta(in, ComponentName, name),
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: stack.PodLabels(in, app)},
+			Selector: &metav1.LabelSelector{MatchLabels: kit.PodLabels(in, app)},
 			Strategy: appsv1.DeploymentStrategy{Type: strategy},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: annotations},
@@ -177,7 +178,7 @@ func deployment(in stack.Inputs, name, app string, replicas int32, strategy apps
 // so browsers reach signalling only through the web host. With single sign-on the adapter
 // runs beside nginx and nginx proxies /oidc/ to it over the pod's loopback.
 func webDeployment(in stack.Inputs, imgs imageSet, h string, f tierFigures) *appsv1.Deployment {
-	labels := stack.PodLabels(in, WebImage)
+	labels := kit.PodLabels(in, WebImage)
 	labels[tenant.WebLabel] = "true"
 	volumes, mounts := runAndTmp()
 	env := append(xmppEnv(),
@@ -211,7 +212,7 @@ func webDeployment(in stack.Inputs, imgs imageSet, h string, f tierFigures) *app
 		volumes = append(volumes, corev1.Volume{Name: "oidc-nginx", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: oidcConfig},
 		}}})
-		annotations = map[string]string{configHashAnnotation: stack.ShortHash(oidcLocation)}
+		annotations = map[string]string{configHashAnnotation: kit.ShortHash(oidcLocation)}
 	} else {
 		env = append(env, boolEnv("ENABLE_AUTH", false))
 	}
@@ -222,14 +223,14 @@ func webDeployment(in stack.Inputs, imgs imageSet, h string, f tierFigures) *app
 		Env:             env,
 		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: webPort, Protocol: corev1.ProtocolTCP}},
 		Resources:       f.web.Requirements(),
-		SecurityContext: stack.ContainerSecurity(true),
+		SecurityContext: kit.ContainerSecurity(true),
 		ReadinessProbe:  probe(root, 10, 3),
 		LivenessProbe:   probe(root, 10, 6),
 		VolumeMounts:    mounts,
 	}}
 	if sso(in) {
 		containers = append(containers, adapterContainer(in, imgs.adapter))
-		volumes = append(volumes, stack.EmptyDir("oidc-tmp"))
+		volumes = append(volumes, kit.EmptyDir("oidc-tmp"))
 	}
 	return deployment(in, webName, WebImage, f.webReplicas, appsv1.RollingUpdateDeploymentStrategyType, labels, annotations, podSpec(containers, volumes))
 }
@@ -250,7 +251,7 @@ var oidcLocation = fmt.Sprintf(`location ^~ /oidc/ {
 func oidcConfigMap(in stack.Inputs) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: stack.Meta(in, ComponentName, oidcConfig),
+		ObjectMeta: kit.Meta(in, ComponentName, oidcConfig),
 		Data:       map[string]string{"oidc.conf": oidcLocation},
 	}
 }
@@ -260,7 +261,7 @@ func oidcConfigMap(in stack.Inputs) *corev1.ConfigMap {
 // (jitsi-oidc-adapter docs/setup-docker.md §1, src/config.ts).
 func adapterContainer(in stack.Inputs, image string) corev1.Container {
 	oidcClient := stack.OIDCClientSecret(ComponentName)
-	sc := stack.ContainerSecurity(true) // it only reads its module cache, baked into /deno-dir
+	sc := kit.ContainerSecurity(true) // it only reads its module cache, baked into /deno-dir
 	sc.RunAsUser, sc.RunAsGroup = ptr.To[int64](adapterUID), ptr.To[int64](adapterUID)
 	health := httpGet("/health", "oidc")
 	return corev1.Container{
@@ -268,10 +269,10 @@ func adapterContainer(in stack.Inputs, image string) corev1.Container {
 		Image: image,
 		Env: []corev1.EnvVar{
 			{Name: "OIDC_ISSUER_URL", Value: in.Identity.IssuerURL},
-			stack.SecretEnv("OIDC_CLIENT_ID", oidcClient, "client-id"),
-			stack.SecretEnv("OIDC_CLIENT_SECRET", oidcClient, "client-secret"),
+			kit.SecretEnv("OIDC_CLIENT_ID", oidcClient, "client-id"),
+			kit.SecretEnv("OIDC_CLIENT_SECRET", oidcClient, "client-secret"),
 			{Name: "JWT_APP_ID", Value: jwtAppID},
-			stack.SecretEnv("JWT_APP_SECRET", jwtSecret, "secret"),
+			kit.SecretEnv("JWT_APP_SECRET", jwtSecret, "secret"),
 			// The server binds $HOSTNAME:$PORT (src/config.ts). Container runtimes may set
 			// HOSTNAME to the pod's name; set it here so the server listens on every address:
 			// nginx reaches it on 127.0.0.1, the kubelet's probes on the pod's address.
@@ -290,9 +291,9 @@ func adapterContainer(in stack.Inputs, image string) corev1.Container {
 func prosodyService(in stack.Inputs) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: stack.Meta(in, ComponentName, prosodyName),
+		ObjectMeta: kit.Meta(in, ComponentName, prosodyName),
 		Spec: corev1.ServiceSpec{
-			Selector: stack.PodLabels(in, ProsodyImage),
+			Selector: kit.PodLabels(in, ProsodyImage),
 			Ports: []corev1.ServicePort{
 				{Name: "xmpp", Port: c2sPort, TargetPort: intstr.FromString("xmpp"), Protocol: corev1.ProtocolTCP},
 				{Name: "http", Port: boshPort, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP},
@@ -309,12 +310,12 @@ func prosodyService(in stack.Inputs) *corev1.Service {
 // and a kept account keeps its old password (docker-jitsi-meet#239).
 func prosodyDeployment(in stack.Inputs, image string, f tierFigures) *appsv1.Deployment {
 	volumes, mounts := runAndTmp()
-	volumes = append(volumes, stack.EmptyDir("data"))
+	volumes = append(volumes, kit.EmptyDir("data"))
 	mounts = append(mounts, corev1.VolumeMount{Name: "data", MountPath: "/var/lib/prosody"})
 	v := in.Workspace.Spec.Services.Video
 	env := append(xmppEnv(),
-		stack.SecretEnv("JICOFO_AUTH_PASSWORD", jicofoSecret, "password"),
-		stack.SecretEnv("JVB_AUTH_PASSWORD", jvbSecret, "password"),
+		kit.SecretEnv("JICOFO_AUTH_PASSWORD", jicofoSecret, "password"),
+		kit.SecretEnv("JVB_AUTH_PASSWORD", jvbSecret, "password"),
 		boolEnv("ENABLE_XMPP_WEBSOCKET", true),
 		s6Env,
 	)
@@ -328,7 +329,7 @@ func prosodyDeployment(in stack.Inputs, image string, f tierFigures) *appsv1.Dep
 			corev1.EnvVar{Name: "AUTH_TYPE", Value: "jwt"},
 			boolEnv("ENABLE_GUESTS", true),
 			corev1.EnvVar{Name: "JWT_APP_ID", Value: jwtAppID},
-			stack.SecretEnv("JWT_APP_SECRET", jwtSecret, "secret"),
+			kit.SecretEnv("JWT_APP_SECRET", jwtSecret, "secret"),
 			corev1.EnvVar{Name: "XMPP_MODULES", Value: "persistent_lobby"},
 			corev1.EnvVar{Name: "XMPP_MUC_MODULES", Value: "muc_wait_for_host"},
 		)
@@ -353,21 +354,21 @@ func prosodyDeployment(in stack.Inputs, image string, f tierFigures) *appsv1.Dep
 			{Name: "http", ContainerPort: boshPort, Protocol: corev1.ProtocolTCP},
 		},
 		Resources:       f.prosody.Requirements(),
-		SecurityContext: stack.ContainerSecurity(true),
+		SecurityContext: kit.ContainerSecurity(true),
 		StartupProbe:    probe(health, 5, 24),
 		ReadinessProbe:  probe(health, 10, 3),
 		LivenessProbe:   probe(health, 10, 6),
 		VolumeMounts:    mounts,
 	}}, volumes)
 	// Recreate: two prosody servers at once would split jicofo and the bridge between them.
-	return deployment(in, prosodyName, ProsodyImage, 1, appsv1.RecreateDeploymentStrategyType, stack.PodLabels(in, ProsodyImage), nil, spec)
+	return deployment(in, prosodyName, ProsodyImage, 1, appsv1.RecreateDeploymentStrategyType, kit.PodLabels(in, ProsodyImage), nil, spec)
 }
 
 // jicofoDeployment is the conference focus: exactly one per prosody.
 func jicofoDeployment(in stack.Inputs, image string, f tierFigures) *appsv1.Deployment {
 	volumes, mounts := runAndTmp()
 	env := append(xmppEnv(),
-		stack.SecretEnv("JICOFO_AUTH_PASSWORD", jicofoSecret, "password"),
+		kit.SecretEnv("JICOFO_AUTH_PASSWORD", jicofoSecret, "password"),
 		// Jicofo's own authentication stays off in both modes: with JWTs prosody checks the
 		// tokens (jitsi-oidc-adapter docs/setup-docker.md §2.2 "JICOFO_ENABLE_AUTH=false").
 		boolEnv("JICOFO_ENABLE_AUTH", false),
@@ -388,12 +389,12 @@ func jicofoDeployment(in stack.Inputs, image string, f tierFigures) *appsv1.Depl
 		Env:             env,
 		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: jicofoRESTPort, Protocol: corev1.ProtocolTCP}},
 		Resources:       f.jicofo.Requirements(),
-		SecurityContext: stack.ContainerSecurity(true),
+		SecurityContext: kit.ContainerSecurity(true),
 		StartupProbe:    probe(rest, 5, 24),
 		ReadinessProbe:  probe(rest, 10, 3),
 		LivenessProbe:   probe(rest, 10, 6),
 		VolumeMounts:    mounts,
 	}}, volumes)
 	// Recreate: two focuses would both try to run every conference.
-	return deployment(in, jicofoName, JicofoImage, 1, appsv1.RecreateDeploymentStrategyType, stack.PodLabels(in, JicofoImage), nil, spec)
+	return deployment(in, jicofoName, JicofoImage, 1, appsv1.RecreateDeploymentStrategyType, kit.PodLabels(in, JicofoImage), nil, spec)
 }

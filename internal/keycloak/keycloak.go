@@ -29,6 +29,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
@@ -85,7 +86,7 @@ func managed(in stack.Inputs) *rathausv1alpha1.KeycloakRef { return in.Platform.
 func adminLoginKeys(in stack.Inputs) []secrets.Key {
 	var keys []secrets.Key
 	for _, email := range in.Workspace.Spec.Admins {
-		k := secrets.Key{Name: stack.AdminLoginKey(email), Length: 24}
+		k := secrets.Key{Name: kit.AdminLoginKey(email), Length: 24}
 		if !slices.ContainsFunc(keys, func(o secrets.Key) bool { return o.Name == k.Name }) {
 			keys = append(keys, k)
 		}
@@ -151,7 +152,7 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 	return specs
 }
 
-var figures = map[rathausv1alpha1.SizeTier]stack.Figures{
+var figures = map[rathausv1alpha1.SizeTier]kit.Figures{
 	// Keycloak's container guide asks for at least 750 MB and recommends 2 GB.
 	rathausv1alpha1.SizeS:  {Requests: [2]string{"250m", "1Gi"}, Limits: [2]string{"1", "1536Mi"}},
 	rathausv1alpha1.SizeM:  {Requests: [2]string{"500m", "1536Mi"}, Limits: [2]string{"2", "2Gi"}},
@@ -174,7 +175,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	}
 	realm := &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: stack.Meta(in, ComponentName, realmConfigMap),
+		ObjectMeta: kit.Meta(in, ComponentName, realmConfigMap),
 		Data:       map[string]string{"realm.json": doc},
 	}
 	if kc := managed(in); kc != nil {
@@ -185,7 +186,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		return nil, err
 	}
 	host := in.Workspace.IdentityHost()
-	labels := stack.PodLabels(in, ReleaseComponent)
+	labels := kit.PodLabels(in, ReleaseComponent)
 	objs := []client.Object{
 		deployment(in, image, host),
 		web.Service(in, ComponentName, Name, labels, httpPort),
@@ -201,8 +202,8 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 }
 
 func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
-	labels := stack.PodLabels(in, ReleaseComponent)
-	podLabels := stack.PodLabels(in, ReleaseComponent)
+	labels := kit.PodLabels(in, ReleaseComponent)
+	podLabels := kit.PodLabels(in, ReleaseComponent)
 	podLabels[tenant.WebLabel] = "true"
 	podLabels[postgres.ClientLabel] = "true"
 	f := figures[in.Size()]
@@ -215,7 +216,7 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		ObjectMeta: kit.Meta(in, ComponentName, Name),
 		Spec: appsv1.DeploymentSpec{
 			// One replica: the local cache (KC_CACHE=local) is not shared between replicas.
 			Replicas: ptr.To[int32](1),
@@ -224,7 +225,7 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
 				Spec: corev1.PodSpec{
-					SecurityContext:              stack.PodSecurity(uid),
+					SecurityContext:              kit.PodSecurity(uid),
 					AutomountServiceAccountToken: ptr.To(false),
 					Containers: []corev1.Container{{
 						Name:  "keycloak",
@@ -232,11 +233,11 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 						Args:  []string{"start"},
 						Env: []corev1.EnvVar{
 							{Name: "KC_DB", Value: "postgres"},
-							stack.SecretEnv("KC_DB_URL_HOST", conn, "host"),
-							stack.SecretEnv("KC_DB_URL_PORT", conn, "port"),
-							stack.SecretEnv("KC_DB_URL_DATABASE", conn, "dbname"),
-							stack.SecretEnv("KC_DB_USERNAME", conn, "username"),
-							stack.SecretEnv("KC_DB_PASSWORD", conn, "password"),
+							kit.SecretEnv("KC_DB_URL_HOST", conn, "host"),
+							kit.SecretEnv("KC_DB_URL_PORT", conn, "port"),
+							kit.SecretEnv("KC_DB_URL_DATABASE", conn, "dbname"),
+							kit.SecretEnv("KC_DB_USERNAME", conn, "username"),
+							kit.SecretEnv("KC_DB_PASSWORD", conn, "password"),
 							// Hostname v2: the full public URL; TLS ends at the ingress, which
 							// forwards X-Forwarded-* (server/hostname, server/reverseproxy).
 							{Name: "KC_HOSTNAME", Value: "https://" + host},
@@ -246,8 +247,8 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 							{Name: "KC_METRICS_ENABLED", Value: "true"},
 							{Name: "KC_CACHE", Value: "local"},
 							// Only read when the master realm is first created (server/bootstrap-admin-recovery).
-							stack.SecretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", adminSecret, "username"),
-							stack.SecretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", adminSecret, "password"),
+							kit.SecretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", adminSecret, "username"),
+							kit.SecretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", adminSecret, "password"),
 						},
 						Ports: []corev1.ContainerPort{
 							{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP},
@@ -257,7 +258,7 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 						// A read-write root: plain "start" runs Keycloak's build step, which rewrites
 						// /opt/keycloak/lib/quarkus; a read-only root needs a custom pre-built image
 						// (server/containers, "Creating a customized and optimized container image").
-						SecurityContext: stack.ContainerSecurity(false),
+						SecurityContext: kit.ContainerSecurity(false),
 						StartupProbe:    health("/health/started", 60),
 						ReadinessProbe:  health("/health/ready", 3),
 						LivenessProbe:   health("/health/live", 3),
@@ -271,7 +272,7 @@ func deployment(in stack.Inputs, image, host string) *appsv1.Deployment {
 // renderManaged renders the realm of a workspace in the provider's Keycloak: the realm, the
 // Job that applies it with a copy of the platform's admin credentials, and its way out.
 func renderManaged(in stack.Inputs, kc *rathausv1alpha1.KeycloakRef, configImage, doc string, realm *corev1.ConfigMap) ([]client.Object, error) {
-	creds, ok := stack.PlatformSecretCopy(in, ComponentName, platformAdminSecret, kc.AdminCredentialsSecret, corev1.SecretTypeOpaque, "username", "password")
+	creds, ok := kit.PlatformSecretCopy(in, ComponentName, platformAdminSecret, kc.AdminCredentialsSecret, corev1.SecretTypeOpaque, "username", "password")
 	if !ok {
 		return nil, errors.New("the platform Keycloak's admin credentials were not read")
 	}
@@ -287,12 +288,12 @@ func renderManaged(in stack.Inputs, kc *rathausv1alpha1.KeycloakRef, configImage
 // realmJob applies the realm with keycloak-config-cli at keycloakURL, with the admin
 // credentials of Secret admin, again whenever the document changes.
 func realmJob(in stack.Inputs, image, doc, keycloakURL, admin string) *batchv1.Job {
-	labels := stack.PodLabels(in, "keycloak-config-cli")
+	labels := kit.PodLabels(in, "keycloak-config-cli")
 	labels[clientLabel] = "true"
 	env := []corev1.EnvVar{
 		{Name: "KEYCLOAK_URL", Value: keycloakURL},
-		stack.SecretEnv("KEYCLOAK_USER", admin, "username"),
-		stack.SecretEnv("KEYCLOAK_PASSWORD", admin, "password"),
+		kit.SecretEnv("KEYCLOAK_USER", admin, "username"),
+		kit.SecretEnv("KEYCLOAK_PASSWORD", admin, "password"),
 		{Name: "KEYCLOAK_AVAILABILITYCHECK_ENABLED", Value: "true"},
 		{Name: "KEYCLOAK_AVAILABILITYCHECK_TIMEOUT", Value: "600s"},
 		{Name: "IMPORT_FILES_LOCATIONS", Value: "/config/realm.json"},
@@ -315,22 +316,22 @@ func realmJob(in stack.Inputs, image, doc, keycloakURL, admin string) *batchv1.J
 		{Name: "IMPORT_MANAGED_CLIENT", Value: "full"},
 	}
 	for _, c := range in.OIDCClients {
-		env = append(env, stack.SecretEnv(secretEnv(c.Service), stack.OIDCClientSecret(c.Service), "client-secret"))
+		env = append(env, kit.SecretEnv(secretEnv(c.Service), stack.OIDCClientSecret(c.Service), "client-secret"))
 	}
 	for i, email := range in.Workspace.Spec.Admins {
-		env = append(env, stack.SecretEnv(adminPasswordEnv(i), stack.AdminLoginSecret, stack.AdminLoginKey(email)))
+		env = append(env, kit.SecretEnv(adminPasswordEnv(i), stack.AdminLoginSecret, kit.AdminLoginKey(email)))
 	}
 	if r := in.Platform.Spec.SMTPRelay; r != nil && r.CredentialsSecret != nil {
 		env = append(env,
-			stack.SecretEnv(smtpUserEnv, stack.SMTPSecret, "username"),
-			stack.SecretEnv(smtpPasswordEnv, stack.SMTPSecret, "password"))
+			kit.SecretEnv(smtpUserEnv, stack.SMTPSecret, "username"),
+			kit.SecretEnv(smtpPasswordEnv, stack.SMTPSecret, "password"))
 	}
-	return stack.ConfigJob{
+	return kit.ConfigJob{
 		Component: ComponentName, NamePrefix: "rathaus-keycloak-realm-",
 		Image: image, Content: []string{doc}, UID: configUID, PodLabels: labels,
 		Env:       env,
 		ConfigMap: realmConfigMap, MountPath: "/config",
-		Resources:       stack.Resources("100m", "256Mi", "1", "768Mi"),
+		Resources:       kit.Resources("100m", "256Mi", "1", "768Mi"),
 		DeadlineSeconds: 1800,
 	}.Job(in)
 }

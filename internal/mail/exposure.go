@@ -15,6 +15,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -57,7 +58,7 @@ func exposure(in stack.Inputs, p Plan) []client.Object {
 }
 
 // mailServers selects every workspace's mail server, in any namespace.
-var mailServers = map[string]string{stack.AppLabel: "mail", inventory.PartOfLabel: "rathaus"}
+var mailServers = map[string]string{kit.AppLabel: "mail", inventory.PartOfLabel: "rathaus"}
 
 // mailPeers lets mail servers deliver to each other over SMTP (port 25) on the same cluster,
 // and nothing else: egress to other workspaces' mail servers on 25, ingress from them on 25.
@@ -68,7 +69,7 @@ func mailPeers(in stack.Inputs, p Plan) *networkingv1.NetworkPolicy {
 	ports := []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &smtp}}
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, ComponentName, "rathaus-mail-peers"),
+		ObjectMeta: kit.Meta(in, ComponentName, "rathaus-mail-peers"),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: p.PodLabels},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
@@ -82,7 +83,7 @@ func mailPeers(in stack.Inputs, p Plan) *networkingv1.NetworkPolicy {
 // Local keeps the clients' addresses, which SPF checks, rate limits and spam filters need.
 func publicService(in stack.Inputs, p Plan) *corev1.Service {
 	settings := in.Platform.Spec.Mail
-	meta := stack.Meta(in, ComponentName, PublicService)
+	meta := kit.Meta(in, ComponentName, PublicService)
 	if len(settings.ServiceAnnotations) > 0 {
 		meta.Annotations = maps.Clone(settings.ServiceAnnotations)
 	}
@@ -117,7 +118,7 @@ func publicPolicy(in stack.Inputs, p Plan) *networkingv1.NetworkPolicy {
 	}
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, ComponentName, PublicService),
+		ObjectMeta: kit.Meta(in, ComponentName, PublicService),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: p.PodLabels},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
@@ -136,7 +137,7 @@ func publicPolicy(in stack.Inputs, p Plan) *networkingv1.NetworkPolicy {
 // own through the ingress; SMTP and IMAP need one in the workspace namespace for the server
 // itself (cert-manager docs, "Certificate resources").
 func certificate(in stack.Inputs, p Plan, issuer string) *unstructured.Unstructured {
-	meta := stack.Meta(in, ComponentName, TLSSecret)
+	meta := kit.Meta(in, ComponentName, TLSSecret)
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"spec": map[string]any{
 			"secretName": TLSSecret,

@@ -18,6 +18,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 const (
@@ -144,7 +145,7 @@ func (Component) PublicServices(in stack.Inputs) stack.PublicServices {
 	if in.Platform.Spec.Mail.Exposure == rathausv1alpha1.MailExposureNodePort {
 		typ = corev1.ServiceTypeNodePort
 	}
-	return stack.PublicPorts(typ, len(Ports))
+	return kit.PublicPorts(typ, len(Ports))
 }
 
 // Enabled reports whether the workspace has mail.
@@ -180,7 +181,7 @@ func (c Component) Version(in stack.Inputs) string {
 // OIDCClient implements stack.OIDCUser. Mail clients and the web interface log in with OAuth
 // at the identity provider and present its tokens to the mail server.
 func (Component) OIDCClient(in stack.Inputs) (stack.OIDCClient, bool) {
-	return stack.WebClient(ComponentName, Host(in), "/*"), Enabled(in)
+	return kit.WebClient(ComponentName, Host(in), "/*"), Enabled(in)
 }
 
 // Databases implements stack.DatabaseUser.
@@ -233,7 +234,7 @@ func PlanFor(in stack.Inputs) (Plan, error) {
 		DKIMSelector: DKIMSelector,
 		MTASTSMode:   MTASTSMode(in),
 		ClientID:     ComponentName,
-		PodLabels:    stack.PodLabels(in, "mail"),
+		PodLabels:    kit.PodLabels(in, "mail"),
 	}
 	if in.Identity != nil {
 		p.IssuerURL = in.Identity.IssuerURL

@@ -10,6 +10,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -34,7 +35,7 @@ func (Component) Hosts(in stack.Inputs) []stack.Host {
 
 // Kinds implements stack.KindOwner with the service's own kinds and the engine's.
 func (c Component) Kinds() []schema.GroupVersionKind {
-	out := append([]schema.GroupVersionKind{stack.NetworkPolicyKind, stack.SecretKind, CertificateKind}, web.Kinds...)
+	out := append([]schema.GroupVersionKind{kit.NetworkPolicyKind, kit.SecretKind, CertificateKind}, web.Kinds...)
 	if k, ok := c.Engine.(stack.KindOwner); ok {
 		out = append(out, k.Kinds()...)
 	}
@@ -90,7 +91,7 @@ func (Component) DNSRecords(in stack.Inputs) []rathausv1alpha1.DNSRecord {
 		// RFC 7489: quarantine what fails both SPF and DKIM alignment; reports to the postmaster.
 		add("_dmarc."+domain, "TXT", "v=DMARC1; p=quarantine; adkim=r; aspf=r; rua="+reports),
 		// RFC 8461 section 3.1: the id changes whenever the policy does.
-		add("_mta-sts."+domain, "TXT", "v=STSv1; id="+stack.ShortHash(MTASTSPolicy(MTASTSMode(in), host))),
+		add("_mta-sts."+domain, "TXT", "v=STSv1; id="+kit.ShortHash(MTASTSPolicy(MTASTSMode(in), host))),
 		// RFC 8460: where other servers report TLS failures.
 		add("_smtp._tls."+domain, "TXT", "v=TLSRPTv1; rua="+reports),
 		// Client discovery: RFC 6186 and RFC 8314 SRV records (priority weight port target;

@@ -14,6 +14,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // Port is a protocol and port number.
@@ -35,7 +36,7 @@ func Path(in stack.Inputs, component, name string, clients, servers map[string]s
 	return []client.Object{
 		&networkingv1.NetworkPolicy{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-			ObjectMeta: stack.Meta(in, component, name+"-egress"),
+			ObjectMeta: kit.Meta(in, component, name+"-egress"),
 			Spec: networkingv1.NetworkPolicySpec{
 				PodSelector: metav1.LabelSelector{MatchLabels: clients},
 				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
@@ -47,7 +48,7 @@ func Path(in stack.Inputs, component, name string, clients, servers map[string]s
 		},
 		&networkingv1.NetworkPolicy{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-			ObjectMeta: stack.Meta(in, component, name+"-ingress"),
+			ObjectMeta: kit.Meta(in, component, name+"-ingress"),
 			Spec: networkingv1.NetworkPolicySpec{
 				PodSelector: metav1.LabelSelector{MatchLabels: servers},
 				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
@@ -64,7 +65,7 @@ func Path(in stack.Inputs, component, name string, clients, servers map[string]s
 func FromNamespace(in stack.Inputs, component, name, namespace string, servers map[string]string, ports ...Port) client.Object {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, component, name),
+		ObjectMeta: kit.Meta(in, component, name),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: servers},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
@@ -140,7 +141,7 @@ func ToKubeAPI(in stack.Inputs, component, name string, selector map[string]stri
 func egress(in stack.Inputs, component, name string, selector map[string]string, peers []networkingv1.NetworkPolicyPeer, ports []Port) *networkingv1.NetworkPolicy {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, component, name),
+		ObjectMeta: kit.Meta(in, component, name),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: selector},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},

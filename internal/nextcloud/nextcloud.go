@@ -27,6 +27,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 	"github.com/rathaus-io/rathaus/internal/valkey"
 	"github.com/rathaus-io/rathaus/internal/web"
@@ -108,7 +109,7 @@ func Version(tag string) string {
 // OIDCClient implements stack.OIDCUser, with the callback of user_oidc
 // (nextcloud/user_oidc README: /apps/user_oidc/code).
 func (Component) OIDCClient(in stack.Inputs) (stack.OIDCClient, bool) {
-	return stack.WebClient(ComponentName, host(in), "/apps/user_oidc/code"), enabled(in)
+	return kit.WebClient(ComponentName, host(in), "/apps/user_oidc/code"), enabled(in)
 }
 
 // Databases implements stack.DatabaseUser.
@@ -129,15 +130,15 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 
 type tierFigures struct {
 	replicas                  int32
-	container                 stack.Figures
+	container                 kit.Figures
 	volume, phpMemory, upload string
 }
 
 var figures = map[rathausv1alpha1.SizeTier]tierFigures{
-	rathausv1alpha1.SizeS:  {replicas: 1, container: stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "250Gi", phpMemory: "512M", upload: "4G"},
-	rathausv1alpha1.SizeM:  {replicas: 1, container: stack.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "4Gi"}}, volume: "1Ti", phpMemory: "1G", upload: "10G"},
-	rathausv1alpha1.SizeL:  {replicas: 2, container: stack.Figures{Requests: [2]string{"2", "4Gi"}, Limits: [2]string{"4", "8Gi"}}, volume: "5Ti", phpMemory: "1G", upload: "10G"},
-	rathausv1alpha1.SizeXL: {replicas: 3, container: stack.Figures{Requests: [2]string{"4", "8Gi"}, Limits: [2]string{"8", "16Gi"}}, volume: "25Ti", phpMemory: "2G", upload: "16G"},
+	rathausv1alpha1.SizeS:  {replicas: 1, container: kit.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "250Gi", phpMemory: "512M", upload: "4G"},
+	rathausv1alpha1.SizeM:  {replicas: 1, container: kit.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "4Gi"}}, volume: "1Ti", phpMemory: "1G", upload: "10G"},
+	rathausv1alpha1.SizeL:  {replicas: 2, container: kit.Figures{Requests: [2]string{"2", "4Gi"}, Limits: [2]string{"4", "8Gi"}}, volume: "5Ti", phpMemory: "1G", upload: "10G"},
+	rathausv1alpha1.SizeXL: {replicas: 3, container: kit.Figures{Requests: [2]string{"4", "8Gi"}, Limits: [2]string{"8", "16Gi"}}, volume: "25Ti", phpMemory: "2G", upload: "16G"},
 }
 
 // Render implements stack.Component.
@@ -161,12 +162,12 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		claim(in, f, mode, class, storage),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-			ObjectMeta: stack.Meta(in, ComponentName, configMapName),
+			ObjectMeta: kit.Meta(in, ComponentName, configMapName),
 			Data:       map[string]string{"rathaus.config.php": configPHP, "zz-rathaus-session.ini": sessionINI, "rathaus-oidc.sh": oidcHook},
 		},
 		deployment(in, image, h, f, storage),
 		cronJob(in, image, h, storage),
-		web.Service(in, ComponentName, Name, stack.PodLabels(in, ReleaseComponent), httpPort),
+		web.Service(in, ComponentName, Name, kit.PodLabels(in, ReleaseComponent), httpPort),
 		web.Route(in, ComponentName, Name, h, Name, httpPort),
 	}
 	// Outbound: the issuer, the artifact mirror (the single sign-on app), mail relays.
@@ -174,9 +175,9 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	if storage == storageS3 {
 		ports = append(ports, s3Port(in))
 	}
-	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-internet", stack.PodLabels(in, ReleaseComponent), ports...))
+	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-internet", kit.PodLabels(in, ReleaseComponent), ports...))
 	if storage == storageS3 {
-		creds, ok := stack.PlatformSecretCopy(in, ComponentName, s3Secret, in.Platform.Spec.ObjectStorage.CredentialsSecret, corev1.SecretTypeOpaque, "access-key", "secret-key")
+		creds, ok := kit.PlatformSecretCopy(in, ComponentName, s3Secret, in.Platform.Spec.ObjectStorage.CredentialsSecret, corev1.SecretTypeOpaque, "access-key", "secret-key")
 		if !ok {
 			return nil, errors.New("the platform's object storage credentials were not read")
 		}
@@ -235,8 +236,8 @@ func s3Env(in stack.Inputs, storage string) []corev1.EnvVar {
 		{Name: "RATHAUS_S3_HOST", Value: s.Endpoint},
 		{Name: "RATHAUS_S3_PORT", Value: fmt.Sprint(s3Port(in))},
 		{Name: "RATHAUS_S3_PATH_STYLE", Value: fmt.Sprint(s.PathStyle)},
-		stack.SecretEnv("RATHAUS_S3_ACCESS_KEY", s3Secret, "access-key"),
-		stack.SecretEnv("RATHAUS_S3_SECRET_KEY", s3Secret, "secret-key"),
+		kit.SecretEnv("RATHAUS_S3_ACCESS_KEY", s3Secret, "access-key"),
+		kit.SecretEnv("RATHAUS_S3_SECRET_KEY", s3Secret, "secret-key"),
 	}
 }
 
@@ -272,7 +273,7 @@ func replicas(f tierFigures, mode corev1.PersistentVolumeAccessMode) int32 {
 }
 
 func claim(in stack.Inputs, f tierFigures, mode corev1.PersistentVolumeAccessMode, class *string, storage string) *corev1.PersistentVolumeClaim {
-	meta := stack.DataMeta(in, ComponentName, dataClaim)
+	meta := kit.DataMeta(in, ComponentName, dataClaim)
 	meta.Labels[storageLabel] = storage
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
@@ -286,7 +287,7 @@ func claim(in stack.Inputs, f tierFigures, mode corev1.PersistentVolumeAccessMod
 }
 
 func podLabels(in stack.Inputs) map[string]string {
-	l := stack.PodLabels(in, ReleaseComponent)
+	l := kit.PodLabels(in, ReleaseComponent)
 	l[tenant.WebLabel] = "true"
 	l[postgres.ClientLabel] = "true"
 	l[valkey.ClientLabel] = "true"
@@ -312,22 +313,22 @@ func env(in stack.Inputs, h, storage string) []corev1.EnvVar {
 		// Read by the entrypoint at first install only (nextcloud/docker entrypoint.sh). It
 		// reads no port variable and hands POSTGRES_HOST to occ maintenance:install as
 		// --database-host, which takes host:port; an External database need not listen on 5432.
-		stack.SecretEnv("RATHAUS_DB_HOST", conn, "host"),
-		stack.SecretEnv("RATHAUS_DB_PORT", conn, "port"),
+		kit.SecretEnv("RATHAUS_DB_HOST", conn, "host"),
+		kit.SecretEnv("RATHAUS_DB_PORT", conn, "port"),
 		{Name: "POSTGRES_HOST", Value: "$(RATHAUS_DB_HOST):$(RATHAUS_DB_PORT)"},
-		stack.SecretEnv("POSTGRES_DB", conn, "dbname"),
-		stack.SecretEnv("POSTGRES_USER", conn, "username"),
-		stack.SecretEnv("POSTGRES_PASSWORD", conn, "password"),
-		stack.SecretEnv("NEXTCLOUD_ADMIN_USER", adminSecret, "username"),
-		stack.SecretEnv("NEXTCLOUD_ADMIN_PASSWORD", adminSecret, "password"),
+		kit.SecretEnv("POSTGRES_DB", conn, "dbname"),
+		kit.SecretEnv("POSTGRES_USER", conn, "username"),
+		kit.SecretEnv("POSTGRES_PASSWORD", conn, "password"),
+		kit.SecretEnv("NEXTCLOUD_ADMIN_USER", adminSecret, "username"),
+		kit.SecretEnv("NEXTCLOUD_ADMIN_PASSWORD", adminSecret, "password"),
 		{Name: "NEXTCLOUD_TRUSTED_DOMAINS", Value: h},
 		// Read on every request by config/rathaus.config.php and the session ini. Not the
 		// image's REDIS_HOST: with it set the entrypoint writes redis-session.ini into the
 		// root-owned /usr/local/etc/php/conf.d and, under set -eu, exits (nextcloud/docker
 		// entrypoint.sh configure_redis_session; nextcloud/docker#763, nextcloud/helm#187).
-		stack.SecretEnv("RATHAUS_REDIS_HOST", valkey.PasswordSecret, "host"),
-		stack.SecretEnv("RATHAUS_REDIS_PORT", valkey.PasswordSecret, "port"),
-		stack.SecretEnv("RATHAUS_REDIS_PASSWORD", valkey.PasswordSecret, "password"),
+		kit.SecretEnv("RATHAUS_REDIS_HOST", valkey.PasswordSecret, "host"),
+		kit.SecretEnv("RATHAUS_REDIS_PORT", valkey.PasswordSecret, "port"),
+		kit.SecretEnv("RATHAUS_REDIS_PASSWORD", valkey.PasswordSecret, "password"),
 		{Name: "RATHAUS_HOST", Value: h},
 		{Name: "RATHAUS_TRUSTED_PROXIES", Value: trustedProxies},
 		{Name: "RATHAUS_SMTP_HOST", Value: smtpHost},
@@ -338,8 +339,8 @@ func env(in stack.Inputs, h, storage string) []corev1.EnvVar {
 		{Name: "OIDC_ISSUER_URL", Value: in.Identity.IssuerURL},
 		{Name: "RATHAUS_USER_OIDC_URL", Value: in.Artifact(userOIDCURL)},
 		{Name: "RATHAUS_USER_OIDC_VERSION", Value: userOIDCVersion},
-		stack.SecretEnv("OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
-		stack.SecretEnv("OIDC_CLIENT_SECRET", stack.OIDCClientSecret(ComponentName), "client-secret"),
+		kit.SecretEnv("OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
+		kit.SecretEnv("OIDC_CLIENT_SECRET", stack.OIDCClientSecret(ComponentName), "client-secret"),
 	}, append(smtpAuthEnv(in), s3Env(in, storage)...)...)
 }
 
@@ -349,8 +350,8 @@ func smtpAuthEnv(in stack.Inputs) []corev1.EnvVar {
 		return nil
 	}
 	return []corev1.EnvVar{
-		stack.SecretEnv("RATHAUS_SMTP_NAME", stack.SMTPSecret, "username"),
-		stack.SecretEnv("RATHAUS_SMTP_PASSWORD", stack.SMTPSecret, "password"),
+		kit.SecretEnv("RATHAUS_SMTP_NAME", stack.SMTPSecret, "username"),
+		kit.SecretEnv("RATHAUS_SMTP_PASSWORD", stack.SMTPSecret, "password"),
 	}
 }
 
@@ -382,8 +383,8 @@ func configInit(image string) corev1.Container {
 		Name:            "config",
 		Image:           image,
 		Command:         []string{"/bin/sh", "-c", "set -eu\nmkdir -p " + configDir + "\ncp /rathaus/rathaus.config.php " + configDir + "/rathaus.config.php.new\nmv " + configDir + "/rathaus.config.php.new " + configDir + "/rathaus.config.php\n"},
-		Resources:       stack.Resources("50m", "64Mi", "200m", "128Mi"),
-		SecurityContext: stack.ContainerSecurity(true),
+		Resources:       kit.Resources("50m", "64Mi", "200m", "128Mi"),
+		SecurityContext: kit.ContainerSecurity(true),
 		VolumeMounts: []corev1.VolumeMount{
 			htmlMount,
 			{Name: "config", MountPath: "/rathaus", ReadOnly: true},
@@ -415,7 +416,7 @@ func gibibytes(php string) int64 {
 	return n << 30
 }
 
-func podSecurity() *corev1.PodSecurityContext { return stack.PodSecurityBinding(uid, httpPort) }
+func podSecurity() *corev1.PodSecurityContext { return kit.PodSecurityBinding(uid, httpPort) }
 
 // readOnlyRoot is false: the image supports no read-only root (nextcloud/docker has no such
 // mode; Apache writes /var/run/apache2 and /var/lock/apache2, PHP /tmp, and the entrypoint
@@ -437,17 +438,17 @@ func deployment(in stack.Inputs, image, h string, f tierFigures, storage string)
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		ObjectMeta: kit.Meta(in, ComponentName, Name),
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To(f.replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: stack.PodLabels(in, ReleaseComponent)},
+			Selector: &metav1.LabelSelector{MatchLabels: kit.PodLabels(in, ReleaseComponent)},
 			// Recreate: a new image's entrypoint rsyncs the code and runs occ upgrade on the
 			// shared volume, which old pods must not serve meanwhile (nextcloud/helm values.yaml).
 			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{
 					Labels:      labels,
-					Annotations: map[string]string{configHashAnnotation: stack.ShortHash(configPHP, sessionINI, oidcHook)},
+					Annotations: map[string]string{configHashAnnotation: kit.ShortHash(configPHP, sessionINI, oidcHook)},
 				},
 				Spec: corev1.PodSpec{
 					SecurityContext:              podSecurity(),
@@ -465,7 +466,7 @@ func deployment(in stack.Inputs, image, h string, f tierFigures, storage string)
 						),
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP}},
 						Resources:       f.container.Requirements(),
-						SecurityContext: stack.ContainerSecurity(readOnlyRoot),
+						SecurityContext: kit.ContainerSecurity(readOnlyRoot),
 						// The first start installs and every new major upgrades the database:
 						// minutes, not seconds (nextcloud/helm README, "startupProbe").
 						StartupProbe:   status(10, 60),
@@ -485,10 +486,10 @@ func deployment(in stack.Inputs, image, h string, f tierFigures, storage string)
 func cronJob(in stack.Inputs, image, h, storage string) *batchv1.CronJob {
 	labels := podLabels(in)
 	delete(labels, tenant.WebLabel)
-	labels[stack.AppLabel] = "nextcloud-cron"
+	labels[kit.AppLabel] = "nextcloud-cron"
 	return &batchv1.CronJob{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
-		ObjectMeta: stack.Meta(in, ComponentName, cronJobName),
+		ObjectMeta: kit.Meta(in, ComponentName, cronJobName),
 		Spec: batchv1.CronJobSpec{
 			Schedule:                   "*/5 * * * *",
 			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
@@ -505,7 +506,7 @@ func cronJob(in stack.Inputs, image, h, storage string) *batchv1.CronJob {
 						AutomountServiceAccountToken: ptr.To(false),
 						Affinity: &corev1.Affinity{PodAffinity: &corev1.PodAffinity{
 							RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
-								LabelSelector: &metav1.LabelSelector{MatchLabels: stack.PodLabels(in, ReleaseComponent)},
+								LabelSelector: &metav1.LabelSelector{MatchLabels: kit.PodLabels(in, ReleaseComponent)},
 								TopologyKey:   corev1.LabelHostname,
 							}},
 						}},
@@ -516,8 +517,8 @@ func cronJob(in stack.Inputs, image, h, storage string) *batchv1.CronJob {
 							// before the first installation there is nothing to run.
 							Command:         []string{"/bin/sh", "-c", "if [ ! -f /var/www/html/config/config.php ]; then exit 0; fi\nexec php -f /var/www/html/cron.php\n"},
 							Env:             env(in, h, storage),
-							Resources:       stack.Resources("100m", "256Mi", "1", "1Gi"),
-							SecurityContext: stack.ContainerSecurity(readOnlyRoot),
+							Resources:       kit.Resources("100m", "256Mi", "1", "1Gi"),
+							SecurityContext: kit.ContainerSecurity(readOnlyRoot),
 							// config.php and rathaus.config.php are on the volume.
 							VolumeMounts: []corev1.VolumeMount{htmlMount},
 						}},

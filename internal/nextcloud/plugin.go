@@ -5,6 +5,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -25,8 +26,8 @@ func (Component) Hosts(in stack.Inputs) []stack.Host {
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return append([]schema.GroupVersionKind{stack.DeploymentKind, stack.CronJobKind, stack.ConfigMapKind, stack.SecretKind,
-		stack.PersistentVolumeClaimKind, stack.NetworkPolicyKind}, web.Kinds...)
+	return append([]schema.GroupVersionKind{kit.DeploymentKind, kit.CronJobKind, kit.ConfigMapKind, kit.SecretKind,
+		kit.PersistentVolumeClaimKind, kit.NetworkPolicyKind}, web.Kinds...)
 }
 
 // Needs implements stack.CapabilityUser.

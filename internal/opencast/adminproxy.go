@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
@@ -33,7 +34,7 @@ func renderAdminProxy(in stack.Inputs, t topology) ([]client.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	selector := stack.PodLabels(in, proxyApp)
+	selector := kit.PodLabels(in, proxyApp)
 	return []client.Object{
 		proxyDeployment(in, t, image),
 		web.Service(in, ComponentName, proxyName, selector, proxyPort),
@@ -42,7 +43,7 @@ func renderAdminProxy(in stack.Inputs, t topology) ([]client.Object, error) {
 }
 
 func proxyDeployment(in stack.Inputs, t topology, image string) *appsv1.Deployment {
-	labels := stack.PodLabels(in, proxyApp)
+	labels := kit.PodLabels(in, proxyApp)
 	labels[tenant.WebLabel] = "true"
 	oidc := stack.OIDCClientSecret(ComponentName)
 	probe := func(path string) *corev1.Probe {
@@ -55,14 +56,14 @@ func proxyDeployment(in stack.Inputs, t topology, image string) *appsv1.Deployme
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: stack.Meta(in, ComponentName, proxyName),
+		ObjectMeta: kit.Meta(in, ComponentName, proxyName),
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To[int32](1),
-			Selector: &metav1.LabelSelector{MatchLabels: stack.PodLabels(in, proxyApp)},
+			Selector: &metav1.LabelSelector{MatchLabels: kit.PodLabels(in, proxyApp)},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
-					SecurityContext:              stack.PodSecurity(proxyUID),
+					SecurityContext:              kit.PodSecurity(proxyUID),
 					AutomountServiceAccountToken: ptr.To(false),
 					EnableServiceLinks:           ptr.To(false),
 					Containers: []corev1.Container{{
@@ -72,9 +73,9 @@ func proxyDeployment(in stack.Inputs, t topology, image string) *appsv1.Deployme
 						Env: []corev1.EnvVar{
 							{Name: "OAUTH2_PROXY_PROVIDER", Value: "oidc"},
 							{Name: "OAUTH2_PROXY_OIDC_ISSUER_URL", Value: in.Identity.IssuerURL},
-							stack.SecretEnv("OAUTH2_PROXY_CLIENT_ID", oidc, "client-id"),
-							stack.SecretEnv("OAUTH2_PROXY_CLIENT_SECRET", oidc, "client-secret"),
-							stack.SecretEnv("OAUTH2_PROXY_COOKIE_SECRET", cookieSecret, "cookie-secret"),
+							kit.SecretEnv("OAUTH2_PROXY_CLIENT_ID", oidc, "client-id"),
+							kit.SecretEnv("OAUTH2_PROXY_CLIENT_SECRET", oidc, "client-secret"),
+							kit.SecretEnv("OAUTH2_PROXY_COOKIE_SECRET", cookieSecret, "cookie-secret"),
 							{Name: "OAUTH2_PROXY_CODE_CHALLENGE_METHOD", Value: "S256"},
 							{Name: "OAUTH2_PROXY_REDIRECT_URL", Value: "https://" + adminHost(in) + "/oauth2/callback"},
 							{Name: "OAUTH2_PROXY_HTTP_ADDRESS", Value: fmt.Sprintf("0.0.0.0:%d", proxyPort)},
@@ -106,7 +107,7 @@ func proxyDeployment(in stack.Inputs, t topology, image string) *appsv1.Deployme
 						},
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: proxyPort, Protocol: corev1.ProtocolTCP}},
 						Resources:       t.proxy.Requirements(),
-						SecurityContext: stack.ContainerSecurity(true),
+						SecurityContext: kit.ContainerSecurity(true),
 						ReadinessProbe:  probe("/ready"),
 						LivenessProbe:   probe("/ping"),
 					}},

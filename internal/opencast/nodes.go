@@ -12,6 +12,7 @@ import (
 
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
@@ -41,11 +42,11 @@ func nodeName(r role) string { return "rathaus-opencast-" + r.name }
 func nodeApp(r role) string { return "opencast-" + r.name }
 
 // nodeSelector selects one role's pods; stable, as StatefulSet selectors are immutable.
-func nodeSelector(in stack.Inputs, r role) map[string]string { return stack.PodLabels(in, nodeApp(r)) }
+func nodeSelector(in stack.Inputs, r role) map[string]string { return kit.PodLabels(in, nodeApp(r)) }
 
 func nodesSelector(in stack.Inputs) map[string]string {
-	l := stack.PodLabels(in, "opencast")
-	delete(l, stack.AppLabel)
+	l := kit.PodLabels(in, "opencast")
+	delete(l, kit.AppLabel)
 	l[nodeLabel] = "true"
 	return l
 }
@@ -83,7 +84,7 @@ func renderNodes(in stack.Inputs, t topology) ([]client.Object, error) {
 		dataClaim(in, t),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-			ObjectMeta: stack.Meta(in, ComponentName, startConfig),
+			ObjectMeta: kit.Meta(in, ComponentName, startConfig),
 			Data:       map[string]string{"start.sh": startScript},
 		},
 		headlessService(in),
@@ -106,7 +107,7 @@ func renderNodes(in stack.Inputs, t topology) ([]client.Object, error) {
 func headlessService(in stack.Inputs) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: stack.Meta(in, ComponentName, nodesService),
+		ObjectMeta: kit.Meta(in, ComponentName, nodesService),
 		Spec: corev1.ServiceSpec{
 			ClusterIP: corev1.ClusterIPNone,
 			Selector:  nodesSelector(in),
@@ -128,17 +129,17 @@ func env(in stack.Inputs, t topology, r role) []corev1.EnvVar {
 		// Published media are downloaded by viewers from the engage host, which serves /static.
 		{Name: "ORG_OPENCASTPROJECT_DOWNLOAD_URL", Value: engage + "/static"},
 		{Name: "ORG_OPENCASTPROJECT_ADMIN_EMAIL", Value: adminEmail(in)},
-		stack.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_ADMIN_USER", adminSecret, "username"),
-		stack.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_ADMIN_PASS", adminSecret, "password"),
-		stack.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_DIGEST_USER", digestSecret, "username"),
-		stack.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_DIGEST_PASS", digestSecret, "password"),
+		kit.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_ADMIN_USER", adminSecret, "username"),
+		kit.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_ADMIN_PASS", adminSecret, "password"),
+		kit.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_DIGEST_USER", digestSecret, "username"),
+		kit.SecretEnv("ORG_OPENCASTPROJECT_SECURITY_DIGEST_PASS", digestSecret, "password"),
 		{Name: "ORG_OPENCASTPROJECT_DB_VENDOR", Value: "PostgreSQL"},
-		stack.SecretEnv("RATHAUS_DB_HOST", conn, "host"),
-		stack.SecretEnv("RATHAUS_DB_PORT", conn, "port"),
-		stack.SecretEnv("RATHAUS_DB_NAME", conn, "dbname"),
+		kit.SecretEnv("RATHAUS_DB_HOST", conn, "host"),
+		kit.SecretEnv("RATHAUS_DB_PORT", conn, "port"),
+		kit.SecretEnv("RATHAUS_DB_NAME", conn, "dbname"),
 		{Name: "ORG_OPENCASTPROJECT_DB_JDBC_URL", Value: "jdbc:postgresql://$(RATHAUS_DB_HOST):$(RATHAUS_DB_PORT)/$(RATHAUS_DB_NAME)"},
-		stack.SecretEnv("ORG_OPENCASTPROJECT_DB_JDBC_USER", conn, "username"),
-		stack.SecretEnv("ORG_OPENCASTPROJECT_DB_JDBC_PASS", conn, "password"),
+		kit.SecretEnv("ORG_OPENCASTPROJECT_DB_JDBC_USER", conn, "username"),
+		kit.SecretEnv("ORG_OPENCASTPROJECT_DB_JDBC_PASS", conn, "password"),
 		// The organization's URLs, the same on every node (org.opencastproject.organization-
 		// mh_default_org.cfg prop.org.opencastproject.*).
 		{Name: "PROP_ORG_OPENCASTPROJECT_ADMIN_UI_URL", Value: "https://" + adminHost(in)},
@@ -150,7 +151,7 @@ func env(in stack.Inputs, t topology, r role) []corev1.EnvVar {
 		// passes on.
 		out = append(out,
 			corev1.EnvVar{Name: "RATHAUS_OIDC_ISSUER", Value: in.Identity.IssuerURL},
-			stack.SecretEnv("RATHAUS_OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
+			kit.SecretEnv("RATHAUS_OIDC_CLIENT_ID", stack.OIDCClientSecret(ComponentName), "client-id"),
 		)
 	}
 	// Karaf's start script runs java in the foreground only with KARAF_EXEC=exec, so that
@@ -186,7 +187,7 @@ func statefulSet(in stack.Inputs, t topology, r role, image string) *appsv1.Stat
 	}
 	return &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: stack.Meta(in, ComponentName, nodeName(r)),
+		ObjectMeta: kit.Meta(in, ComponentName, nodeName(r)),
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:    ptr.To(r.replicas),
 			ServiceName: nodesService,
@@ -197,10 +198,10 @@ func statefulSet(in stack.Inputs, t topology, r role, image string) *appsv1.Stat
 				ObjectMeta: metav1.ObjectMeta{
 					Labels: nodePodLabels(in, r),
 					// start.sh runs once per container start; a new script needs new pods.
-					Annotations: map[string]string{configHashAnnotation: stack.ShortHash(startScript)},
+					Annotations: map[string]string{configHashAnnotation: kit.ShortHash(startScript)},
 				},
 				Spec: corev1.PodSpec{
-					SecurityContext:              stack.PodSecurity(uid),
+					SecurityContext:              kit.PodSecurity(uid),
 					AutomountServiceAccountToken: ptr.To(false),
 					EnableServiceLinks:           ptr.To(false),
 					// Karaf stops its bundles in order; recordings being written need the time.
@@ -214,7 +215,7 @@ func statefulSet(in stack.Inputs, t topology, r role, image string) *appsv1.Stat
 						Env:             env(in, t, r),
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP}},
 						Resources:       r.figures.Requirements(),
-						SecurityContext: stack.ContainerSecurity(readOnlyRoot),
+						SecurityContext: kit.ContainerSecurity(readOnlyRoot),
 						// The first start creates the database schema and the search indexes.
 						StartupProbe:   health(30, 60),
 						ReadinessProbe: health(0, 3),

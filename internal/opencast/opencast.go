@@ -21,6 +21,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 const (
@@ -99,7 +100,7 @@ func (Component) Version(in stack.Inputs) string {
 // OIDCClient implements stack.OIDCUser: the proxy's callback (oauth2-proxy's default
 // --redirect-url path /oauth2/callback).
 func (Component) OIDCClient(in stack.Inputs) (stack.OIDCClient, bool) {
-	return stack.WebClient(ComponentName, adminHost(in), "/oauth2/callback"), enabled(in)
+	return kit.WebClient(ComponentName, adminHost(in), "/oauth2/callback"), enabled(in)
 }
 
 // Databases implements stack.DatabaseUser: Opencast on PostgreSQL instead of its embedded H2,

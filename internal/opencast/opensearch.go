@@ -13,6 +13,7 @@ import (
 
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 const (
@@ -43,9 +44,9 @@ func renderOpenSearch(in stack.Inputs, t topology) ([]client.Object, error) {
 		searchDataClaim(in, t),
 		&corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: stack.Meta(in, ComponentName, searchName),
+			ObjectMeta: kit.Meta(in, ComponentName, searchName),
 			Spec: corev1.ServiceSpec{
-				Selector: stack.PodLabels(in, searchApp),
+				Selector: kit.PodLabels(in, searchApp),
 				Ports:    []corev1.ServicePort{{Name: "http", Port: searchPort, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
 			},
 		},
@@ -58,7 +59,7 @@ func renderOpenSearch(in stack.Inputs, t topology) ([]client.Object, error) {
 func searchDataClaim(in stack.Inputs, t topology) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: stack.DataMeta(in, ComponentName, searchClaim),
+		ObjectMeta: kit.DataMeta(in, ComponentName, searchClaim),
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			StorageClassName: in.StorageClass(),
@@ -80,10 +81,10 @@ func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.Statef
 			PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: failures,
 		}
 	}
-	labels := stack.PodLabels(in, searchApp)
+	labels := kit.PodLabels(in, searchApp)
 	return &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: stack.Meta(in, ComponentName, searchName),
+		ObjectMeta: kit.Meta(in, ComponentName, searchName),
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:    ptr.To[int32](1),
 			ServiceName: searchName,
@@ -91,7 +92,7 @@ func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.Statef
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
-					SecurityContext:              stack.PodSecurity(searchUID),
+					SecurityContext:              kit.PodSecurity(searchUID),
 					AutomountServiceAccountToken: ptr.To(false),
 					EnableServiceLinks:           ptr.To(false),
 					Containers: []corev1.Container{{
@@ -112,7 +113,7 @@ func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.Statef
 						},
 						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: searchPort, Protocol: corev1.ProtocolTCP}},
 						Resources:       t.search.container.Requirements(),
-						SecurityContext: stack.ContainerSecurity(searchReadOnlyRoot),
+						SecurityContext: kit.ContainerSecurity(searchReadOnlyRoot),
 						StartupProbe:    health(30),
 						ReadinessProbe:  health(3),
 						LivenessProbe:   health(6),
@@ -123,7 +124,7 @@ func searchStatefulSet(in stack.Inputs, t topology, image string) *appsv1.Statef
 					}},
 					Volumes: []corev1.Volume{
 						{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: searchClaim}}},
-						stack.EmptyDir("tmp"),
+						kit.EmptyDir("tmp"),
 					},
 				},
 			},

@@ -10,6 +10,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // role is one kind of Opencast node. Each role is its own distribution image
@@ -20,7 +21,7 @@ type role struct {
 	// image is the release component of the distribution's image.
 	image    string
 	replicas int32
-	figures  stack.Figures
+	figures  kit.Figures
 	// public marks the role that serves the engage UI on the media host.
 	public bool
 	// admin marks the role that serves the admin UI behind the proxy.
@@ -36,11 +37,11 @@ type topology struct {
 	// volume is the size of the shared storage directory (recordings, workspace, downloads).
 	volume string
 	search searchFigures
-	proxy  stack.Figures
+	proxy  kit.Figures
 }
 
 type searchFigures struct {
-	container stack.Figures
+	container kit.Figures
 	// heap is the JVM heap, half of the container's memory as OpenSearch recommends.
 	heap   string
 	volume string
@@ -52,26 +53,26 @@ type searchFigures struct {
 // volume mounted at /data by admin, presentation and worker).
 func (t topology) shared() bool { return len(t.roles) > 1 }
 
-func allInOne(f stack.Figures) role {
+func allInOne(f kit.Figures) role {
 	return role{name: "allinone", image: AllInOneImage, replicas: 1, figures: f, public: true, admin: true, search: true}
 }
 
-func admin(f stack.Figures) role {
+func admin(f kit.Figures) role {
 	return role{name: "admin", image: AdminImage, replicas: 1, figures: f, admin: true, search: true}
 }
 
-func presentation(replicas int32, f stack.Figures) role {
+func presentation(replicas int32, f kit.Figures) role {
 	return role{name: "presentation", image: PresentationImage, replicas: replicas, figures: f, public: true, search: true}
 }
 
 // worker nodes encode and analyse recordings; they are what grows with a municipality's
 // recordings, so larger tiers get more of them.
-func worker(replicas int32, f stack.Figures) role {
+func worker(replicas int32, f kit.Figures) role {
 	return role{name: "worker", image: WorkerImage, replicas: replicas, figures: f}
 }
 
-func figures(requests, limits [2]string) stack.Figures {
-	return stack.Figures{Requests: requests, Limits: limits}
+func figures(requests, limits [2]string) kit.Figures {
+	return kit.Figures{Requests: requests, Limits: limits}
 }
 
 // tiers: the smallest runs everything in one node, larger ones split the roles as upstream's
@@ -158,7 +159,7 @@ func dataClaim(in stack.Inputs, t topology) *corev1.PersistentVolumeClaim {
 	}
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: stack.DataMeta(in, ComponentName, dataClaimName),
+		ObjectMeta: kit.DataMeta(in, ComponentName, dataClaimName),
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{mode},
 			StorageClassName: class,

@@ -14,6 +14,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // ClusterKind is CloudNativePG's Cluster; the reconciler checks that its CRD is installed
@@ -162,7 +163,7 @@ func major(tag string) int {
 }
 
 func dataObject(in stack.Inputs, kind, name string, spec map[string]any) *unstructured.Unstructured {
-	m := stack.DataMeta(in, ComponentName, name)
+	m := kit.DataMeta(in, ComponentName, name)
 	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
 	u.SetGroupVersionKind(ClusterKind.GroupVersion().WithKind(kind))
 	u.SetName(m.Name)

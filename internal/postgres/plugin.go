@@ -8,6 +8,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // ReleaseComponents implements stack.Released. PostgreSQL keeps its on-disk format within a
@@ -22,8 +23,8 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{stack.StatefulSetKind, stack.JobKind, stack.ServiceKind, stack.ConfigMapKind, stack.SecretKind,
-		stack.PersistentVolumeClaimKind, stack.NetworkPolicyKind, ClusterKind, DatabaseKind}
+	return []schema.GroupVersionKind{kit.StatefulSetKind, kit.JobKind, kit.ServiceKind, kit.ConfigMapKind, kit.SecretKind,
+		kit.PersistentVolumeClaimKind, kit.NetworkPolicyKind, ClusterKind, DatabaseKind}
 }
 
 // Needs implements stack.CapabilityUser.

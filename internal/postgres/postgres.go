@@ -24,6 +24,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 const (
@@ -96,15 +97,15 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 }
 
 type tierFigures struct {
-	container stack.Figures
+	container kit.Figures
 	volume    string
 }
 
 var figures = map[rathausv1alpha1.SizeTier]tierFigures{
-	rathausv1alpha1.SizeS:  {container: stack.Figures{Requests: [2]string{"250m", "512Mi"}, Limits: [2]string{"1", "1Gi"}}, volume: "20Gi"},
-	rathausv1alpha1.SizeM:  {container: stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "50Gi"},
-	rathausv1alpha1.SizeL:  {container: stack.Figures{Requests: [2]string{"1", "4Gi"}, Limits: [2]string{"4", "8Gi"}}, volume: "200Gi"},
-	rathausv1alpha1.SizeXL: {container: stack.Figures{Requests: [2]string{"2", "8Gi"}, Limits: [2]string{"8", "16Gi"}}, volume: "500Gi"},
+	rathausv1alpha1.SizeS:  {container: kit.Figures{Requests: [2]string{"250m", "512Mi"}, Limits: [2]string{"1", "1Gi"}}, volume: "20Gi"},
+	rathausv1alpha1.SizeM:  {container: kit.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "50Gi"},
+	rathausv1alpha1.SizeL:  {container: kit.Figures{Requests: [2]string{"1", "4Gi"}, Limits: [2]string{"4", "8Gi"}}, volume: "200Gi"},
+	rathausv1alpha1.SizeXL: {container: kit.Figures{Requests: [2]string{"2", "8Gi"}, Limits: [2]string{"8", "16Gi"}}, volume: "500Gi"},
 }
 
 // Render implements stack.Component. Without databases to serve it renders nothing; its
@@ -128,20 +129,20 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		statefulSet(in, image, f),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-			ObjectMeta: stack.Meta(in, ComponentName, setupConfigMap),
+			ObjectMeta: kit.Meta(in, ComponentName, setupConfigMap),
 			Data:       map[string]string{"setup.sql": setupSQL, "setup.sh": script},
 		},
 		setupJob(in, image, script),
 	}
 	clients := map[string]string{ClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
-	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, stack.PodLabels(in, ReleaseComponent), netpol.TCP(Port))...)
+	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, kit.PodLabels(in, ReleaseComponent), netpol.TCP(Port))...)
 	return objs, nil
 }
 
 func claim(in stack.Inputs, f tierFigures) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: stack.DataMeta(in, ComponentName, dataClaim),
+		ObjectMeta: kit.DataMeta(in, ComponentName, dataClaim),
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			StorageClassName: in.StorageClass(),
@@ -153,9 +154,9 @@ func claim(in stack.Inputs, f tierFigures) *corev1.PersistentVolumeClaim {
 func service(in stack.Inputs) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		ObjectMeta: kit.Meta(in, ComponentName, Name),
 		Spec: corev1.ServiceSpec{
-			Selector: stack.PodLabels(in, ReleaseComponent),
+			Selector: kit.PodLabels(in, ReleaseComponent),
 			Ports:    []corev1.ServicePort{{Name: "postgresql", Port: Port, TargetPort: intstr.FromString("postgresql"), Protocol: corev1.ProtocolTCP}},
 		},
 	}
@@ -166,10 +167,10 @@ func service(in stack.Inputs) *corev1.Service {
 var pgIsReady = []string{"pg_isready", "-U", "postgres", "-h", "127.0.0.1", "-p", fmt.Sprint(Port)}
 
 func statefulSet(in stack.Inputs, image string, f tierFigures) *appsv1.StatefulSet {
-	labels := stack.PodLabels(in, ReleaseComponent)
+	labels := kit.PodLabels(in, ReleaseComponent)
 	return &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		ObjectMeta: kit.Meta(in, ComponentName, Name),
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:    ptr.To[int32](1),
 			ServiceName: Name,
@@ -177,18 +178,18 @@ func statefulSet(in stack.Inputs, image string, f tierFigures) *appsv1.StatefulS
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
-					SecurityContext:              stack.PodSecurity(uid),
+					SecurityContext:              kit.PodSecurity(uid),
 					AutomountServiceAccountToken: ptr.To(false),
 					Containers: []corev1.Container{{
 						Name:  "postgresql",
 						Image: image,
 						Env: []corev1.EnvVar{
 							{Name: "PGDATA", Value: pgdata},
-							stack.SecretEnv("POSTGRES_PASSWORD", superuserSecret, "password"),
+							kit.SecretEnv("POSTGRES_PASSWORD", superuserSecret, "password"),
 						},
 						Ports:           []corev1.ContainerPort{{Name: "postgresql", ContainerPort: Port, Protocol: corev1.ProtocolTCP}},
 						Resources:       f.container.Requirements(),
-						SecurityContext: stack.ContainerSecurity(true),
+						SecurityContext: kit.ContainerSecurity(true),
 						ReadinessProbe: &corev1.Probe{
 							ProbeHandler:  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: pgIsReady}},
 							PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 6,
@@ -207,8 +208,8 @@ func statefulSet(in stack.Inputs, image string, f tierFigures) *appsv1.StatefulS
 					}},
 					Volumes: []corev1.Volume{
 						{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dataClaim}}},
-						stack.EmptyDir("run"),
-						stack.EmptyDir("tmp"),
+						kit.EmptyDir("run"),
+						kit.EmptyDir("tmp"),
 					},
 				},
 			},
@@ -243,20 +244,20 @@ func setupJob(in stack.Inputs, image, script string) *batchv1.Job {
 		{Name: "PGPORT", Value: fmt.Sprint(Port)},
 		{Name: "PGUSER", Value: "postgres"},
 		{Name: "PGDATABASE", Value: "postgres"},
-		stack.SecretEnv("PGPASSWORD", superuserSecret, "password"),
+		kit.SecretEnv("PGPASSWORD", superuserSecret, "password"),
 	}
 	for i, db := range in.Databases {
-		env = append(env, stack.SecretEnv(fmt.Sprintf("DB_PASSWORD_%d", i), ConnectionSecret(db), "password"))
+		env = append(env, kit.SecretEnv(fmt.Sprintf("DB_PASSWORD_%d", i), ConnectionSecret(db), "password"))
 	}
-	labels := stack.PodLabels(in, "postgresql-setup")
+	labels := kit.PodLabels(in, "postgresql-setup")
 	labels[ClientLabel] = "true"
-	return stack.ConfigJob{
+	return kit.ConfigJob{
 		Component: ComponentName, NamePrefix: "rathaus-postgresql-setup-",
 		Image: image, Content: []string{setupSQL, script}, UID: uid, PodLabels: labels,
 		Command:   []string{"sh", "/setup/setup.sh"},
 		Env:       env,
 		ConfigMap: setupConfigMap, MountPath: "/setup",
-		Resources:       stack.Resources("50m", "64Mi", "500m", "256Mi"),
+		Resources:       kit.Resources("50m", "64Mi", "500m", "256Mi"),
 		DeadlineSeconds: 900,
 	}.Job(in)
 }

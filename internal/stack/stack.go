@@ -1,19 +1,16 @@
-// Package stack holds what every renderer of a workspace's stack shares: the inputs it is
-// rendered from and the metadata every rendered object carries.
+// Package stack is the plug-in contract between the operator and the parts of a workspace's
+// stack: the inputs every part is rendered from (Inputs), what a part may tell the operator
+// about itself (plugin.go), and the names parts share. The builders renderers use (metadata,
+// pods, Jobs, kinds) are in stack/kit.
 package stack
 
 import (
 	"net/url"
 	"strconv"
-	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/sizing"
 )
 
@@ -124,28 +121,6 @@ func (p PublicServices) Add(o PublicServices) PublicServices {
 	return PublicServices{LoadBalancers: p.LoadBalancers + o.LoadBalancers, NodePorts: p.NodePorts + o.NodePorts}
 }
 
-// PublicPorts counts a Service with ports ports of the given type: a LoadBalancer also takes
-// a node port per port.
-func PublicPorts(typ corev1.ServiceType, ports int) PublicServices {
-	p := PublicServices{NodePorts: int64(ports)}
-	if typ == corev1.ServiceTypeLoadBalancer {
-		p.LoadBalancers = 1
-	}
-	return p
-}
-
-// WebClient is the client of a web service at host that receives logins at callbackPath and
-// sends users back to its start page after logout.
-func WebClient(service, host, callbackPath string) OIDCClient {
-	base := "https://" + host
-	return OIDCClient{
-		Service:                service,
-		RedirectURIs:           []string{base + callbackPath},
-		PostLogoutRedirectURIs: []string{base + "/"},
-		WebOrigins:             []string{base},
-	}
-}
-
 // OIDCClientSecret names the Secret holding a service's OIDC client credentials, keys
 // "client-id" and "client-secret". The identity component creates it in Provider mode; in
 // External mode the provider does, with what the municipality's issuer registered.
@@ -155,44 +130,12 @@ func OIDCClientSecret(service string) string { return "rathaus-oidc-" + service 
 // role may read: the first login needs no mail.
 const AdminLoginSecret = "rathaus-admin-login"
 
-// AdminLoginKey is the key of an admin's one-time password in AdminLoginSecret: the e-mail
-// address with every character a Secret key cannot hold replaced by "-" ("it@kiel.de" gives
-// "it-kiel.de"); a Secret key allows letters, digits, "-", "_" and ".".
-func AdminLoginKey(email string) string {
-	b := []byte(strings.ToLower(email))
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			b[i] = '-'
-		}
-	}
-	return string(b)
-}
-
 // Names of the copies of platform Secrets in every workspace namespace that needs them.
 const (
 	RegistrySecret = "rathaus-registry"
 	TLSSecret      = "rathaus-tls"
 	SMTPSecret     = "rathaus-smtp"
 )
-
-// PlatformSecretCopy returns a copy of the platform Secret ref under name, with the given keys,
-// as an object of component; false when the platform Secret was not read.
-func PlatformSecretCopy(in Inputs, component, name string, ref rathausv1alpha1.NamespacedName, typ corev1.SecretType, keys ...string) (*corev1.Secret, bool) {
-	data, ok := in.PlatformSecrets[RefKey(ref)]
-	if !ok {
-		return nil, false
-	}
-	copied := make(map[string][]byte, len(keys))
-	for _, k := range keys {
-		copied[k] = data[k]
-	}
-	return &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: Meta(in, component, name),
-		Type:       typ,
-		Data:       copied,
-	}, true
-}
 
 // KeyRef is the key of a generated key's public half in PublicKeys.
 func KeyRef(secret, key string) string { return secret + "/" + key }
@@ -204,33 +147,4 @@ func RefKey(ref rathausv1alpha1.NamespacedName) string { return ref.Namespace + 
 // "NetworkPolicy/kiel/rathaus-default-deny".
 func Key(kind, namespace, name string) string {
 	return kind + "/" + namespace + "/" + name
-}
-
-// Meta returns the metadata of a workspace object: namespace, inventory labels and the
-// workspace as controlling owner, so Kubernetes garbage-collects it with the workspace.
-func Meta(in Inputs, component, name string) metav1.ObjectMeta {
-	ws := in.Workspace
-	return metav1.ObjectMeta{
-		Name:      name,
-		Namespace: ws.Namespace,
-		Labels:    inventory.Labels(ws.Name, component),
-		OwnerReferences: []metav1.OwnerReference{{
-			APIVersion:         rathausv1alpha1.GroupVersion.String(),
-			Kind:               "MunicipalityWorkspace",
-			Name:               ws.Name,
-			UID:                ws.UID,
-			Controller:         ptr.To(true),
-			BlockOwnerDeletion: ptr.To(true),
-		}},
-	}
-}
-
-// DataMeta returns the metadata of an object that holds the municipality's data (a volume, a
-// generated credential). It has no owner reference, so deleting the workspace never
-// garbage-collects it; only deletionPolicy Delete removes it.
-func DataMeta(in Inputs, component, name string) metav1.ObjectMeta {
-	m := Meta(in, component, name)
-	m.OwnerReferences = nil
-	m.Labels[inventory.DataLabel] = "true"
-	return m
 }

@@ -4,14 +4,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // Kinds implements stack.KindOwner. The namespace itself is not among them: the reconciler
 // applies it first and never prunes it.
 func (Baseline) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{stack.ResourceQuotaKind, stack.LimitRangeKind, stack.NetworkPolicyKind, stack.RoleKind,
-		stack.RoleBindingKind, stack.SecretKind}
+	return []schema.GroupVersionKind{kit.ResourceQuotaKind, kit.LimitRangeKind, kit.NetworkPolicyKind, kit.RoleKind,
+		kit.RoleBindingKind, kit.SecretKind}
 }
 
 // PlatformSecrets implements stack.PlatformSecretUser: the Secrets every workspace namespace

@@ -19,6 +19,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/sizing"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -99,7 +100,7 @@ func Namespace(in stack.Inputs) *corev1.Namespace {
 func quota(in stack.Inputs, tier sizing.Tier) *corev1.ResourceQuota {
 	return &corev1.ResourceQuota{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"},
-		ObjectMeta: stack.Meta(in, ComponentName, QuotaName),
+		ObjectMeta: kit.Meta(in, ComponentName, QuotaName),
 		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
 			corev1.ResourceRequestsCPU:            tier.CPU,
 			corev1.ResourceRequestsMemory:         tier.Memory,
@@ -122,7 +123,7 @@ func quota(in stack.Inputs, tier sizing.Tier) *corev1.ResourceQuota {
 func limitRange(in stack.Inputs) *corev1.LimitRange {
 	return &corev1.LimitRange{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"},
-		ObjectMeta: stack.Meta(in, ComponentName, LimitRangeName),
+		ObjectMeta: kit.Meta(in, ComponentName, LimitRangeName),
 		Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{{
 			Type: corev1.LimitTypeContainer,
 			DefaultRequest: corev1.ResourceList{
@@ -140,7 +141,7 @@ func limitRange(in stack.Inputs) *corev1.LimitRange {
 func defaultDeny(in stack.Inputs) *networkingv1.NetworkPolicy {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, ComponentName, DefaultDenyPolicyName),
+		ObjectMeta: kit.Meta(in, ComponentName, DefaultDenyPolicyName),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
@@ -158,7 +159,7 @@ func allowDNS(in stack.Inputs) *networkingv1.NetworkPolicy {
 	}
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, ComponentName, AllowDNSPolicyName),
+		ObjectMeta: kit.Meta(in, ComponentName, AllowDNSPolicyName),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
@@ -173,7 +174,7 @@ func allowDNS(in stack.Inputs) *networkingv1.NetworkPolicy {
 func allowIngressController(in stack.Inputs, sel *metav1.LabelSelector) *networkingv1.NetworkPolicy {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: stack.Meta(in, ComponentName, AllowIngressPolicyName),
+		ObjectMeta: kit.Meta(in, ComponentName, AllowIngressPolicyName),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{WebLabel: "true"}},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
@@ -196,7 +197,7 @@ func platformCopies(in stack.Inputs) []client.Object {
 		if ref == nil {
 			return
 		}
-		if s, ok := stack.PlatformSecretCopy(in, ComponentName, name, *ref, typ, keys...); ok {
+		if s, ok := kit.PlatformSecretCopy(in, ComponentName, name, *ref, typ, keys...); ok {
 			out = append(out, s)
 		}
 	}
@@ -220,7 +221,7 @@ var readOnly = []string{"get", "list", "watch"}
 func tenantRole(in stack.Inputs) *rbacv1.Role {
 	return &rbacv1.Role{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
-		ObjectMeta: stack.Meta(in, ComponentName, TenantRoleName),
+		ObjectMeta: kit.Meta(in, ComponentName, TenantRoleName),
 		Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{rathausv1alpha1.GroupVersion.Group}, Resources: []string{"municipalityworkspaces", "municipalityworkspaces/status"}, Verbs: readOnly},
 			{APIGroups: []string{rathausv1alpha1.GroupVersion.Group}, Resources: []string{"municipalityworkspaces"}, ResourceNames: []string{in.Workspace.Name}, Verbs: []string{"update", "patch"}},
@@ -250,7 +251,7 @@ func tenantRoleBinding(in stack.Inputs) *rbacv1.RoleBinding {
 	}
 	return &rbacv1.RoleBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
-		ObjectMeta: stack.Meta(in, ComponentName, TenantRoleBindingName),
+		ObjectMeta: kit.Meta(in, ComponentName, TenantRoleBindingName),
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: TenantRoleName},
 		Subjects:   subjects,
 	}

@@ -4,6 +4,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // ReleaseComponents implements stack.Released: the cache holds sessions and locks only, which
@@ -14,5 +15,5 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{stack.DeploymentKind, stack.ServiceKind, stack.SecretKind, stack.NetworkPolicyKind}
+	return []schema.GroupVersionKind{kit.DeploymentKind, kit.ServiceKind, kit.SecretKind, kit.NetworkPolicyKind}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 const (
@@ -57,7 +58,7 @@ func (Component) Secrets(in stack.Inputs) []secrets.Spec {
 	return []secrets.Spec{{Name: PasswordSecret, Keys: []secrets.Key{secrets.Password("password")}, Static: map[string]string{"host": Name, "port": "6379"}}}
 }
 
-var figures = map[rathausv1alpha1.SizeTier]stack.Figures{
+var figures = map[rathausv1alpha1.SizeTier]kit.Figures{
 	rathausv1alpha1.SizeS:  {Requests: [2]string{"50m", "64Mi"}, Limits: [2]string{"500m", "256Mi"}},
 	rathausv1alpha1.SizeM:  {Requests: [2]string{"100m", "128Mi"}, Limits: [2]string{"1", "512Mi"}},
 	rathausv1alpha1.SizeL:  {Requests: [2]string{"250m", "512Mi"}, Limits: [2]string{"2", "1Gi"}},
@@ -74,7 +75,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		return nil, err
 	}
 	f := figures[in.Size()]
-	labels := stack.PodLabels(in, ReleaseComponent)
+	labels := kit.PodLabels(in, ReleaseComponent)
 	// valkey-cli reads the password from REDISCLI_AUTH on every version (valkey src/valkey-cli.c
 	// CLI_AUTH_ENV); VALKEYCLI_AUTH exists only from 9.0.
 	ping := &corev1.Probe{
@@ -83,7 +84,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	}
 	deployment := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		ObjectMeta: kit.Meta(in, ComponentName, Name),
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To[int32](1),
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
@@ -91,7 +92,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
-					SecurityContext:              stack.PodSecurity(uid),
+					SecurityContext:              kit.PodSecurity(uid),
 					AutomountServiceAccountToken: ptr.To(false),
 					Containers: []corev1.Container{{
 						Name:  "valkey",
@@ -102,25 +103,25 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 						// no append-only file: locks and sessions are rebuilt after a restart.
 						Args: []string{"valkey-server", "--requirepass", "$(VALKEY_PASSWORD)", "--save", "", "--appendonly", "no"},
 						Env: []corev1.EnvVar{
-							stack.SecretEnv("VALKEY_PASSWORD", PasswordSecret, "password"),
-							stack.SecretEnv("REDISCLI_AUTH", PasswordSecret, "password"),
+							kit.SecretEnv("VALKEY_PASSWORD", PasswordSecret, "password"),
+							kit.SecretEnv("REDISCLI_AUTH", PasswordSecret, "password"),
 						},
 						Ports:           []corev1.ContainerPort{{Name: "valkey", ContainerPort: Port, Protocol: corev1.ProtocolTCP}},
 						Resources:       f.Requirements(),
-						SecurityContext: stack.ContainerSecurity(true),
+						SecurityContext: kit.ContainerSecurity(true),
 						ReadinessProbe:  ping,
 						LivenessProbe:   ping,
 						// The entrypoint exits when run as non-root and /data is not writable.
 						VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/data"}},
 					}},
-					Volumes: []corev1.Volume{stack.EmptyDir("data")},
+					Volumes: []corev1.Volume{kit.EmptyDir("data")},
 				},
 			},
 		},
 	}
 	service := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: stack.Meta(in, ComponentName, Name),
+		ObjectMeta: kit.Meta(in, ComponentName, Name),
 		Spec: corev1.ServiceSpec{
 			Selector: labels,
 			Ports:    []corev1.ServicePort{{Name: "valkey", Port: Port, TargetPort: intstr.FromString("valkey"), Protocol: corev1.ProtocolTCP}},

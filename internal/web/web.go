@@ -3,7 +3,6 @@
 package web
 
 import (
-	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,7 +12,10 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // ClusterIssuerAnnotation asks cert-manager's ingress-shim for a certificate of the Ingress's
@@ -28,7 +30,7 @@ const PortName = "http"
 func Service(in stack.Inputs, component, name string, selector map[string]string, port int32) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: stack.Meta(in, component, name),
+		ObjectMeta: kit.Meta(in, component, name),
 		Spec: corev1.ServiceSpec{
 			Selector: selector,
 			Ports:    []corev1.ServicePort{{Name: PortName, Port: port, TargetPort: intstr.FromString(PortName), Protocol: corev1.ProtocolTCP}},
@@ -47,7 +49,7 @@ func Route(in stack.Inputs, component, name, host, service string, port int32) c
 	if gw == nil {
 		return Ingress(in, component, name, host, service, port)
 	}
-	meta := stack.Meta(in, component, name)
+	meta := kit.Meta(in, component, name)
 	parent := map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": gw.Namespace, "name": gw.Name}
 	if gw.SectionName != "" {
 		parent["sectionName"] = gw.SectionName
@@ -76,7 +78,7 @@ func Route(in stack.Inputs, component, name, host, service string, port int32) c
 // names no Secret and the ingress controller serves its default certificate.
 func Ingress(in stack.Inputs, component, name, host, service string, port int32) *networkingv1.Ingress {
 	ing := in.Platform.Spec.Ingress
-	meta := stack.Meta(in, component, name)
+	meta := kit.Meta(in, component, name)
 	tls := networkingv1.IngressTLS{Hosts: []string{host}}
 	switch {
 	case ing.ClusterIssuer != "":
@@ -112,7 +114,7 @@ func Ingress(in stack.Inputs, component, name, host, service string, port int32)
 }
 
 // Kinds are the kinds Route and Service render, for the KindOwner of a web service.
-var Kinds = []schema.GroupVersionKind{stack.ServiceKind, networkingv1.SchemeGroupVersion.WithKind("Ingress"), HTTPRouteKind}
+var Kinds = []schema.GroupVersionKind{kit.ServiceKind, networkingv1.SchemeGroupVersion.WithKind("Ingress"), HTTPRouteKind}
 
 // Needs is the API Route needs on p: the Gateway API, when the platform names a Gateway.
 func Needs(p *rathausv1alpha1.WorkspacePlatform) []stack.Need {

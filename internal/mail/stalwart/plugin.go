@@ -4,6 +4,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
 // ReleaseComponents implements stack.Released. Stalwart migrates its data store forward on
@@ -17,5 +18,5 @@ func (Engine) ReleaseComponents() []stack.ReleaseComponent {
 
 // Kinds implements stack.KindOwner.
 func (Engine) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{stack.StatefulSetKind, stack.JobKind, stack.ServiceKind, stack.ConfigMapKind, stack.PersistentVolumeClaimKind}
+	return []schema.GroupVersionKind{kit.StatefulSetKind, kit.JobKind, kit.ServiceKind, kit.ConfigMapKind, kit.PersistentVolumeClaimKind}
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 )
 
@@ -79,15 +80,15 @@ func (Engine) Secrets(stack.Inputs) []secrets.Spec {
 }
 
 type tierFigures struct {
-	server stack.Figures
+	server kit.Figures
 	volume string
 }
 
 var figures = map[rathausv1alpha1.SizeTier]tierFigures{
-	rathausv1alpha1.SizeS:  {server: stack.Figures{Requests: [2]string{"250m", "512Mi"}, Limits: [2]string{"2", "2Gi"}}, volume: "5Gi"},
-	rathausv1alpha1.SizeM:  {server: stack.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "10Gi"},
-	rathausv1alpha1.SizeL:  {server: stack.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "4Gi"}}, volume: "20Gi"},
-	rathausv1alpha1.SizeXL: {server: stack.Figures{Requests: [2]string{"2", "4Gi"}, Limits: [2]string{"8", "8Gi"}}, volume: "50Gi"},
+	rathausv1alpha1.SizeS:  {server: kit.Figures{Requests: [2]string{"250m", "512Mi"}, Limits: [2]string{"2", "2Gi"}}, volume: "5Gi"},
+	rathausv1alpha1.SizeM:  {server: kit.Figures{Requests: [2]string{"500m", "1Gi"}, Limits: [2]string{"2", "2Gi"}}, volume: "10Gi"},
+	rathausv1alpha1.SizeL:  {server: kit.Figures{Requests: [2]string{"1", "2Gi"}, Limits: [2]string{"4", "4Gi"}}, volume: "20Gi"},
+	rathausv1alpha1.SizeXL: {server: kit.Figures{Requests: [2]string{"2", "4Gi"}, Limits: [2]string{"8", "8Gi"}}, volume: "50Gi"},
 }
 
 // Render implements mail.Engine.
@@ -102,8 +103,8 @@ func (e Engine) Render(in stack.Inputs, p mail.Plan) ([]client.Object, error) {
 	}
 	f := figures[in.Size()]
 	plan := Plan(p)
-	jobLabels := stack.PodLabels(in, "stalwart-config")
-	job := stack.ConfigJob{
+	jobLabels := kit.PodLabels(in, "stalwart-config")
+	job := kit.ConfigJob{
 		Component:  mail.ComponentName,
 		NamePrefix: Name + "-config-",
 		Image:      cliImage,
@@ -114,8 +115,8 @@ func (e Engine) Render(in stack.Inputs, p mail.Plan) ([]client.Object, error) {
 		Command: []string{"/usr/local/bin/stalwart-cli", "apply", "--file", "/plan/plan.ndjson"},
 		Env: []corev1.EnvVar{
 			{Name: "STALWART_URL", Value: fmt.Sprintf("http://%s:%d", Name, httpPort)},
-			stack.SecretEnv("STALWART_USER", adminSecret, "username"),
-			stack.SecretEnv("STALWART_PASSWORD", adminSecret, "password"),
+			kit.SecretEnv("STALWART_USER", adminSecret, "username"),
+			kit.SecretEnv("STALWART_PASSWORD", adminSecret, "password"),
 			// The CLI caches the server's schema under the user's cache directory.
 			{Name: "HOME", Value: "/tmp"},
 			{Name: "XDG_CACHE_HOME", Value: "/tmp"},
@@ -123,7 +124,7 @@ func (e Engine) Render(in stack.Inputs, p mail.Plan) ([]client.Object, error) {
 		},
 		ConfigMap:       planConfigMap,
 		MountPath:       "/plan",
-		Resources:       stack.Resources("50m", "64Mi", "500m", "256Mi"),
+		Resources:       kit.Resources("50m", "64Mi", "500m", "256Mi"),
 		DeadlineSeconds: 1200,
 	}.Job(in)
 	objs := []client.Object{
@@ -132,7 +133,7 @@ func (e Engine) Render(in stack.Inputs, p mail.Plan) ([]client.Object, error) {
 		statefulSet(in, image, p, f, appliedPlan(in, job.Name)),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-			ObjectMeta: stack.Meta(in, mail.ComponentName, planConfigMap),
+			ObjectMeta: kit.Meta(in, mail.ComponentName, planConfigMap),
 			Data:       map[string]string{"plan.ndjson": plan},
 		},
 		job,
@@ -143,7 +144,7 @@ func (e Engine) Render(in stack.Inputs, p mail.Plan) ([]client.Object, error) {
 func claim(in stack.Inputs, f tierFigures) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: stack.DataMeta(in, mail.ComponentName, dataClaim),
+		ObjectMeta: kit.DataMeta(in, mail.ComponentName, dataClaim),
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			StorageClassName: in.StorageClass(),
@@ -156,7 +157,7 @@ func claim(in stack.Inputs, f tierFigures) *corev1.PersistentVolumeClaim {
 func headless(in stack.Inputs, p mail.Plan) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: stack.Meta(in, mail.ComponentName, Name),
+		ObjectMeta: kit.Meta(in, mail.ComponentName, Name),
 		Spec: corev1.ServiceSpec{
 			ClusterIP: corev1.ClusterIPNone,
 			Selector:  p.PodLabels,
@@ -204,20 +205,20 @@ func appliedPlan(in stack.Inputs, job string) string {
 }
 
 func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, applied string) *appsv1.StatefulSet {
-	labels := stack.PodLabels(in, "mail")
+	labels := kit.PodLabels(in, "mail")
 	labels[tenant.WebLabel] = "true"
 	labels[postgres.ClientLabel] = "true"
 	conn := postgres.ConnectionSecret(database)
 	env := []corev1.EnvVar{
-		stack.SecretEnv("DB_HOST", conn, "host"),
-		stack.SecretEnv("DB_PORT", conn, "port"),
-		stack.SecretEnv("DB_NAME", conn, "dbname"),
-		stack.SecretEnv("DB_USER", conn, "username"),
-		stack.SecretEnv("STALWART_DB_PASSWORD", conn, "password"),
+		kit.SecretEnv("DB_HOST", conn, "host"),
+		kit.SecretEnv("DB_PORT", conn, "port"),
+		kit.SecretEnv("DB_NAME", conn, "dbname"),
+		kit.SecretEnv("DB_USER", conn, "username"),
+		kit.SecretEnv("STALWART_DB_PASSWORD", conn, "password"),
 		// Discovery documents (OAuth, OIDC, JMAP) name the public URL, not the pod's.
 		{Name: "STALWART_PUBLIC_URL", Value: "https://" + p.Host},
-		stack.SecretEnv("RATHAUS_ADMIN_USER", adminSecret, "username"),
-		stack.SecretEnv("RATHAUS_ADMIN_PASSWORD", adminSecret, "password"),
+		kit.SecretEnv("RATHAUS_ADMIN_USER", adminSecret, "username"),
+		kit.SecretEnv("RATHAUS_ADMIN_PASSWORD", adminSecret, "password"),
 		// The administrator the configuration Job signs in as. Upstream calls it a recovery
 		// credential not to be left set (configuration/recovery-mode.md); here it is the
 		// operator's own, generated, never shown, and the only administrator there is, as
@@ -225,7 +226,7 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, appl
 		{Name: "STALWART_RECOVERY_ADMIN", Value: "$(RATHAUS_ADMIN_USER):$(RATHAUS_ADMIN_PASSWORD)"},
 	}
 	if p.Relay != nil && p.Relay.Username != "" {
-		env = append(env, stack.SecretEnv(relayPasswordEnv, stack.SMTPSecret, "password"))
+		env = append(env, kit.SecretEnv(relayPasswordEnv, stack.SMTPSecret, "password"))
 	}
 	ports := make([]corev1.ContainerPort, 0, len(mail.Ports)+1)
 	for _, port := range mail.Ports {
@@ -240,7 +241,7 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, appl
 	}
 	volumes := []corev1.Volume{
 		{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dataClaim}}},
-		stack.EmptyDir("tmp"),
+		kit.EmptyDir("tmp"),
 		{Name: "dkim", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: p.DKIMSecret, Items: []corev1.KeyToPath{{Key: mail.DKIMKey, Path: mail.DKIMKey}},
 		}}},
@@ -256,7 +257,7 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, appl
 	// The binary carries the cap_net_bind_service file capability with the effective bit: the
 	// kernel refuses to execute it unless the capability is in the bounding set, even where
 	// no_new_privs keeps it from being granted (reproduced with capsh as uid 2000).
-	security := stack.ContainerSecurity(true)
+	security := kit.ContainerSecurity(true)
 	security.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE"}
 	lowest := int32(httpPort)
 	for _, port := range mail.Ports {
@@ -270,7 +271,7 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, appl
 	}
 	return &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: stack.Meta(in, mail.ComponentName, Name),
+		ObjectMeta: kit.Meta(in, mail.ComponentName, Name),
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:    ptr.To[int32](1),
 			ServiceName: Name,
@@ -280,7 +281,7 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, appl
 				Spec: corev1.PodSpec{
 					// Stalwart binds 25, 465, 587 and 993 as uid 2000 under /bin/sh, where its
 					// file capability does not apply: the pod lowers the unprivileged port range.
-					SecurityContext:              stack.PodSecurityBinding(uid, lowest),
+					SecurityContext:              kit.PodSecurityBinding(uid, lowest),
 					AutomountServiceAccountToken: ptr.To(false),
 					// Queued mail is flushed and connections drained before the pod goes.
 					TerminationGracePeriodSeconds: ptr.To[int64](60),

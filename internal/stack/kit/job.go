@@ -1,10 +1,12 @@
-package stack
+package kit
 
 import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
 // ConfigJob is a run-to-completion Job that applies configuration read from a ConfigMap (a
@@ -43,7 +45,7 @@ func (j ConfigJob) hashed() []string {
 }
 
 // Job renders the Job.
-func (j ConfigJob) Job(in Inputs) *batchv1.Job {
+func (j ConfigJob) Job(in stack.Inputs) *batchv1.Job {
 	return &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		ObjectMeta: Meta(in, j.Component, j.NamePrefix+ShortHash(j.hashed()...)),

@@ -1,4 +1,4 @@
-package stack
+package kit
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
@@ -8,7 +8,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
-// The Kubernetes kinds components render, for their KindOwner lists.
+// The Kubernetes kinds components render, for their stack.KindOwner lists.
 var (
 	DeploymentKind            = appsv1.SchemeGroupVersion.WithKind("Deployment")
 	StatefulSetKind           = appsv1.SchemeGroupVersion.WithKind("StatefulSet")

@@ -1,19 +1,20 @@
-package stack
+// Package kit is the builder toolkit of the stack's renderers: object metadata and inventory
+// labels, pod and container security, resources, volumes, configuration Jobs, the kinds
+// components declare, and copies of platform Secrets. The contract itself is package stack.
+package kit
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 
-	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/contract"
-	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
 // AppLabel names the application a pod runs (postgresql, nextcloud, ...).
@@ -21,7 +22,7 @@ const AppLabel = "app.kubernetes.io/name"
 
 // PodLabels are the labels of a component's pods: stable, since they feed selectors, which
 // are immutable on Deployments and StatefulSets.
-func PodLabels(in Inputs, app string) map[string]string {
+func PodLabels(in stack.Inputs, app string) map[string]string {
 	return map[string]string{
 		AppLabel:                 app,
 		inventory.PartOfLabel:    "rathaus",
@@ -105,62 +106,6 @@ func SecretEnv(name, secret, key string) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
 	}}}
-}
-
-// StorageClass returns the platform's class for single-node volumes, nil for the cluster default.
-func (in Inputs) StorageClass() *string {
-	if c := in.Platform.Spec.Storage.ReadWriteOnceClass; c != "" {
-		return ptr.To(c)
-	}
-	return nil
-}
-
-// Artifact returns where a file the release pins is fetched: its upstream HTTPS URL, or the
-// same host and path below the platform's artifact mirror.
-func (in Inputs) Artifact(upstream string) string {
-	m := strings.TrimSuffix(in.Platform.Spec.Artifacts.Mirror, "/")
-	if m == "" {
-		return upstream
-	}
-	return m + "/" + strings.TrimPrefix(upstream, "https://")
-}
-
-// ArtifactPort is the TCP port artifacts are fetched from: the mirror's, else 443.
-func (in Inputs) ArtifactPort() int32 {
-	if in.Platform.Spec.Artifacts.Mirror == "" {
-		return 443
-	}
-	return URLPort(in.Platform.Spec.Artifacts.Mirror)
-}
-
-// DefaultClusterDomain is the DNS domain of a cluster whose platform names none.
-const DefaultClusterDomain = "cluster.local"
-
-// ServiceFQDN is the fully qualified name of the workspace's Service name, for programs that
-// resolve names without the search domains of /etc/resolv.conf.
-func (in Inputs) ServiceFQDN(name string) string {
-	domain := in.Platform.Spec.Network.ClusterDomain
-	if domain == "" {
-		domain = DefaultClusterDomain
-	}
-	return name + "." + in.Workspace.Namespace + ".svc." + domain
-}
-
-// Size is the workspace's size tier, S when unset (the API's default).
-func (in Inputs) Size() rathausv1alpha1.SizeTier {
-	if in.Workspace.Spec.Size == "" {
-		return rathausv1alpha1.SizeS
-	}
-	return in.Workspace.Spec.Size
-}
-
-// Image returns the pull reference of a release component through the platform's mirror.
-func (in Inputs) Image(component string) (string, error) {
-	c, err := images.Find(in.Release, component)
-	if err != nil {
-		return "", err
-	}
-	return images.Reference(c, in.Platform.Spec.Registry.Mirror), nil
 }
 
 // ShortHash is a short, stable digest of parts, for names of objects that must be replaced
