@@ -23,8 +23,8 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/desired"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/metrics"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // DefaultMaxConcurrentReconciles is how many workspaces the operator reconciles in parallel
@@ -87,7 +87,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Controller:              config.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		Cache: cache.Options{
 			SyncPeriod:           &opts.SyncPeriod,
-			DefaultLabelSelector: inventory.ManagedSelector(),
+			DefaultLabelSelector: ownership.ManagedSelector(),
 			DefaultTransform:     cache.TransformStripManagedFields(),
 			ByObject: map[client.Object]cache.ByObject{
 				&rathausv1alpha1.MunicipalityWorkspace{}: everything,

@@ -20,7 +20,7 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/release"
 )
 
@@ -155,7 +155,7 @@ var _ = Describe("Observability", func() {
 			fmt.Sprintf(`rathaus_workspace_service_ready{name="workspace",namespace=%q,service="files"} 0`, ns)))
 
 		var secrets corev1.SecretList
-		Expect(k8s.List(ctx, &secrets, client.InNamespace(ns), client.HasLabels{inventory.WorkspaceLabel})).To(Succeed())
+		Expect(k8s.List(ctx, &secrets, client.InNamespace(ns), client.HasLabels{ownership.WorkspaceLabel})).To(Succeed())
 		Expect(secrets.Items).NotTo(BeEmpty())
 		log := operatorLog.String()
 		Expect(log).To(ContainSubstring("Created generated credentials"), "the log is captured")

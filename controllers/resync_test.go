@@ -14,8 +14,8 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/metrics"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // Serial: these specs stop and start the one operator all specs share.
@@ -93,7 +93,7 @@ var _ = Describe("Operator restarts", Serial, func() {
 func ownedObjects(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) []string {
 	var out []string
 	for kind, list := range baselineLists() {
-		Expect(k8s.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels{inventory.WorkspaceLabel: ws.Name})).To(Succeed())
+		Expect(k8s.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels{ownership.WorkspaceLabel: ws.Name})).To(Succeed())
 		items, err := meta.ExtractList(list)
 		Expect(err).NotTo(HaveOccurred())
 		for _, item := range items {
@@ -109,7 +109,7 @@ func ownedObjects(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace
 func resourceVersions(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) map[string]string {
 	out := map[string]string{}
 	for kind, list := range baselineLists() {
-		Expect(k8s.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels{inventory.WorkspaceLabel: ws.Name})).To(Succeed())
+		Expect(k8s.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels{ownership.WorkspaceLabel: ws.Name})).To(Succeed())
 		items, err := meta.ExtractList(list)
 		Expect(err).NotTo(HaveOccurred())
 		for _, item := range items {

@@ -16,7 +16,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/desired"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
 )
@@ -38,7 +38,7 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured
 			continue
 		}
 		log.FromContext(ctx).V(1).Info("Applying object", "object", desired.Key(u))
-		err = r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(inventory.FieldOwner), client.ForceOwnership)
+		err = r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(ownership.FieldOwner), client.ForceOwnership)
 		switch {
 		case err == nil:
 		case apierrors.IsInvalid(err):
@@ -101,7 +101,7 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 	}
 	for _, key := range slices.Sorted(maps.Keys(owned)) {
 		obj := owned[key]
-		if keep[key] || inventory.IsData(obj) && ws.EffectiveDeletionPolicy() != rathausv1alpha1.DeletionPolicyDelete {
+		if keep[key] || ownership.IsData(obj) && ws.EffectiveDeletionPolicy() != rathausv1alpha1.DeletionPolicyDelete {
 			continue
 		}
 		if !obj.GetDeletionTimestamp().IsZero() {
@@ -120,7 +120,7 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 // the cluster has.
 func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Reader, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
 	scheme, inv := r.Client.Scheme(), inventoryOf(r.Components, r.Client.Scheme())
-	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: inventory.WorkspaceSelector(ws.Name)}}
+	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: ownership.WorkspaceSelector(ws.Name)}}
 	visit := func(kind string, list client.ObjectList) error {
 		if err := reader.List(ctx, list, opts...); err != nil {
 			return fmt.Errorf("listing owned %s objects: %w", kind, err)

@@ -27,8 +27,8 @@ import (
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/health"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -90,10 +90,10 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !ws.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, ws)
 	}
-	if !controllerutil.ContainsFinalizer(ws, inventory.Finalizer) {
+	if !controllerutil.ContainsFinalizer(ws, ownership.Finalizer) {
 		// The finalizer goes on before any object is created, so nothing can be left behind.
 		patch := client.MergeFrom(ws.DeepCopy())
-		controllerutil.AddFinalizer(ws, inventory.Finalizer)
+		controllerutil.AddFinalizer(ws, ownership.Finalizer)
 		if err := r.Client.Patch(ctx, ws, patch); err != nil {
 			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
 		}

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/tenant"
 )
@@ -36,7 +36,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		waitReady(ctx, ws)
 
 		got := getWorkspace(ctx, ws)
-		Expect(got.Finalizers).To(ContainElement(inventory.Finalizer))
+		Expect(got.Finalizers).To(ContainElement(ownership.Finalizer))
 		Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
 		Expect(got.Status.Release).To(Equal(release.BuiltIn().Spec.Version))
 		Expect(meta.FindStatusCondition(got.Status.Conditions, "Reconciling")).To(BeNil())
@@ -49,7 +49,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		quota := &corev1.ResourceQuota{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: tenant.QuotaName}, quota)).To(Succeed())
 		Expect(quota.Spec.Hard.Name(corev1.ResourceRequestsCPU, "").String()).To(Equal("10"))
-		Expect(quota.Labels).To(HaveKeyWithValue(inventory.WorkspaceLabel, ws.Name))
+		Expect(quota.Labels).To(HaveKeyWithValue(ownership.WorkspaceLabel, ws.Name))
 		Expect(quota.OwnerReferences).To(HaveLen(1))
 
 		for _, name := range []string{tenant.DefaultDenyPolicyName, tenant.AllowDNSPolicyName} {
@@ -230,8 +230,8 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 			waitReady(ctx, ws)
 
 			// A generated credential as services create them: inventory and data labels, no owner.
-			data := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rathaus-db-credentials", Labels: inventory.Labels(ws.Name, "postgresql")}}
-			data.Labels[inventory.DataLabel] = "true"
+			data := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rathaus-db-credentials", Labels: ownership.Labels(ws.Name, "postgresql")}}
+			data.Labels[ownership.DataLabel] = "true"
 			data.StringData = map[string]string{"password": "kept-across-deletion"}
 			Expect(k8s.Create(ctx, data)).To(Succeed())
 

@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // finalize removes a deleted workspace's stack per its deletion policy and then lets the
@@ -21,14 +21,14 @@ import (
 // reference, so garbage collection leaves them too); a workspace created again under the same
 // name picks them up.
 func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) error {
-	if !controllerutil.ContainsFinalizer(ws, inventory.Finalizer) {
+	if !controllerutil.ContainsFinalizer(ws, ownership.Finalizer) {
 		return nil
 	}
 	policy := ws.EffectiveDeletionPolicy()
 	retained := 0
 	// Read past the cache: an object created moments ago must not be missed.
 	err := r.forEachOwned(ctx, r.APIReader, ws, func(kind string, obj client.Object) error {
-		if inventory.IsData(obj) && policy != rathausv1alpha1.DeletionPolicyDelete {
+		if ownership.IsData(obj) && policy != rathausv1alpha1.DeletionPolicyDelete {
 			retained++
 			return nil
 		}
@@ -47,7 +47,7 @@ func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *rathausv1alpha1.
 	log.FromContext(ctx).Info("Workspace stack removed", "deletionPolicy", policy, "retained", retained)
 
 	patch := client.MergeFrom(ws.DeepCopy())
-	controllerutil.RemoveFinalizer(ws, inventory.Finalizer)
+	controllerutil.RemoveFinalizer(ws, ownership.Finalizer)
 	if err := r.Client.Patch(ctx, ws, patch); err != nil {
 		return client.IgnoreNotFound(fmt.Errorf("removing finalizer: %w", err))
 	}
@@ -64,14 +64,14 @@ func (r *WorkspaceReconciler) releaseNamespace(ctx context.Context, ws *rathausv
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: name}, ns); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if !ns.DeletionTimestamp.IsZero() || inventory.WorkspaceOf(ns) != ws.Name {
+	if !ns.DeletionTimestamp.IsZero() || ownership.WorkspaceOf(ns) != ws.Name {
 		return nil
 	}
 	empty := &unstructured.Unstructured{}
 	empty.SetAPIVersion("v1")
 	empty.SetKind("Namespace")
 	empty.SetName(name)
-	err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(empty), client.FieldOwner(inventory.FieldOwner), client.ForceOwnership)
+	err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(empty), client.FieldOwner(ownership.FieldOwner), client.ForceOwnership)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("releasing namespace labels: %w", err)
 	}

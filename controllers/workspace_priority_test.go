@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // The queue order the handlers produce, with controller-runtime's priority queue: a child's
@@ -36,7 +36,7 @@ func TestNewWorkspacesWaitBehindThoseUnderWay(t *testing.T) {
 	created.Create(ctx, event.CreateEvent{Object: workspace("new-1"), IsInInitialList: true}, q)
 	created.Create(ctx, event.CreateEvent{Object: workspace("new-2")}, q)
 	child := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "under-way", Name: "nextcloud", ResourceVersion: "1", Labels: map[string]string{
-		inventory.ManagedByLabel: inventory.ManagedByValue, inventory.WorkspaceLabel: "workspace",
+		ownership.ManagedByLabel: ownership.ManagedByValue, ownership.WorkspaceLabel: "workspace",
 	}}}
 	changed := child.DeepCopy()
 	changed.ResourceVersion = "2" // a resync (same version) would come at handler.LowPriority

@@ -14,7 +14,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/desired"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
@@ -89,7 +89,7 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 		data[k] = []byte(v)
 	}
 	secret.Data = data
-	err = r.Client.Create(ctx, secret, client.FieldOwner(inventory.FieldOwner))
+	err = r.Client.Create(ctx, secret, client.FieldOwner(ownership.FieldOwner))
 	switch {
 	case err == nil:
 		log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
@@ -116,7 +116,7 @@ func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, 
 		}
 		return nil, nil, fmt.Errorf("reading Secret %s: %w", secret.Name, err)
 	}
-	if inventory.WorkspaceOf(existing) != in.Workspace.Name {
+	if ownership.WorkspaceOf(existing) != in.Workspace.Name {
 		return nil, &status.Problem{Reason: rathausv1alpha1.ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", secret.Name), Unwatched: true}, nil
 	}
 	if err := r.completeSecret(ctx, existing, spec); err != nil {
@@ -155,7 +155,7 @@ func (r *WorkspaceReconciler) completeSecret(ctx context.Context, existing *core
 	for _, k := range stale {
 		existing.Data[k] = []byte(spec.Static[k])
 	}
-	if err := r.Client.Patch(ctx, existing, patch, client.FieldOwner(inventory.FieldOwner)); err != nil {
+	if err := r.Client.Patch(ctx, existing, patch, client.FieldOwner(ownership.FieldOwner)); err != nil {
 		return fmt.Errorf("completing Secret %s: %w", spec.Name, err)
 	}
 	log.FromContext(ctx).Info("Completed generated credentials", "secret", spec.Name, "generatedKeys", len(missing), "updatedStaticKeys", stale)

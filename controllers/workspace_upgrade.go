@@ -23,8 +23,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/metrics"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
@@ -482,7 +482,7 @@ func platformUpgrades(p *rathausv1alpha1.WorkspacePlatform) (timeout, soak time.
 func (r *WorkspaceReconciler) dataClaims(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) ([]string, error) {
 	var claims corev1.PersistentVolumeClaimList
 	if err := r.Client.List(ctx, &claims, client.InNamespace(ws.Namespace),
-		client.MatchingLabels{inventory.WorkspaceLabel: ws.Name, inventory.DataLabel: "true"}); err != nil {
+		client.MatchingLabels{ownership.WorkspaceLabel: ws.Name, ownership.DataLabel: "true"}); err != nil {
 		return nil, fmt.Errorf("listing volumes: %w", err)
 	}
 	var out []string
@@ -524,8 +524,8 @@ func (r *WorkspaceReconciler) takeSnapshots(ctx context.Context, ws *rathausv1al
 		s.SetGroupVersionKind(volumeSnapshotKind)
 		s.SetNamespace(ws.Namespace)
 		s.SetName(name)
-		labels := inventory.Labels(ws.Name, "upgrade")
-		labels[inventory.DataLabel] = "true"
+		labels := ownership.Labels(ws.Name, "upgrade")
+		labels[ownership.DataLabel] = "true"
 		s.SetLabels(labels)
 		s.SetAnnotations(map[string]string{"rathaus.io/upgrade-to": to})
 		_ = unstructured.SetNestedField(s.Object, p.Spec.Storage.VolumeSnapshotClass, "spec", "volumeSnapshotClassName")

@@ -18,7 +18,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/residency"
 )
 
@@ -107,7 +107,7 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 // ownerWorkspace maps a managed object to its workspace by inventory label; the cache only
 // holds objects with the operator's label, so foreign objects never get here.
 func ownerWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
-	name := inventory.WorkspaceOf(obj)
+	name := ownership.WorkspaceOf(obj)
 	if name == "" {
 		return nil
 	}
@@ -115,7 +115,7 @@ func ownerWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
 }
 
 func namespaceWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
-	name := inventory.WorkspaceOf(obj)
+	name := ownership.WorkspaceOf(obj)
 	if name == "" {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // Prepare turns a rendered object into the unstructured document that is applied: status,
@@ -45,7 +45,7 @@ func Prepare(obj client.Object) (*unstructured.Unstructured, error) {
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	annotations[inventory.HashAnnotation] = sum
+	annotations[ownership.HashAnnotation] = sum
 	u.SetAnnotations(annotations)
 	return u, nil
 }
@@ -54,7 +54,7 @@ func Prepare(obj client.Object) (*unstructured.Unstructured, error) {
 // last applied from the same desired document and nobody has changed a field the operator
 // sets since. Fields others set, and defaults the API server adds, do not matter.
 func UpToDate(desired *unstructured.Unstructured, observed client.Object) (bool, error) {
-	if observed.GetAnnotations()[inventory.HashAnnotation] != desired.GetAnnotations()[inventory.HashAnnotation] {
+	if observed.GetAnnotations()[ownership.HashAnnotation] != desired.GetAnnotations()[ownership.HashAnnotation] {
 		return false, nil
 	}
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(observed)

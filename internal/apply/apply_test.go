@@ -7,7 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 func configMap(data map[string]string) *corev1.ConfigMap {
@@ -26,15 +26,15 @@ func TestPrepare(t *testing.T) {
 	if _, ok := u.Object["metadata"].(map[string]any)["creationTimestamp"]; ok {
 		t.Error("null creationTimestamp was kept; applying it would claim the field")
 	}
-	if u.GetAnnotations()[inventory.HashAnnotation] == "" {
+	if u.GetAnnotations()[ownership.HashAnnotation] == "" {
 		t.Error("no hash annotation")
 	}
 	again, _ := Prepare(configMap(map[string]string{"k": "v"}))
-	if again.GetAnnotations()[inventory.HashAnnotation] != u.GetAnnotations()[inventory.HashAnnotation] {
+	if again.GetAnnotations()[ownership.HashAnnotation] != u.GetAnnotations()[ownership.HashAnnotation] {
 		t.Error("hash differs for the same object")
 	}
 	changed, _ := Prepare(configMap(map[string]string{"k": "w"}))
-	if changed.GetAnnotations()[inventory.HashAnnotation] == u.GetAnnotations()[inventory.HashAnnotation] {
+	if changed.GetAnnotations()[ownership.HashAnnotation] == u.GetAnnotations()[ownership.HashAnnotation] {
 		t.Error("hash is the same for different objects")
 	}
 	if _, err := Prepare(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}); err == nil {
@@ -47,13 +47,13 @@ func TestUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash := desired.GetAnnotations()[inventory.HashAnnotation]
+	hash := desired.GetAnnotations()[ownership.HashAnnotation]
 	observed := func(mutate func(*corev1.ConfigMap)) *corev1.ConfigMap {
 		cm := configMap(map[string]string{"k": "v"})
 		cm.TypeMeta = metav1.TypeMeta{} // the cache returns typed objects without kind
 		cm.ResourceVersion = "42"
 		cm.UID = "uid"
-		cm.Annotations = map[string]string{inventory.HashAnnotation: hash}
+		cm.Annotations = map[string]string{ownership.HashAnnotation: hash}
 		if mutate != nil {
 			mutate(cm)
 		}
@@ -72,7 +72,7 @@ func TestUpToDate(t *testing.T) {
 		}), want: true},
 		{name: "our value drifted", observed: observed(func(cm *corev1.ConfigMap) { cm.Data["k"] = "changed" }), want: false},
 		{name: "our label removed", observed: observed(func(cm *corev1.ConfigMap) { delete(cm.Labels, "a") }), want: false},
-		{name: "applied from another desired state", observed: observed(func(cm *corev1.ConfigMap) { cm.Annotations[inventory.HashAnnotation] = "old" }), want: false},
+		{name: "applied from another desired state", observed: observed(func(cm *corev1.ConfigMap) { cm.Annotations[ownership.HashAnnotation] = "old" }), want: false},
 		{name: "never applied by us", observed: observed(func(cm *corev1.ConfigMap) { cm.Annotations = nil }), want: false},
 	}
 	for _, tt := range tests {

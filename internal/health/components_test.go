@@ -10,7 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -39,7 +39,7 @@ func rendered(component, kind, name string) *unstructured.Unstructured {
 	u.SetKind(kind)
 	u.SetNamespace("ns")
 	u.SetName(name)
-	u.SetLabels(map[string]string{inventory.ComponentLabel: component})
+	u.SetLabels(map[string]string{ownership.ComponentLabel: component})
 	return u
 }
 

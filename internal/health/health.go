@@ -15,7 +15,7 @@ import (
 	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -116,7 +116,7 @@ type Report struct {
 func Components(in stack.Inputs, components []stack.Component, objs []*unstructured.Unstructured, observed map[string]client.Object) []Report {
 	byComponent := map[string][]*unstructured.Unstructured{}
 	for _, u := range objs {
-		c := u.GetLabels()[inventory.ComponentLabel]
+		c := u.GetLabels()[ownership.ComponentLabel]
 		byComponent[c] = append(byComponent[c], u)
 	}
 	var out []Report

@@ -24,8 +24,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -194,7 +194,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		realm,
 		realmJob(in, configImage, doc, fmt.Sprintf("http://%s:%d", Name, httpPort), adminSecret),
 	}
-	clients := map[string]string{clientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	clients := map[string]string{clientLabel: "true", ownership.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, labels, netpol.TCP(httpPort))...)
 	// Mail to the relay: admins set their first password from a mailed link.
 	objs = append(objs, netpol.ToInternet(in, ComponentName, Name+"-mail", labels, 465, 587))

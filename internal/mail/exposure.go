@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
@@ -58,7 +58,7 @@ func exposure(in stack.Inputs, p Plan) []client.Object {
 }
 
 // mailServers selects every workspace's mail server, in any namespace.
-var mailServers = map[string]string{kit.AppLabel: "mail", inventory.PartOfLabel: "rathaus"}
+var mailServers = map[string]string{kit.AppLabel: "mail", ownership.PartOfLabel: "rathaus"}
 
 // mailPeers lets mail servers deliver to each other over SMTP (port 25) on the same cluster,
 // and nothing else: egress to other workspaces' mail servers on 25, ingress from them on 25.

@@ -15,7 +15,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/testutil/golden"
@@ -202,7 +202,7 @@ func TestDataOutlivesTheWorkspace(t *testing.T) {
 			continue
 		}
 		claims++
-		if len(o.GetOwnerReferences()) != 0 || o.GetLabels()[inventory.DataLabel] != "true" {
+		if len(o.GetOwnerReferences()) != 0 || o.GetLabels()[ownership.DataLabel] != "true" {
 			t.Errorf("%s is data but carries owners %v, labels %v", o.GetName(), o.GetOwnerReferences(), o.GetLabels())
 		}
 	}

@@ -3,8 +3,8 @@ package opencast
 import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
@@ -18,7 +18,7 @@ func policies(in stack.Inputs, t topology) []client.Object {
 	// admin node's working file repository, all on the HTTP port.
 	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-opencast-nodes", nodesSelector(in), nodesSelector(in), netpol.TCP(httpPort))...)
 	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-opencast-admin-proxy", kit.PodLabels(in, proxyApp), nodeSelector(in, t.adminRole()), netpol.TCP(httpPort))...)
-	searchClients := map[string]string{searchClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	searchClients := map[string]string{searchClientLabel: "true", ownership.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, "rathaus-opensearch", searchClients, kit.PodLabels(in, searchApp), netpol.TCP(searchPort))...)
 	// The proxy fetches the issuer's discovery document and keys and redeems codes.
 	objs = append(objs, netpol.ToInternet(in, ComponentName, "rathaus-opencast-admin-proxy-internet", kit.PodLabels(in, proxyApp), in.Identity.Port()))

@@ -10,8 +10,8 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/images"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
@@ -94,7 +94,7 @@ func renderCloudNativePG(in stack.Inputs) ([]client.Object, error) {
 	}
 
 	instancesSel := map[string]string{"cnpg.io/cluster": Name}
-	clients := map[string]string{ClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	clients := map[string]string{ClientLabel: "true", ownership.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, instancesSel, netpol.TCP(Port))...)
 	// Instances replicate among themselves and answer the operator's status probes (port 8000);
 	// each instance manager talks to the Kubernetes API.

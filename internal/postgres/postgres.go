@@ -20,8 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
@@ -134,7 +134,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		},
 		setupJob(in, image, script),
 	}
-	clients := map[string]string{ClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	clients := map[string]string{ClientLabel: "true", ownership.WorkspaceLabel: in.Workspace.Name}
 	objs = append(objs, netpol.Path(in, ComponentName, Name, clients, kit.PodLabels(in, ReleaseComponent), netpol.TCP(Port))...)
 	return objs, nil
 }

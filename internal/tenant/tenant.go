@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/sizing"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
@@ -83,7 +83,7 @@ func (Baseline) Render(in stack.Inputs) ([]client.Object, error) {
 // what the operator-scope admission policy looks for before it admits the operator's writes
 // in the namespace.
 func Namespace(in stack.Inputs) *corev1.Namespace {
-	labels := inventory.Labels(in.Workspace.Name, ComponentName)
+	labels := ownership.Labels(in.Workspace.Name, ComponentName)
 	for _, mode := range []string{"enforce", "audit", "warn"} {
 		labels[podSecurityLabelPrefix+mode] = PodSecurityLevel
 		labels[podSecurityLabelPrefix+mode+"-version"] = podSecurityVersionLabel

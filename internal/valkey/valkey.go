@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
 	"github.com/rathaus-io/rathaus/internal/netpol"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
@@ -127,6 +127,6 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 			Ports:    []corev1.ServicePort{{Name: "valkey", Port: Port, TargetPort: intstr.FromString("valkey"), Protocol: corev1.ProtocolTCP}},
 		},
 	}
-	clients := map[string]string{ClientLabel: "true", inventory.WorkspaceLabel: in.Workspace.Name}
+	clients := map[string]string{ClientLabel: "true", ownership.WorkspaceLabel: in.Workspace.Name}
 	return append([]client.Object{deployment, service}, netpol.Path(in, ComponentName, Name, clients, labels, netpol.TCP(Port))...), nil
 }

@@ -26,7 +26,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/controllers"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/test/framework"
 )
 
@@ -581,7 +581,7 @@ func (k *campaign) check(ctx context.Context) error {
 	}
 
 	// Data objects, listed past any watch: what the ledger saw must all still be there.
-	sel := client.MatchingLabels{inventory.ManagedByLabel: inventory.ManagedByValue, inventory.DataLabel: "true"}
+	sel := client.MatchingLabels{ownership.ManagedByLabel: ownership.ManagedByValue, ownership.DataLabel: "true"}
 	var secrets corev1.SecretList
 	if err := k.c.List(ctx, &secrets, sel); err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // object is what the half-owned check needs of any namespaced object: its kind and metadata.
@@ -38,24 +38,24 @@ func halfOwned(objs []object, workspaces map[string]owner) []string {
 	var out []string
 	for _, o := range objs {
 		ws, hasWorkspace := workspaces[o.Namespace]
-		labelled := o.Labels[inventory.ManagedByLabel] == inventory.ManagedByValue
-		claimed := o.Labels[inventory.WorkspaceLabel]
+		labelled := o.Labels[ownership.ManagedByLabel] == ownership.ManagedByValue
+		claimed := o.Labels[ownership.WorkspaceLabel]
 		written := slices.ContainsFunc(o.ManagedFields, func(f metav1.ManagedFieldsEntry) bool {
-			return f.Manager == inventory.FieldOwner
+			return f.Manager == ownership.FieldOwner
 		})
 		controller := controllerOf(o.OwnerReferences)
-		data := o.Labels[inventory.DataLabel] == "true"
+		data := o.Labels[ownership.DataLabel] == "true"
 		switch {
 		case !labelled && !written && controller == nil:
 			continue // not the operator's
 		case !hasWorkspace:
 			out = append(out, fmt.Sprintf("%s carries rathaus marks in a namespace without a workspace", o))
 		case written && !labelled:
-			out = append(out, fmt.Sprintf("%s was written by the operator but lacks the label %s=%s, so it is never pruned", o, inventory.ManagedByLabel, inventory.ManagedByValue))
+			out = append(out, fmt.Sprintf("%s was written by the operator but lacks the label %s=%s, so it is never pruned", o, ownership.ManagedByLabel, ownership.ManagedByValue))
 		case labelled && claimed != ws.Name:
 			out = append(out, fmt.Sprintf("%s is labelled for workspace %q, but the namespace's workspace is %s", o, claimed, ws.Name))
 		case labelled && !written:
-			out = append(out, fmt.Sprintf("%s carries the inventory labels but the operator's field manager %q owns none of its fields", o, inventory.FieldOwner))
+			out = append(out, fmt.Sprintf("%s carries the inventory labels but the operator's field manager %q owns none of its fields", o, ownership.FieldOwner))
 		case data && len(o.OwnerReferences) > 0:
 			out = append(out, fmt.Sprintf("%s holds data but has an owner reference, so garbage collection would delete it with %s", o, o.OwnerReferences[0].Name))
 		case !data && controller == nil:

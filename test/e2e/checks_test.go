@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 func TestLedger(t *testing.T) {
@@ -67,13 +67,13 @@ func TestLedgerLostKey(t *testing.T) {
 func TestHalfOwned(t *testing.T) {
 	ws := map[string]owner{"town": {Name: "town", UID: "w1"}}
 	labels := func(workspace string, data bool) map[string]string {
-		l := inventory.Labels(workspace, "files")
+		l := ownership.Labels(workspace, "files")
 		if data {
-			l[inventory.DataLabel] = "true"
+			l[ownership.DataLabel] = "true"
 		}
 		return l
 	}
-	byOperator := []metav1.ManagedFieldsEntry{{Manager: inventory.FieldOwner, Operation: metav1.ManagedFieldsOperationApply}}
+	byOperator := []metav1.ManagedFieldsEntry{{Manager: ownership.FieldOwner, Operation: metav1.ManagedFieldsOperationApply}}
 	controlled := func(name string, uid string) []metav1.OwnerReference {
 		return []metav1.OwnerReference{{Kind: "MunicipalityWorkspace", Name: name, UID: types.UID(uid), Controller: ptr.To(true)}}
 	}

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/controllers"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/testutil/rollout"
 )
 
@@ -30,7 +30,7 @@ type observer struct {
 }
 
 func startObserver(ctx context.Context, cfg *rest.Config, c client.Client, l *ledger) (*observer, error) {
-	ca, err := cache.New(cfg, cache.Options{Scheme: controllers.Scheme(), DefaultLabelSelector: inventory.ManagedSelector()})
+	ca, err := cache.New(cfg, cache.Options{Scheme: controllers.Scheme(), DefaultLabelSelector: ownership.ManagedSelector()})
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func kindOf(obj any) (client.Object, string, map[string][]byte) {
 
 func (o *observer) record(obj any) {
 	co, kind, data := kindOf(obj)
-	if co == nil || co.GetLabels()[inventory.DataLabel] != "true" {
+	if co == nil || co.GetLabels()[ownership.DataLabel] != "true" {
 		return
 	}
 	o.ledger.observe(kind, co.GetNamespace(), co.GetName(), co.GetUID(), data)
@@ -84,7 +84,7 @@ func (o *observer) forget(obj any) {
 		obj = d.Obj
 	}
 	co, kind, _ := kindOf(obj)
-	if co == nil || co.GetLabels()[inventory.DataLabel] != "true" {
+	if co == nil || co.GetLabels()[ownership.DataLabel] != "true" {
 		return
 	}
 	o.ledger.deleted(kind, co.GetNamespace(), co.GetName())

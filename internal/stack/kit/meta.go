@@ -9,7 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -74,7 +74,7 @@ func Meta(in stack.Inputs, component, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:      name,
 		Namespace: ws.Namespace,
-		Labels:    inventory.Labels(ws.Name, component),
+		Labels:    ownership.Labels(ws.Name, component),
 		OwnerReferences: []metav1.OwnerReference{{
 			APIVersion:         rathausv1alpha1.GroupVersion.String(),
 			Kind:               "MunicipalityWorkspace",
@@ -92,6 +92,6 @@ func Meta(in stack.Inputs, component, name string) metav1.ObjectMeta {
 func DataMeta(in stack.Inputs, component, name string) metav1.ObjectMeta {
 	m := Meta(in, component, name)
 	m.OwnerReferences = nil
-	m.Labels[inventory.DataLabel] = "true"
+	m.Labels[ownership.DataLabel] = "true"
 	return m
 }

@@ -13,7 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/rathaus-io/rathaus/internal/contract"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -25,8 +25,8 @@ const AppLabel = "app.kubernetes.io/name"
 func PodLabels(in stack.Inputs, app string) map[string]string {
 	return map[string]string{
 		AppLabel:                 app,
-		inventory.PartOfLabel:    "rathaus",
-		inventory.WorkspaceLabel: in.Workspace.Name,
+		ownership.PartOfLabel:    "rathaus",
+		ownership.WorkspaceLabel: in.Workspace.Name,
 	}
 }
 

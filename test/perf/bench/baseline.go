@@ -23,7 +23,7 @@ import (
 
 	"github.com/rathaus-io/rathaus/controllers"
 	"github.com/rathaus-io/rathaus/internal/health"
-	"github.com/rathaus-io/rathaus/internal/inventory"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/test/framework"
 )
 
@@ -135,7 +135,7 @@ func collect(ctx context.Context, c client.Client, n int) ([]namespaceCopy, erro
 		return nil, err
 	}
 	slices.Reverse(kinds)
-	managed := client.MatchingLabels{inventory.ManagedByLabel: inventory.ManagedByValue}
+	managed := client.MatchingLabels{ownership.ManagedByLabel: ownership.ManagedByValue}
 	copies := make([]namespaceCopy, n)
 	for i := range n {
 		var ns corev1.Namespace

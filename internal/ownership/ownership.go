@@ -1,6 +1,6 @@
-// Package inventory defines how rathaus marks the objects it manages, so that it can find them
+// Package ownership defines how rathaus marks the objects it manages, so that it can find them
 // again (cache selection, mapping events to workspaces, pruning) without guessing.
-package inventory
+package ownership
 
 import (
 	"k8s.io/apimachinery/pkg/labels"
