@@ -127,8 +127,11 @@ func Plan(p mail.Plan) string {
 		}
 		ops = append(ops, op{Type: "upsert", Object: "Account", MatchOn: []string{"name", "domainId"}, Value: accounts})
 	}
-	ops = append(ops, reload...)
+	return encode(append(ops, reload...))
+}
 
+// encode writes the operations as stalwart-cli reads them: one JSON document per line.
+func encode(ops []op) string {
 	var b bytes.Buffer
 	for _, o := range ops {
 		line, err := json.Marshal(o)

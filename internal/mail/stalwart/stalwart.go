@@ -208,51 +208,8 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, appl
 	labels := kit.PodLabels(in, "mail")
 	labels[tenant.WebLabel] = "true"
 	labels[postgres.ClientLabel] = "true"
-	conn := postgres.ConnectionSecret(database)
-	env := []corev1.EnvVar{
-		kit.SecretEnv("DB_HOST", conn, "host"),
-		kit.SecretEnv("DB_PORT", conn, "port"),
-		kit.SecretEnv("DB_NAME", conn, "dbname"),
-		kit.SecretEnv("DB_USER", conn, "username"),
-		kit.SecretEnv("STALWART_DB_PASSWORD", conn, "password"),
-		// Discovery documents (OAuth, OIDC, JMAP) name the public URL, not the pod's.
-		{Name: "STALWART_PUBLIC_URL", Value: "https://" + p.Host},
-		kit.SecretEnv("RATHAUS_ADMIN_USER", adminSecret, "username"),
-		kit.SecretEnv("RATHAUS_ADMIN_PASSWORD", adminSecret, "password"),
-		// The administrator the configuration Job signs in as. Upstream calls it a recovery
-		// credential not to be left set (configuration/recovery-mode.md); here it is the
-		// operator's own, generated, never shown, and the only administrator there is, as
-		// users sign in through single sign-on.
-		{Name: "STALWART_RECOVERY_ADMIN", Value: "$(RATHAUS_ADMIN_USER):$(RATHAUS_ADMIN_PASSWORD)"},
-	}
-	if p.Relay != nil && p.Relay.Username != "" {
-		env = append(env, kit.SecretEnv(relayPasswordEnv, stack.SMTPSecret, "password"))
-	}
-	ports := make([]corev1.ContainerPort, 0, len(mail.Ports)+1)
-	for _, port := range mail.Ports {
-		ports = append(ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.Number, Protocol: corev1.ProtocolTCP})
-	}
-	ports = append(ports, corev1.ContainerPort{Name: mail.WebPortName, ContainerPort: httpPort, Protocol: corev1.ProtocolTCP})
-
-	mounts := []corev1.VolumeMount{
-		{Name: "data", MountPath: "/var/lib/stalwart"},
-		{Name: "tmp", MountPath: "/tmp"},
-		{Name: "dkim", MountPath: dkimDir, ReadOnly: true},
-	}
-	volumes := []corev1.Volume{
-		{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dataClaim}}},
-		kit.EmptyDir("tmp"),
-		{Name: "dkim", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: p.DKIMSecret, Items: []corev1.KeyToPath{{Key: mail.DKIMKey, Path: mail.DKIMKey}},
-		}}},
-	}
-	if p.TLSSecret != "" {
-		mounts = append(mounts, corev1.VolumeMount{Name: "tls", MountPath: tlsDir, ReadOnly: true})
-		volumes = append(volumes, corev1.Volume{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: p.TLSSecret,
-			Items:      []corev1.KeyToPath{{Key: corev1.TLSCertKey, Path: "tls.crt"}, {Key: corev1.TLSPrivateKeyKey, Path: "tls.key"}},
-		}}})
-	}
+	env, ports := serverEnv(p), serverPorts()
+	mounts, volumes := serverVolumes(p)
 
 	// The binary carries the cap_net_bind_service file capability with the effective bit: the
 	// kernel refuses to execute it unless the capability is in the bounding set, even where
@@ -306,4 +263,65 @@ func statefulSet(in stack.Inputs, image string, p mail.Plan, f tierFigures, appl
 			},
 		},
 	}
+}
+
+// serverEnv is the server's environment: its database, its public URL and the operator's
+// administrator, and the relay's password when mail leaves through an authenticated relay.
+func serverEnv(p mail.Plan) []corev1.EnvVar {
+	conn := postgres.ConnectionSecret(database)
+	env := []corev1.EnvVar{
+		kit.SecretEnv("DB_HOST", conn, "host"),
+		kit.SecretEnv("DB_PORT", conn, "port"),
+		kit.SecretEnv("DB_NAME", conn, "dbname"),
+		kit.SecretEnv("DB_USER", conn, "username"),
+		kit.SecretEnv("STALWART_DB_PASSWORD", conn, "password"),
+		// Discovery documents (OAuth, OIDC, JMAP) name the public URL, not the pod's.
+		{Name: "STALWART_PUBLIC_URL", Value: "https://" + p.Host},
+		kit.SecretEnv("RATHAUS_ADMIN_USER", adminSecret, "username"),
+		kit.SecretEnv("RATHAUS_ADMIN_PASSWORD", adminSecret, "password"),
+		// The administrator the configuration Job signs in as. Upstream calls it a recovery
+		// credential not to be left set (configuration/recovery-mode.md); here it is the
+		// operator's own, generated, never shown, and the only administrator there is, as
+		// users sign in through single sign-on.
+		{Name: "STALWART_RECOVERY_ADMIN", Value: "$(RATHAUS_ADMIN_USER):$(RATHAUS_ADMIN_PASSWORD)"},
+	}
+	if p.Relay != nil && p.Relay.Username != "" {
+		env = append(env, kit.SecretEnv(relayPasswordEnv, stack.SMTPSecret, "password"))
+	}
+	return env
+}
+
+// serverPorts are the mail protocols' ports and the plain HTTP port behind the ingress.
+func serverPorts() []corev1.ContainerPort {
+	ports := make([]corev1.ContainerPort, 0, len(mail.Ports)+1)
+	for _, port := range mail.Ports {
+		ports = append(ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.Number, Protocol: corev1.ProtocolTCP})
+	}
+	ports = append(ports, corev1.ContainerPort{Name: mail.WebPortName, ContainerPort: httpPort, Protocol: corev1.ProtocolTCP})
+	return ports
+}
+
+// serverVolumes are the data volume, scratch space, the DKIM key and, when the plan has one,
+// the mail host's certificate.
+func serverVolumes(p mail.Plan) ([]corev1.VolumeMount, []corev1.Volume) {
+	mounts := []corev1.VolumeMount{
+		{Name: "data", MountPath: "/var/lib/stalwart"},
+		{Name: "tmp", MountPath: "/tmp"},
+		{Name: "dkim", MountPath: dkimDir, ReadOnly: true},
+	}
+	volumes := []corev1.Volume{
+		{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dataClaim}}},
+		kit.EmptyDir("tmp"),
+		{Name: "dkim", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: p.DKIMSecret, Items: []corev1.KeyToPath{{Key: mail.DKIMKey, Path: mail.DKIMKey}},
+		}}},
+	}
+	if p.TLSSecret != "" {
+		mounts = append(mounts, corev1.VolumeMount{Name: "tls", MountPath: tlsDir, ReadOnly: true})
+		volumes = append(volumes, corev1.Volume{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: p.TLSSecret,
+			Items:      []corev1.KeyToPath{{Key: corev1.TLSCertKey, Path: "tls.crt"}, {Key: corev1.TLSPrivateKeyKey, Path: "tls.key"}},
+		}}})
+	}
+	return mounts, volumes
 }
