@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -21,6 +20,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/compliance"
 	"github.com/rathaus-io/rathaus/internal/residency"
+	"github.com/rathaus-io/rathaus/internal/status"
 )
 
 // PlatformReconciler reports on each WorkspacePlatform what a provider shows an auditor: how
@@ -62,12 +62,7 @@ func (r *PlatformReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	conds := append([]metav1.Condition{residency.Condition(platform, counted, residency.VolumeWarnings(platform, classes.Items))},
 		compliance.Check(platform, compliance.Observed{ServerVersion: serverVersion, Nodes: nodes.Items, StorageClasses: classes.Items})...)
 	for _, c := range conds {
-		if existing := meta.FindStatusCondition(platform.Status.Conditions, c.Type); existing != nil && existing.Status == c.Status {
-			c.LastTransitionTime = existing.LastTransitionTime
-		} else {
-			c.LastTransitionTime = r.Now()
-		}
-		meta.SetStatusCondition(&platform.Status.Conditions, c)
+		status.SetCondition(&platform.Status.Conditions, c, r.Now())
 	}
 	if equality.Semantic.DeepEqual(before.Status, platform.Status) {
 		return ctrl.Result{}, nil

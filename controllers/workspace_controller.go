@@ -29,7 +29,6 @@ import (
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/ownership"
-	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
@@ -111,7 +110,7 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 	}()
 	result, err := resultFor(res.outcome)
-	return res.upgrade.requeue(result), err
+	return upgradeRequeue(res.upgrade, result), err
 }
 
 // resultFor tells controller-runtime what to do after a reconcile with this outcome.
@@ -156,8 +155,8 @@ type stackResult struct {
 	dnsRecords []rathausv1alpha1.DNSRecord
 	dnsKnown   bool
 
-	// upgrade is where the workspace stands between releases; nil before the release is known.
-	upgrade *upgradeState
+	// upgrade is where the workspace stands between releases; nil before it is decided.
+	upgrade *upgrade.Outcome
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -169,10 +168,11 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome = status.Outcome{Stalled: stalled, Err: err}
 		return res
 	}
-	if res.upgrade, stalled, err = r.selectRelease(ctx, ws, &in); err != nil || stalled != nil {
-		res.outcome = status.Outcome{Stalled: stalled, Err: err}
+	decision, ok := r.selectRelease(ctx, ws, &res)
+	if !ok {
 		return res
 	}
+	in.Release = decision.Render
 	owned, err := r.owned(ctx, ws)
 	if err != nil {
 		res.outcome.Err = err
@@ -237,12 +237,13 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	res.reports = health.Components(in, r.Components, objs, observed)
 	res.credentials = gaiax.Summary(in)
 	res.outcome = status.OutcomeOf(res.reports)
-	r.finishUpgrade(&res)
+	r.finishUpgrade(&res, decision)
 	return res
 }
 
-// gatherInputs reads what the desired state depends on. A problem the user must fix is
-// returned as a Problem, a failed read as an error.
+// gatherInputs reads what the desired state depends on, except the release, which
+// selectRelease picks. A problem the user must fix is returned as a Problem, a failed read as
+// an error.
 func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (stack.Inputs, *status.Problem, error) {
 	in := stack.Inputs{Workspace: ws}
 
@@ -295,19 +296,6 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 		in.PlatformSecrets[stack.RefKey(ref)] = secret.Data
 	}
 
-	var catalog rathausv1alpha1.StackReleaseList
-	if err := r.Client.List(ctx, &catalog); err != nil {
-		return in, nil, fmt.Errorf("listing releases: %w", err)
-	}
-	rel, err := release.Resolve(ws.Spec.Release, catalog.Items)
-	if err != nil {
-		var notFound *release.NotFoundError
-		if errors.As(err, &notFound) {
-			return in, &status.Problem{Reason: rathausv1alpha1.ReasonReleaseNotFound, Message: notFound.Error()}, nil
-		}
-		return in, nil, err
-	}
-	in.Release = rel
 	return in, nil, nil
 }
 

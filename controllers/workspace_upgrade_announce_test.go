@@ -19,6 +19,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/metrics"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/upgrade"
 )
 
 // A step decided by a reconcile whose status patch fails (or by an operator killed before
@@ -48,13 +49,13 @@ func TestUpgradeStepAnnouncedOnlyWithItsStatus(t *testing.T) {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(ws), live); err != nil {
 			t.Fatal(err)
 		}
-		up := &upgradeState{
-			status: &rathausv1alpha1.UpgradeStatus{Current: "2026.8.0", Target: "2026.9.0", Step: &rathausv1alpha1.UpgradeStep{
+		up := &upgrade.Outcome{
+			Status: &rathausv1alpha1.UpgradeStatus{Current: "2026.8.0", Target: "2026.9.0", Step: &rathausv1alpha1.UpgradeStep{
 				From: "2026.8.0", To: "2026.9.0", Phase: rathausv1alpha1.UpgradeUpgrading, StartedAt: metav1.NewTime(r.Now()),
 			}},
-			reason: rathausv1alpha1.ReasonUpgradeInProgress, message: "upgrading from 2026.8.0 to 2026.9.0",
-			events: []upgradeEvent{{corev1.EventTypeNormal, "UpgradeStarted", "Upgrade step 2026.8.0 → 2026.9.0 started"}},
-			counts: []metrics.StepResult{metrics.StepStarted},
+			Reason: rathausv1alpha1.ReasonUpgradeInProgress, Message: "upgrading from 2026.8.0 to 2026.9.0",
+			Events: []upgrade.Event{{Type: corev1.EventTypeNormal, Reason: "UpgradeStarted", Message: "Upgrade step 2026.8.0 → 2026.9.0 started"}},
+			Counts: []upgrade.StepResult{upgrade.StepStarted},
 		}
 		return r.patchStatus(ctx, live.DeepCopy(), live, stackResult{in: stack.Inputs{Workspace: live}, upgrade: up})
 	}

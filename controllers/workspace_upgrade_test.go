@@ -2,27 +2,14 @@ package controllers
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/upgrade"
 )
-
-func TestRecordKeepsTheNewestTen(t *testing.T) {
-	var history []rathausv1alpha1.UpgradeRecord
-	for i := range 12 {
-		history = record(history, rathausv1alpha1.UpgradeRecord{To: fmt.Sprintf("2026.%d.0", i+1)})
-	}
-	if len(history) != historyLimit {
-		t.Fatalf("%d records, want %d", len(history), historyLimit)
-	}
-	if history[0].To != "2026.12.0" || history[9].To != "2026.3.0" {
-		t.Fatalf("history runs from %s to %s, want 2026.12.0 to 2026.3.0", history[0].To, history[9].To)
-	}
-}
 
 func TestMemberOf(t *testing.T) {
 	finished := metav1.NewTime(time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC))
@@ -71,5 +58,13 @@ func TestPlatformUpgradesDefaults(t *testing.T) {
 	timeout, soak, _ = platformUpgrades(&rathausv1alpha1.WorkspacePlatform{Spec: rathausv1alpha1.WorkspacePlatformSpec{Upgrades: stored}})
 	if timeout != 30*time.Minute || soak != 24*time.Hour {
 		t.Fatalf("unparsable durations gave %s %s, want the defaults", timeout, soak)
+	}
+}
+
+func TestEveryStepResultIsCounted(t *testing.T) {
+	for _, r := range []upgrade.StepResult{upgrade.StepStarted, upgrade.StepSucceeded, upgrade.StepFailed} {
+		if got := stepCounted[r]; string(got) != string(r) {
+			t.Errorf("step result %s is counted as %q", r, got)
+		}
 	}
 }

@@ -41,8 +41,9 @@ type Problem struct {
 // yields unchanged conditions and no status write.
 func Apply(conds *[]metav1.Condition, generation int64, outcome Outcome, now metav1.Time) (observed bool) {
 	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
-		setCondition(conds, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: generation}, now)
+		SetCondition(conds, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: generation}, now)
 	}
+	defer func() { sortByType(*conds) }()
 	switch {
 	case outcome.Stalled != nil:
 		set(rathausv1alpha1.ConditionReady, metav1.ConditionFalse, outcome.Stalled.Reason, outcome.Stalled.Message)
@@ -68,16 +69,18 @@ func Apply(conds *[]metav1.Condition, generation int64, outcome Outcome, now met
 	}
 }
 
-// setCondition is meta.SetStatusCondition with an explicit clock.
-func setCondition(conds *[]metav1.Condition, c metav1.Condition, now metav1.Time) {
-	if existing := meta.FindStatusCondition(*conds, c.Type); existing != nil && existing.Status == c.Status {
-		c.LastTransitionTime = existing.LastTransitionTime
-	} else {
-		c.LastTransitionTime = now
-	}
-	meta.RemoveStatusCondition(conds, c.Type)
-	*conds = append(*conds, c)
-	slices.SortFunc(*conds, func(a, b metav1.Condition) int { return strings.Compare(a.Type, b.Type) })
+// SetCondition sets c on conds with meta.SetStatusCondition, with now as the transition time:
+// LastTransitionTime moves only when the condition is new or its status changes, so that an
+// unchanged outcome yields unchanged conditions and no status write. The one way rathaus sets
+// a condition, on workspaces and platforms. It reports whether conds changed.
+func SetCondition(conds *[]metav1.Condition, c metav1.Condition, now metav1.Time) (changed bool) {
+	c.LastTransitionTime = now
+	return meta.SetStatusCondition(conds, c)
+}
+
+// sortByType orders a workspace's conditions by type, as its status has always listed them.
+func sortByType(conds []metav1.Condition) {
+	slices.SortFunc(conds, func(a, b metav1.Condition) int { return strings.Compare(a.Type, b.Type) })
 }
 
 func sortedCopy(s []string) []string {
@@ -101,13 +104,14 @@ func ApplyComponents(conds *[]metav1.Condition, generation int64, reports []heal
 		default:
 			c.Status, c.Reason, c.Message = metav1.ConditionFalse, rathausv1alpha1.ReasonProgressing, "waiting for "+r.Message
 		}
-		setCondition(conds, c, now)
+		SetCondition(conds, c, now)
 	}
 	for _, t := range known {
 		if !reported[t] {
 			meta.RemoveStatusCondition(conds, t)
 		}
 	}
+	sortByType(*conds)
 }
 
 // OutcomeOf folds component reports into the workspace outcome: a failed component stalls the

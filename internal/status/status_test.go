@@ -140,3 +140,35 @@ func TestOutcomeOf(t *testing.T) {
 		t.Errorf("failed: %+v", o)
 	}
 }
+
+func TestSetCondition(t *testing.T) {
+	existing := metav1.Condition{Type: "DataResidency", Status: metav1.ConditionTrue, Reason: "Enforced", Message: "m", ObservedGeneration: 1, LastTransitionTime: t1}
+	tests := []struct {
+		name        string
+		set         metav1.Condition
+		wantTime    metav1.Time
+		wantChanged bool
+	}{
+		{name: "new", set: metav1.Condition{Type: "Compliance", Status: metav1.ConditionFalse, Reason: "R", Message: "m"}, wantTime: t2, wantChanged: true},
+		{name: "unchanged", set: existing, wantTime: t1},
+		{name: "same status, new reason keeps the transition time", set: metav1.Condition{Type: "DataResidency", Status: metav1.ConditionTrue, Reason: "Unrestricted", Message: "n", ObservedGeneration: 2}, wantTime: t1, wantChanged: true},
+		{name: "status changes", set: metav1.Condition{Type: "DataResidency", Status: metav1.ConditionFalse, Reason: "NoAllowedNodes", Message: "n"}, wantTime: t2, wantChanged: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conds := []metav1.Condition{existing, {Type: "Alpha", Status: metav1.ConditionTrue, Reason: "A", LastTransitionTime: t1}}
+			if changed := SetCondition(&conds, tt.set, t2); changed != tt.wantChanged {
+				t.Errorf("changed = %v, want %v", changed, tt.wantChanged)
+			}
+			got := meta.FindStatusCondition(conds, tt.set.Type)
+			want := tt.set
+			want.LastTransitionTime = tt.wantTime
+			if *got != want {
+				t.Errorf("condition %+v, want %+v", *got, want)
+			}
+			if conds[0].Type != "DataResidency" || conds[1].Type != "Alpha" {
+				t.Errorf("the conditions there were moved: %s, %s", conds[0].Type, conds[1].Type)
+			}
+		})
+	}
+}

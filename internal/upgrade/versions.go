@@ -1,7 +1,9 @@
 // Package upgrade decides how a workspace moves from the release it runs to the release it
 // should run: the steps through the catalog (Plan), when a step may start (Window) and which
-// workspaces of a fleet may start one now (MayStart). Everything here is pure: the clock, the
-// catalog and the fleet are arguments.
+// workspaces of a fleet may start one now (MayStart). Decide puts them together: from the facts
+// the reconciler gathered (Facts) it decides which release to render, what to do (snapshots, a
+// step that starts) and what to report; Finish completes the decision once the stack's health
+// is known. Everything here is pure: the clock, the catalog and the fleet are arguments.
 package upgrade
 
 import (
