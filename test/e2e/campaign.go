@@ -97,19 +97,11 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	dir, err := os.MkdirTemp("", "rathaus-chaos-")
+	dir, err := workDir(o)
 	if err != nil {
 		return result{}, err
 	}
 	defer os.RemoveAll(dir)
-	for _, f := range []string{o.out, o.log} {
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
-			return result{}, err
-		}
-	}
-	if err := os.Remove(o.log); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return result{}, err
-	}
 
 	bin := o.operator
 	if bin == "" {
@@ -129,24 +121,9 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 		}
 	}()
 	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := writeKubeconfig(cp.cfg, kubeconfig); err != nil {
-		return result{}, err
-	}
-	c, err := client.New(cp.cfg, client.Options{Scheme: controllers.Scheme()})
+	c, err := setUp(ctx, o, cp, kubeconfig)
 	if err != nil {
 		return result{}, err
-	}
-	versions, err := installCatalog(ctx, c, o.root)
-	if err != nil {
-		return result{}, err
-	}
-	for _, v := range []string{o.from, o.to} {
-		if !slices.Contains(versions, v) {
-			return result{}, fmt.Errorf("release %s is not in config/releases (%v)", v, versions)
-		}
-	}
-	if err := c.Create(ctx, platform(int32(o.maxConcurrent))); err != nil {
-		return result{}, fmt.Errorf("creating the platform: %w", err)
 	}
 
 	k := &campaign{o: o, out: out, cp: cp, c: c, ledger: newLedger(), rng: rand.New(rand.NewPCG(o.seed, 0x7261746861757321))}
@@ -177,14 +154,58 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	if err := k.check(ctx); err != nil {
 		return k.res, err
 	}
+	return k.res, k.report(start)
+}
+
+// workDir makes the campaign's scratch directory and the directories of its outputs, and
+// removes the operator's log of an earlier run.
+func workDir(o options) (string, error) {
+	for _, f := range []string{o.out, o.log} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Remove(o.log); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	return os.MkdirTemp("", "rathaus-chaos-")
+}
+
+// setUp writes the kubeconfig the operator uses and installs the release catalog and the
+// platform the campaign's workspaces use.
+func setUp(ctx context.Context, o options, cp *controlPlane, kubeconfig string) (client.Client, error) {
+	if err := writeKubeconfig(cp.cfg, kubeconfig); err != nil {
+		return nil, err
+	}
+	c, err := client.New(cp.cfg, client.Options{Scheme: controllers.Scheme()})
+	if err != nil {
+		return nil, err
+	}
+	versions, err := installCatalog(ctx, c, o.root)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range []string{o.from, o.to} {
+		if !slices.Contains(versions, v) {
+			return nil, fmt.Errorf("release %s is not in config/releases (%v)", v, versions)
+		}
+	}
+	if err := c.Create(ctx, platform(int32(o.maxConcurrent))); err != nil {
+		return nil, fmt.Errorf("creating the platform: %w", err)
+	}
+	return c, nil
+}
+
+// report completes the figures, prints them and writes them as JSON.
+func (k *campaign) report(start time.Time) error {
 	k.res.OperatorStarts = k.op.starts
 	k.res.Seconds = round1(time.Since(start).Seconds())
-	printTable(out, k.res)
-	if err := framework.WriteJSON(o.out, k.res); err != nil {
-		return k.res, err
+	printTable(k.out, k.res)
+	if err := framework.WriteJSON(k.o.out, k.res); err != nil {
+		return err
 	}
-	logf("figures written to %s, the operator's log to %s", o.out, o.log)
-	return k.res, nil
+	logf("figures written to %s, the operator's log to %s", k.o.out, k.o.log)
+	return nil
 }
 
 var logf = framework.Logf
@@ -548,23 +569,34 @@ func (k *campaign) finalResync(ctx context.Context) error {
 
 // check runs every check of the end state and records failures.
 func (k *campaign) check(ctx context.Context) error {
-	fail := func(format string, args ...any) {
-		k.res.Failures = append(k.res.Failures, fmt.Sprintf(format, args...))
-	}
-
 	var list rathausv1alpha1.MunicipalityWorkspaceList
 	if err := k.c.List(ctx, &list, client.HasLabels{chaosLabel}); err != nil {
 		return err
 	}
-	for _, u := range unsettled(list.Items, k.o.to) {
-		fail("%s", u)
+	k.checkWorkspaces(list.Items)
+	if err := k.checkData(ctx); err != nil {
+		return err
 	}
-	for _, ws := range list.Items {
+	if err := k.checkOwnership(ctx, list.Items); err != nil {
+		return err
+	}
+	return k.checkOperator()
+}
+
+func (k *campaign) fail(format string, args ...any) {
+	k.res.Failures = append(k.res.Failures, fmt.Sprintf(format, args...))
+}
+
+// checkWorkspaces: every workspace settled on the newest release with all services, and its
+// steps counted.
+func (k *campaign) checkWorkspaces(items []rathausv1alpha1.MunicipalityWorkspace) {
+	for _, u := range unsettled(items, k.o.to) {
+		k.fail("%s", u)
+	}
+	for _, ws := range items {
 		if !allServices(&ws) {
-			fail("workspace %s/%s does not run all four services", ws.Namespace, ws.Name)
+			k.fail("workspace %s/%s does not run all four services", ws.Namespace, ws.Name)
 		}
-	}
-	for _, ws := range list.Items {
 		if ws.Status.Upgrade == nil {
 			continue
 		}
@@ -576,11 +608,14 @@ func (k *campaign) check(ctx context.Context) error {
 			}
 		}
 	}
-	for _, f := range failedSteps(list.Items) {
-		fail("%s", f)
+	for _, f := range failedSteps(items) {
+		k.fail("%s", f)
 	}
+}
 
-	// Data objects, listed past any watch: what the ledger saw must all still be there.
+// checkData: the data objects, listed past any watch, are all still there, and every
+// credential is byte-identical to its first version.
+func (k *campaign) checkData(ctx context.Context) error {
 	sel := client.MatchingLabels{ownership.ManagedByLabel: ownership.ManagedByValue, ownership.DataLabel: "true"}
 	var secrets corev1.SecretList
 	if err := k.c.List(ctx, &secrets, sel); err != nil {
@@ -605,14 +640,19 @@ func (k *campaign) check(ctx context.Context) error {
 	k.res.CredentialSecrets, k.res.CredentialsIdentical, k.res.SecretsDeleted = k.ledger.tally("Secret")
 	k.res.Claims, _, k.res.ClaimsDeleted = k.ledger.tally("PersistentVolumeClaim")
 	for _, p := range k.ledger.problems() {
-		fail("%s", p)
+		k.fail("%s", p)
 	}
 	if k.res.CredentialSecrets == 0 || k.res.Claims == 0 {
-		fail("the campaign saw %d credential Secrets and %d claims; it must see some to check them", k.res.CredentialSecrets, k.res.Claims)
+		k.fail("the campaign saw %d credential Secrets and %d claims; it must see some to check them", k.res.CredentialSecrets, k.res.Claims)
 	}
+	return nil
+}
 
+// checkOwnership: no object in the workspaces' namespaces is half-owned, and the fresh
+// operator's resync wrote nothing.
+func (k *campaign) checkOwnership(ctx context.Context, items []rathausv1alpha1.MunicipalityWorkspace) error {
 	owners := map[string]owner{}
-	for _, ws := range list.Items {
+	for _, ws := range items {
 		owners[ws.Namespace] = owner{Name: ws.Name, UID: ws.UID}
 	}
 	objs, err := namespacedObjects(ctx, k.cp.cfg, owners)
@@ -623,12 +663,16 @@ func (k *campaign) check(ctx context.Context) error {
 	half := halfOwned(objs, owners)
 	k.res.HalfOwned = len(half)
 	for _, h := range half {
-		fail("%s", h)
+		k.fail("%s", h)
 	}
 	if k.res.FinalResyncWrites > 0 {
-		fail("the fresh operator's resync of the settled fleet sent %d mutating requests (%v); it must send none", k.res.FinalResyncWrites, k.res.FinalResyncByMethod)
+		k.fail("the fresh operator's resync of the settled fleet sent %d mutating requests (%v); it must send none", k.res.FinalResyncWrites, k.res.FinalResyncByMethod)
 	}
+	return nil
+}
 
+// checkOperator: the operator never panicked and never ended by itself.
+func (k *campaign) checkOperator() error {
 	logText, err := os.ReadFile(k.o.log)
 	if err != nil {
 		return err
@@ -636,12 +680,12 @@ func (k *campaign) check(ctx context.Context) error {
 	p := panics(string(logText))
 	k.res.Panics = len(p)
 	for _, line := range p[:min(len(p), 5)] {
-		fail("the operator panicked: %s", line)
+		k.fail("the operator panicked: %s", line)
 	}
 	ended := k.op.endedByItself()
 	k.res.EndedByItself = len(ended)
 	for _, e := range ended {
-		fail("%s (see %s)", e, k.o.log)
+		k.fail("%s (see %s)", e, k.o.log)
 	}
 	return nil
 }

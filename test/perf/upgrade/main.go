@@ -87,55 +87,90 @@ func main() {
 var logf = framework.Logf
 
 func run(ctx context.Context, o options) error {
-	if o.n < 1 || o.maxConcurrent < 1 {
-		return errors.New("-n and -max-concurrent must be at least 1")
-	}
-	c, err := framework.Client(o.kubeconfig)
+	c, err := prepare(ctx, o)
 	if err != nil {
 		return err
 	}
-	if err := framework.RefuseLeftovers(ctx, c, benchLabel); err != nil {
+	res := result{Workspaces: o.n, MaxConcurrent: o.maxConcurrent, From: o.from, To: o.to, CPUs: runtime.NumCPU()}
+	if res.InstallSeconds, err = install(ctx, c, o); err != nil {
 		return err
+	}
+	before, err := scrapeSteps(o.metricsURL)
+	if err != nil {
+		return err
+	}
+	tr, list, upgradeStart, err := upgradeAll(ctx, c, o)
+	if err != nil {
+		return err
+	}
+	res.UpgradeSeconds = time.Since(upgradeStart).Seconds()
+	summarize(&res, tr, list.Items, upgradeStart)
+	after, err := scrapeSteps(o.metricsURL)
+	if err != nil {
+		return err
+	}
+	if after != nil {
+		res.MetricStepsByResult = map[string]int{}
+		for k, v := range after {
+			res.MetricStepsByResult[k] = v - before[k]
+		}
+	}
+	return report(res, o)
+}
+
+// prepare checks the options and the cluster (no leftovers, both releases published) and
+// sets the platform's concurrency limit.
+func prepare(ctx context.Context, o options) (client.WithWatch, error) {
+	if o.n < 1 || o.maxConcurrent < 1 {
+		return nil, errors.New("-n and -max-concurrent must be at least 1")
+	}
+	c, err := framework.Client(o.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := framework.RefuseLeftovers(ctx, c, benchLabel); err != nil {
+		return nil, err
 	}
 	for _, v := range []string{o.from, o.to} {
 		if err := c.Get(ctx, client.ObjectKey{Name: v}, &rathausv1alpha1.StackRelease{}); err != nil {
-			return fmt.Errorf("release %s: %w", v, err)
+			return nil, fmt.Errorf("release %s: %w", v, err)
 		}
 	}
-
 	logf("setting maxConcurrent %d on WorkspacePlatform %s", o.maxConcurrent, o.platform)
 	patch := fmt.Sprintf(`{"spec":{"upgrades":{"maxConcurrent":%d}}}`, o.maxConcurrent)
 	wsp := &rathausv1alpha1.WorkspacePlatform{ObjectMeta: metav1.ObjectMeta{Name: o.platform}}
 	if err := c.Patch(ctx, wsp, client.RawPatch("application/merge-patch+json", []byte(patch))); err != nil {
-		return fmt.Errorf("setting the platform's limit: %w", err)
+		return nil, fmt.Errorf("setting the platform's limit: %w", err)
 	}
+	return c, nil
+}
 
-	res := result{Workspaces: o.n, MaxConcurrent: o.maxConcurrent, From: o.from, To: o.to, CPUs: runtime.NumCPU()}
-
+// install creates the workspaces on the old release and waits until all are Ready on it.
+func install(ctx context.Context, c client.Client, o options) (float64, error) {
 	logf("creating %d workspaces pinned to %s (files only, immediate, allowWithoutBackup)", o.n, o.from)
 	start := time.Now()
 	for i := range o.n {
 		if err := create(ctx, c, name(i), o); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := waitFor(ctx, c, o, "Ready on "+o.from, func(ws *rathausv1alpha1.MunicipalityWorkspace) bool {
 		return settledOn(ws, o.from)
 	}); err != nil {
-		return err
+		return 0, err
 	}
-	res.InstallSeconds = time.Since(start).Seconds()
-	logf("all %d workspaces Ready on %s after %.0fs", o.n, o.from, res.InstallSeconds)
+	seconds := time.Since(start).Seconds()
+	logf("all %d workspaces Ready on %s after %.0fs", o.n, o.from, seconds)
+	return seconds, nil
+}
 
-	before, err := scrapeSteps(o.metricsURL)
-	if err != nil {
-		return err
-	}
-
+// upgradeAll repins every workspace to the new release and follows the fleet until every
+// one has finished; it returns what the tracker saw and the workspaces at the end.
+func upgradeAll(ctx context.Context, c client.WithWatch, o options) (*tracker, *rathausv1alpha1.MunicipalityWorkspaceList, time.Time, error) {
 	// The watch starts before the first repin, so that it sees every step from its start.
-	var list rathausv1alpha1.MunicipalityWorkspaceList
-	if err := c.List(ctx, &list, client.HasLabels{benchLabel}); err != nil {
-		return err
+	list := &rathausv1alpha1.MunicipalityWorkspaceList{}
+	if err := c.List(ctx, list, client.HasLabels{benchLabel}); err != nil {
+		return nil, nil, time.Time{}, err
 	}
 	tr := newTracker()
 	for i := range list.Items {
@@ -152,43 +187,39 @@ func run(ctx context.Context, o options) error {
 		ws := &rathausv1alpha1.MunicipalityWorkspace{ObjectMeta: metav1.ObjectMeta{Namespace: name(i), Name: name(i)}}
 		p := fmt.Sprintf(`{"spec":{"release":{"version":%q}}}`, o.to)
 		if err := c.Patch(ctx, ws, client.RawPatch("application/merge-patch+json", []byte(p))); err != nil {
-			return fmt.Errorf("repinning %s: %w", ws.Name, err)
+			return nil, nil, time.Time{}, fmt.Errorf("repinning %s: %w", ws.Name, err)
 		}
 	}
 	if err := <-done; err != nil {
-		return err
+		return nil, nil, time.Time{}, err
 	}
-	res.UpgradeSeconds = time.Since(upgradeStart).Seconds()
+	if err := c.List(ctx, list, client.HasLabels{benchLabel}); err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	return tr, list, upgradeStart, nil
+}
 
-	if err := c.List(ctx, &list, client.HasLabels{benchLabel}); err != nil {
-		return err
-	}
+// summarize puts the steps the workspaces recorded and the tracker saw into res.
+func summarize(res *result, tr *tracker, items []rathausv1alpha1.MunicipalityWorkspace, upgradeStart time.Time) {
 	// History times have whole seconds.
 	since := upgradeStart.Truncate(time.Second)
-	res.StepsSucceeded, res.StepsFailed = stepCounts(list.Items, since)
-	res.StepsExpected = 2 * o.n
+	res.StepsSucceeded, res.StepsFailed = stepCounts(items, since)
+	res.StepsExpected = 2 * res.Workspaces
 	res.StepsHalted = len(tr.halted)
 	res.PeakConcurrent = tr.peak
 	res.PeakAfterSeconds = tr.peakAt.Sub(upgradeStart).Seconds()
-	res.LimitExceeded = tr.peak > o.maxConcurrent
+	res.LimitExceeded = tr.peak > res.MaxConcurrent
 	res.WatchEvents = tr.events
 	res.Contradictions = len(tr.contradictions)
 	res.ContradictionExamples = tr.contradictions[:min(len(tr.contradictions), 10)]
-	durations := tr.stepDurations(list.Items, since)
+	durations := tr.stepDurations(items, since)
 	res.StepSecondsP50 = percentile(durations, 50).Seconds()
 	res.StepSecondsP95 = percentile(durations, 95).Seconds()
 	res.StepSecondsMax = percentile(durations, 100).Seconds()
-	after, err := scrapeSteps(o.metricsURL)
-	if err != nil {
-		return err
-	}
-	if after != nil {
-		res.MetricStepsByResult = map[string]int{}
-		for k, v := range after {
-			res.MetricStepsByResult[k] = v - before[k]
-		}
-	}
+}
 
+// report prints the table, writes the figures and fails the run on what must not happen.
+func report(res result, o options) error {
 	printTable(os.Stdout, res)
 	if m := res.MetricStepsByResult; m != nil && (m["started"] != res.StepsSucceeded+res.StepsFailed || m["succeeded"] != res.StepsSucceeded) {
 		// Not a failure of the fleet, but the metric does not count what happened.
