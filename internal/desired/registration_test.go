@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
+	"github.com/rathaus-io/rathaus/internal/upgrade"
 	"github.com/rathaus-io/rathaus/internal/web"
 )
 
@@ -203,14 +205,35 @@ func TestOneLineRegistersAService(t *testing.T) {
 			t.Errorf("the guestbook's host is not claimed, so another town could take it")
 		}
 	})
-	t.Run("upgrade rules", func(t *testing.T) {
-		rules, err := ReleaseComponents(registered)
+	t.Run("upgrade plan", func(t *testing.T) {
+		declared, err := ReleaseComponents(registered)
 		if err != nil {
 			t.Fatal(err)
 		}
-		i := slices.IndexFunc(rules, func(r stack.ReleaseComponent) bool { return r.Name == guestbookImage })
-		if i < 0 || rules[i].Upgrade != stack.SameMajor || !rules[i].Stateful {
-			t.Fatalf("ReleaseComponents = %+v, want the guestbook's rule", rules)
+		rules := upgrade.NewRulebook(declared)
+		running := upgrade.VersionsOf(guestbookRelease("1.4.0"))
+		plan := func(to string) ([]upgrade.Step, error) {
+			target := guestbookRelease(to)
+			target.Spec.Version = "2027.2.0"
+			return upgrade.Plan(upgrade.Request{Running: running, Current: "2027.1.0", Target: target, Rules: rules})
+		}
+		// A patch of the guestbook migrates its data: the step is snapshotted first.
+		steps, err := plan("1.5.0")
+		if err != nil || len(steps) != 1 || !steps[0].Stateful() {
+			t.Fatalf("plan to 1.5.0 = %v, %v; want one step that backs up first", steps, err)
+		}
+		// A new major is never done implicitly under its SameMajor rule.
+		var refused *upgrade.RefusedError
+		if _, err := plan("2.0.0"); !errors.As(err, &refused) || refused.Reason != rathausv1alpha1.ReasonMajorUpgradeRefused || refused.Component != guestbookImage {
+			t.Fatalf("plan to 2.0.0: %v; want the guestbook's major upgrade refused", err)
+		}
+		// Unregistered, the same component is nobody's: forward only, nothing to back up.
+		unregistered, err := ReleaseComponents(Components)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if upgrade.NewRulebook(unregistered).Stateful(guestbookImage) {
+			t.Errorf("the guestbook's rules apply without its registration")
 		}
 	})
 	t.Run("platform Secrets, capabilities and contracts", func(t *testing.T) {
