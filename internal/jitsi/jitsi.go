@@ -54,7 +54,7 @@ const (
 var ErrNoIdentity = errors.New("video needs single sign-on unless publicRooms is true")
 
 // Component is the video service.
-type Component struct{}
+type Component struct{ web.Routed }
 
 var (
 	_ stack.Service     = Component{}

@@ -58,7 +58,7 @@ const (
 const clientLabel = "rathaus.io/identity-client"
 
 // Component is the bundled identity provider.
-type Component struct{}
+type Component struct{ web.Routed }
 
 var (
 	_ stack.Conditioned  = Component{}

@@ -23,20 +23,12 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 // in through the provider's single sign-on. It is reserved even while the platform's
 // Keycloak holds the realm, so that the workspace's own Keycloak can take over.
 func (Component) Hosts(in stack.Inputs) []stack.Host {
-	if !enabled(in) {
-		return nil
-	}
-	return []stack.Host{{Name: in.Workspace.IdentityHost(), Ingress: true}}
+	return kit.IngressHosts(enabled(in), in.Workspace.IdentityHost())
 }
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
 	return append([]schema.GroupVersionKind{kit.DeploymentKind, kit.JobKind, kit.ConfigMapKind, kit.SecretKind, kit.NetworkPolicyKind}, web.Kinds...)
-}
-
-// Needs implements stack.CapabilityUser.
-func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
-	return web.Needs(p)
 }
 
 // PlatformSecrets implements stack.PlatformSecretUser: the provider's Keycloak admin

@@ -65,7 +65,7 @@ const (
 const trustedProxies = "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16"
 
 // Component is the files service.
-type Component struct{}
+type Component struct{ web.Routed }
 
 var (
 	_ stack.Service      = Component{}

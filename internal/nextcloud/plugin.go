@@ -18,21 +18,13 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 
 // Hosts implements stack.HostClaimer.
 func (Component) Hosts(in stack.Inputs) []stack.Host {
-	if !enabled(in) {
-		return nil
-	}
-	return []stack.Host{{Name: host(in), Ingress: true}}
+	return kit.IngressHosts(enabled(in), host(in))
 }
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
 	return append([]schema.GroupVersionKind{kit.DeploymentKind, kit.CronJobKind, kit.ConfigMapKind, kit.SecretKind,
 		kit.PersistentVolumeClaimKind, kit.NetworkPolicyKind}, web.Kinds...)
-}
-
-// Needs implements stack.CapabilityUser.
-func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
-	return web.Needs(p)
 }
 
 // PlatformSecrets implements stack.PlatformSecretUser: the object storage credentials, read

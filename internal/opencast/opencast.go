@@ -22,6 +22,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
+	"github.com/rathaus-io/rathaus/internal/web"
 )
 
 const (
@@ -49,7 +50,7 @@ const (
 )
 
 // Component is the media service.
-type Component struct{}
+type Component struct{ web.Routed }
 
 var (
 	_ stack.Service      = Component{}

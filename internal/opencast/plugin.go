@@ -3,7 +3,6 @@ package opencast
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
 	"github.com/rathaus-io/rathaus/internal/web"
@@ -23,19 +22,11 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 
 // Hosts implements stack.HostClaimer: the public engage UI and the admin UI.
 func (Component) Hosts(in stack.Inputs) []stack.Host {
-	if !enabled(in) {
-		return nil
-	}
-	return []stack.Host{{Name: host(in), Ingress: true}, {Name: adminHost(in), Ingress: true}}
+	return kit.IngressHosts(enabled(in), host(in), adminHost(in))
 }
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
 	return append([]schema.GroupVersionKind{kit.DeploymentKind, kit.StatefulSetKind, kit.ConfigMapKind, kit.SecretKind,
 		kit.PersistentVolumeClaimKind, kit.NetworkPolicyKind}, web.Kinds...)
-}
-
-// Needs implements stack.CapabilityUser.
-func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
-	return web.Needs(p)
 }

@@ -116,6 +116,15 @@ func Ingress(in stack.Inputs, component, name, host, service string, port int32)
 // Kinds are the kinds Route and Service render, for the KindOwner of a web service.
 var Kinds = []schema.GroupVersionKind{kit.ServiceKind, networkingv1.SchemeGroupVersion.WithKind("Ingress"), HTTPRouteKind}
 
+// Routed is embedded by the components that expose themselves through Route: it declares
+// what Route needs (stack.CapabilityUser).
+type Routed struct{}
+
+// Needs implements stack.CapabilityUser with what Route needs on p.
+func (Routed) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
+	return Needs(p)
+}
+
 // Needs is the API Route needs on p: the Gateway API, when the platform names a Gateway.
 func Needs(p *rathausv1alpha1.WorkspacePlatform) []stack.Need {
 	if p.Spec.Ingress.Gateway == nil {

@@ -95,3 +95,16 @@ func DataMeta(in stack.Inputs, component, name string) metav1.ObjectMeta {
 	m.Labels[ownership.DataLabel] = "true"
 	return m
 }
+
+// IngressHosts are hosts served by the platform's ingress while a component is enabled, for
+// its stack.HostClaimer.
+func IngressHosts(enabled bool, hosts ...string) []stack.Host {
+	if !enabled {
+		return nil
+	}
+	out := make([]stack.Host, 0, len(hosts))
+	for _, h := range hosts {
+		out = append(out, stack.Host{Name: h, Ingress: true})
+	}
+	return out
+}
