@@ -25,9 +25,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
 	"github.com/rathaus-io/rathaus/internal/desired"
-	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/health"
-	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -147,8 +145,6 @@ type stackResult struct {
 	hosts []string
 	// reports are the components' availability; nil when the stack was not applied.
 	reports []health.Report
-	// credentials summarise the published Gaia-X credentials; nil when none are published.
-	credentials *rathausv1alpha1.CredentialsStatus
 
 	// dnsRecords are what the municipality must publish, from the same inputs as the stack;
 	// dnsKnown is false when the inputs were not complete, so the previous list stays.
@@ -184,11 +180,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		return res
 	}
 	res.in = in
-	specs, err := desired.Secrets(in, r.Components)
-	if err != nil {
-		res.outcome.Err = err
-		return res
-	}
+	specs := in.Credentials
 	// The namespace's labels before anything else is written there (config/admission/
 	// operator-scope.yaml), then credentials before rendering: some records publish the public
 	// half of a generated key.
@@ -235,7 +227,6 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		return res
 	}
 	res.reports = health.Components(in, r.Components, objs, observed)
-	res.credentials = gaiax.Summary(in)
 	res.outcome = status.OutcomeOf(res.reports)
 	r.finishUpgrade(&res, decision)
 	return res
@@ -331,13 +322,17 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in.Endpoints, st.Conditions, st.Services)
-		st.Identity = keycloak.Status(res.in)
-		st.Credentials = res.credentials
+		for _, c := range r.Components {
+			if reporter, ok := c.(stack.StatusReporter); ok {
+				reporter.ReportStatus(res.in, now.Time, st)
+			}
+		}
 	}
 	if res.dnsKnown {
 		st.DNSRecords = res.dnsRecords
 	}
 	r.applyUpgradeStatus(ws, st, res.upgrade)
+	status.SortByType(st.Conditions)
 	status.MarkProvisioned(st)
 	if equalStatus(&before.Status, st) {
 		return nil

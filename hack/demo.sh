@@ -142,6 +142,18 @@ create_signing_key() {
 	rm -f "$key"
 }
 
+# create_backup_secrets creates the Secrets the sample platform's backup policy names: a
+# random encryption key (a provider keeps its own outside the cluster) and demo credentials of
+# an object store the simulated cluster cannot reach anyway.
+create_backup_secrets() {
+	if ! k get secret -n default backup-key >/dev/null 2>&1; then
+		k create secret generic -n default backup-key --from-literal=password="$(openssl rand -hex 32)" >/dev/null
+	fi
+	if ! k get secret -n default backup-store >/dev/null 2>&1; then
+		k create secret generic -n default backup-store --from-literal=access-key=demo --from-literal=secret-key=demo >/dev/null
+	fi
+}
+
 # show_offering prints a summary of a workspace's Gaia-X service offering.
 show_offering() {
 	local ns=$1 name=$2
@@ -170,6 +182,7 @@ prepare() {
 	helm=$("$root/hack/build-helm.sh" | tail -n 1)
 
 	create_signing_key
+	create_backup_secrets
 	install_chart "$helm"
 	# Mail on the sample platform (a ClusterIssuer) needs the cert-manager.io API.
 	k apply --server-side -f "$root/hack/demo-crds/cert-manager-certificate.yaml" >/dev/null
@@ -197,6 +210,12 @@ up() {
 	k get mws -A -o wide
 	echo
 	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.displayName} ({.spec.domain}), release {.status.release}{"\n"}{range .status.services[*]}    {.name}: {.url} (version {.version}, ready {.ready}){"\n"}{end}{end}'
+	echo
+	log "scheduled backups (status.backups; the simulated cluster runs none)"
+	k get mws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: BackupsHealthy={.status.conditions[?(@.type=="BackupsHealthy")].status} ({.status.conditions[?(@.type=="BackupsHealthy")].reason}){"\n"}{range .status.backups[*]}    {.store}: {.schedule}, next {.nextScheduleTime}, last success {.lastSuccessfulTime}{"\n"}{end}{end}'
+	echo
+	log "the same in the operator's metrics (0: no successful backup yet)"
+	curl -sf "http://$metrics_addr/metrics" | grep '^rathaus_workspace_backup_last_success_timestamp_seconds' || true
 	echo
 
 	log "the DNS records each municipality publishes (docs/dns.md)"

@@ -17,6 +17,9 @@ const (
 	// ConditionUpToDate says whether the workspace runs its target release, and when not,
 	// what the upgrade waits for.
 	ConditionUpToDate = "UpToDate"
+	// ConditionBackupsHealthy says whether every backed-up store has a recent successful
+	// backup (status.backups). It does not affect Ready.
+	ConditionBackupsHealthy = "BackupsHealthy"
 )
 
 // Reasons of Ready, Reconciling and Stalled that are not specific to one check.
@@ -98,6 +101,19 @@ const (
 	// ReasonUpgradeUnreachable: no sequence of releases of the catalog reaches the target
 	// without breaking an upstream rule.
 	ReasonUpgradeUnreachable = "UpgradeUnreachable"
+)
+
+// Reasons of BackupsHealthy.
+const (
+	// ReasonBackupsCurrent: every store's newest successful backup is younger than the
+	// platform's backup.maxAge.
+	ReasonBackupsCurrent = "BackupsCurrent"
+	// ReasonFirstBackupPending: a store has not been backed up yet, and its first backup is not
+	// overdue.
+	ReasonFirstBackupPending = "FirstBackupPending"
+	// ReasonBackupOverdue: a store's newest successful backup is older than backup.maxAge, or it
+	// has none that long after it was scheduled.
+	ReasonBackupOverdue = "BackupOverdue"
 )
 
 // Reasons of DataResidency.

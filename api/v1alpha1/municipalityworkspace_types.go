@@ -352,6 +352,12 @@ type MunicipalityWorkspaceStatus struct {
 	// +optional
 	// +listType=atomic
 	DNSRecords []DNSRecord `json:"dnsRecords,omitempty"`
+	// Backups are where each store's scheduled backups stand, while the platform has a backup
+	// policy.
+	// +optional
+	// +listType=map
+	// +listMapKey=store
+	Backups []BackupStatus `json:"backups,omitempty"`
 }
 
 // ServiceStatus is the state of one user-facing service.

@@ -75,6 +75,10 @@ type WorkspacePlatformSpec struct {
 	// before the others follow.
 	// +optional
 	Upgrades PlatformUpgrades `json:"upgrades,omitempty"`
+	// Backup is how every workspace's data leaves the cluster on a schedule (docs/backup.md);
+	// unset, rathaus takes no backups beyond the snapshots before upgrade steps.
+	// +optional
+	Backup *BackupPolicy `json:"backup,omitempty"`
 
 	// Provider is the legal identity of the hosting provider (used for Gaia-X credentials).
 	// +optional

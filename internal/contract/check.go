@@ -210,7 +210,16 @@ func (ch *checker) uid() int64 {
 }
 
 func (ch *checker) checkUser() {
-	if uid := ch.uid(); uid != ch.img.UID {
+	uid := ch.uid()
+	if ch.img.UID == AnyUser {
+		// An image that owns no file of its own runs as any user; the restricted profile
+		// still wants one that is not root.
+		if uid <= 0 {
+			ch.report("uid", "runs as uid %d; image %s:%s runs as any user, but not as root", uid, ch.img.Component, ch.img.Tag)
+		}
+		return
+	}
+	if uid != ch.img.UID {
 		ch.report("uid", "runs as uid %d, but image %s:%s runs as and owns its files as uid %d", uid, ch.img.Component, ch.img.Tag, ch.img.UID)
 	}
 }

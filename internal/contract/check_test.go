@@ -115,6 +115,12 @@ func TestCheck(t *testing.T) {
 		{name: "container uid wins", rule: "uid", break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
 			c(d).SecurityContext = &corev1.SecurityContext{RunAsUser: ptr.To[int64](0)}
 		}},
+		{name: "an image of any user runs as another", img: func(i *Image) { i.UID = AnyUser }, break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
+			d.Spec.Template.Spec.SecurityContext.RunAsUser = ptr.To[int64](33)
+		}},
+		{name: "an image of any user runs as root", rule: "uid", say: "not as root", img: func(i *Image) { i.UID = AnyUser }, break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
+			d.Spec.Template.Spec.SecurityContext.RunAsUser = ptr.To[int64](0)
+		}},
 		{name: "port the image does not bind", rule: "port", say: "9090", break_: func(d *appsv1.Deployment, _ *corev1.ConfigMap) {
 			c(d).Ports = append(c(d).Ports, corev1.ContainerPort{ContainerPort: 9090})
 		}},

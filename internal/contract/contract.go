@@ -27,7 +27,8 @@ type Image struct {
 	// Sources are the upstream files the facts come from, as "owner/repo path@ref".
 	Sources []string
 
-	// UID is the user the image's processes must run as: the owner of what they write.
+	// UID is the user the image's processes must run as: the owner of what they write;
+	// AnyUser for an image that owns nothing and runs as any user but root.
 	UID int64
 
 	// Entrypoint is the image's own start program, which runs unless the container replaces

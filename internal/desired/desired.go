@@ -88,6 +88,19 @@ func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error)
 	}
 	slices.Sort(in.Databases)
 	in.Databases = slices.Compact(in.Databases)
+
+	// Then what depends on the databases: the credentials and where the data lies.
+	credentials, err := Secrets(in, components)
+	if err != nil {
+		return in, err
+	}
+	in.Credentials = credentials
+	in.BackupSources = nil
+	for _, c := range components {
+		if b, ok := c.(stack.BackedUp); ok {
+			in.BackupSources = append(in.BackupSources, b.BackupSources(in)...)
+		}
+	}
 	return in, nil
 }
 

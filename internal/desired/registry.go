@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/backup"
 	"github.com/rathaus-io/rathaus/internal/dns"
 	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/images"
@@ -40,6 +41,8 @@ var Components = []stack.Component{
 	mail.Component{Engine: stalwart.Engine{}},
 	gaiax.Component{},
 	opencast.Component{},
+	// After the services: it backs up what they declare (stack.BackedUp).
+	backup.Component{},
 	// Last: the zone file lists what the services above publish (Records).
 	dns.Component{},
 }

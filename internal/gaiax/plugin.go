@@ -1,9 +1,12 @@
 package gaiax
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
@@ -19,4 +22,9 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 		return nil
 	}
 	return []rathausv1alpha1.NamespacedName{*p.Spec.Provider.GaiaX.SigningKeySecret}
+}
+
+// ReportStatus implements stack.StatusReporter: status.credentials.
+func (Component) ReportStatus(in stack.Inputs, _ time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
+	st.Credentials = Summary(in)
 }

@@ -1,6 +1,8 @@
 package keycloak
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -38,4 +40,9 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 		return nil
 	}
 	return []rathausv1alpha1.NamespacedName{p.Spec.Identity.Keycloak.AdminCredentialsSecret}
+}
+
+// ReportStatus implements stack.StatusReporter: status.identity.
+func (Component) ReportStatus(in stack.Inputs, _ time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
+	st.Identity = Status(in)
 }

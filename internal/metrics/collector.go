@@ -22,6 +22,9 @@ var workspaceDescs = map[string]*prometheus.Desc{
 	WorkspaceServiceReadyName: prometheus.NewDesc(WorkspaceServiceReadyName,
 		"Whether each enabled service of each MunicipalityWorkspace is ready (1) or not (0).",
 		[]string{"namespace", "name", "service"}, nil),
+	BackupLastSuccessName: prometheus.NewDesc(BackupLastSuccessName,
+		"Unix time of the newest successful backup of each store of each MunicipalityWorkspace; 0 while it has none.",
+		[]string{"namespace", "name", "store"}, nil),
 }
 
 // Lister reads what the per-workspace metrics are computed from; the manager's cache in the

@@ -11,6 +11,9 @@ const (
 	WorkspaceConditionName    = "rathaus_workspace_condition"
 	WorkspaceInfoName         = "rathaus_workspace_info"
 	WorkspaceServiceReadyName = "rathaus_workspace_service_ready"
+	// BackupLastSuccessName is the time of each store's newest successful backup, for the
+	// alert on backups older than the platform allows.
+	BackupLastSuccessName = "rathaus_workspace_backup_last_success_timestamp_seconds"
 )
 
 // Sample is one value of one per-workspace metric; LabelValues are in the order of the
@@ -24,7 +27,9 @@ type Sample struct {
 // WorkspaceSamples maps one workspace to its metric samples, kube-state-metrics style:
 //   - rathaus_workspace_condition{namespace,name,type,status,reason} 1 per current condition,
 //   - rathaus_workspace_info{namespace,name,release,size} 1,
-//   - rathaus_workspace_service_ready{namespace,name,service} 1 or 0 per service in status.
+//   - rathaus_workspace_service_ready{namespace,name,service} 1 or 0 per service in status,
+//   - rathaus_workspace_backup_last_success_timestamp_seconds{namespace,name,store} per store in
+//     status.backups: the Unix time of its newest successful backup, 0 while it has none.
 //
 // release is the version the workspace runs (status.release) or, before anything was applied,
 // resolvedRelease: the version its selector resolves to, "" when none does. Samples come in
@@ -53,6 +58,13 @@ func WorkspaceSamples(ws *rathausv1alpha1.MunicipalityWorkspace, resolvedRelease
 			ready = 1
 		}
 		out = append(out, Sample{Name: WorkspaceServiceReadyName, LabelValues: []string{ns, name, s.Name}, Value: ready})
+	}
+	for _, b := range ws.Status.Backups {
+		at := 0.0
+		if b.LastSuccessfulTime != nil {
+			at = float64(b.LastSuccessfulTime.Unix())
+		}
+		out = append(out, Sample{Name: BackupLastSuccessName, LabelValues: []string{ns, name, string(b.Store)}, Value: at})
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,6 +71,21 @@ func TestWorkspaceSamples(t *testing.T) {
 				{Name: WorkspaceServiceReadyName, LabelValues: []string{"kiel", "workspace", "files"}, Value: 1},
 				{Name: WorkspaceServiceReadyName, LabelValues: []string{"kiel", "workspace", "video"}, Value: 0},
 				{Name: WorkspaceServiceReadyName, LabelValues: []string{"kiel", "workspace", "media"}, Value: 0},
+			},
+		},
+		{
+			name: "backups: the newest success per store, 0 before the first",
+			ws: workspace(func(w *rathausv1alpha1.MunicipalityWorkspace) {
+				w.Status.Release = "2026.11.0"
+				w.Status.Backups = []rathausv1alpha1.BackupStatus{
+					{Store: rathausv1alpha1.BackupDatabase, LastSuccessfulTime: &metav1.Time{Time: time.Unix(1796526000, 0)}},
+					{Store: rathausv1alpha1.BackupFiles},
+				}
+			}),
+			want: []Sample{
+				{Name: WorkspaceInfoName, LabelValues: []string{"kiel", "workspace", "2026.11.0", "M"}, Value: 1},
+				{Name: BackupLastSuccessName, LabelValues: []string{"kiel", "workspace", "Database"}, Value: 1796526000},
+				{Name: BackupLastSuccessName, LabelValues: []string{"kiel", "workspace", "Files"}, Value: 0},
 			},
 		},
 	}

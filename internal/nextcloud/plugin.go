@@ -35,3 +35,13 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 	}
 	return []rathausv1alpha1.NamespacedName{p.Spec.ObjectStorage.CredentialsSecret}
 }
+
+// BackupSources implements stack.BackedUp: the whole volume, config/config.php with its
+// secret and instance id included (Nextcloud admin manual, maintenance/backup.rst: config,
+// data, theme and apps), as www-data. The database is the database store's.
+func (Component) BackupSources(in stack.Inputs) []stack.BackupSource {
+	if !enabled(in) {
+		return nil
+	}
+	return []stack.BackupSource{{Store: rathausv1alpha1.BackupFiles, Claim: dataClaim, UID: uid, Colocate: kit.PodLabels(in, ReleaseComponent)}}
+}

@@ -1,6 +1,7 @@
 package opencast
 
 import (
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -29,4 +30,14 @@ func (Component) Hosts(in stack.Inputs) []stack.Host {
 func (Component) Kinds() []schema.GroupVersionKind {
 	return append([]schema.GroupVersionKind{kit.DeploymentKind, kit.StatefulSetKind, kit.ConfigMapKind, kit.SecretKind,
 		kit.PersistentVolumeClaimKind, kit.NetworkPolicyKind}, web.Kinds...)
+}
+
+// BackupSources implements stack.BackedUp: the storage directory as the opencast user,
+// without its scratch workspace, which Opencast refills (its administration guide's backup
+// advice: the database and the storage directory; the search index is rebuilt from them).
+func (Component) BackupSources(in stack.Inputs) []stack.BackupSource {
+	if !enabled(in) {
+		return nil
+	}
+	return []stack.BackupSource{{Store: rathausv1alpha1.BackupMedia, Claim: dataClaimName, UID: uid, Exclude: []string{"opencast/workspace"}, Colocate: nodesSelector(in)}}
 }

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"fmt"
+	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -57,4 +59,35 @@ func (Component) Judge(u *unstructured.Unstructured) (bool, string, bool) {
 		return true, "", true
 	}
 	return false, "", false
+}
+
+// dumpScript writes a logical dump of every database, in pg_dump's custom format without
+// compression so that the backup deduplicates and compresses across days (PostgreSQL 17
+// documentation, pg_dump). The postgres image's entrypoint runs any command but postgres as
+// it is (docker-library/postgres 17/trixie/docker-entrypoint.sh).
+const dumpScript = `set -eu
+for db in $DATABASES; do
+	pg_dump --format=custom --compress=0 --file="$DUMP_DIR/$db.pgdump" "$db"
+done
+`
+
+// BackupSources implements stack.BackedUp: in Bundled mode, a dump of every database the
+// enabled services use, Stalwart's mail store among them. CloudNativePG archives its own
+// databases, External ones are the provider's.
+func (Component) BackupSources(in stack.Inputs) []stack.BackupSource {
+	if mode := in.Platform.Spec.Database.Mode; mode == rathausv1alpha1.DatabaseCloudNativePG || mode == rathausv1alpha1.DatabaseExternal || len(in.Databases) == 0 {
+		return nil
+	}
+	return []stack.BackupSource{{Store: rathausv1alpha1.BackupDatabase, UID: uid, Dump: &stack.BackupDump{
+		ReleaseComponent: ReleaseComponent,
+		Script:           dumpScript,
+		Env: []corev1.EnvVar{
+			{Name: "DATABASES", Value: strings.Join(in.Databases, " ")},
+			{Name: "PGHOST", Value: Name},
+			{Name: "PGPORT", Value: fmt.Sprint(Port)},
+			kit.SecretEnv("PGUSER", superuserSecret, "username"),
+			kit.SecretEnv("PGPASSWORD", superuserSecret, "password"),
+		},
+		PodLabels: map[string]string{ClientLabel: "true"},
+	}}}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 )
 
@@ -23,6 +24,16 @@ type Spec struct {
 	// Static values stored alongside, so that consumers find everything about a connection
 	// (host, port, user) in one Secret. They are kept up to date, unlike generated keys.
 	Static map[string]string
+}
+
+// KeyNames are the keys the Secret holds: the generated ones in spec order, then the static
+// ones sorted.
+func (s Spec) KeyNames() []string {
+	out := make([]string, 0, len(s.Keys)+len(s.Static))
+	for _, k := range s.Keys {
+		out = append(out, k.Name)
+	}
+	return append(out, slices.Sorted(maps.Keys(s.Static))...)
 }
 
 // Key is one generated value.

@@ -1,6 +1,9 @@
 package stack
 
 import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -132,6 +135,53 @@ type ForeignJudge interface {
 	// Judge returns whether obj is ready, and if not, what it waits for; known is false for
 	// kinds the component does not judge.
 	Judge(obj *unstructured.Unstructured) (ready bool, waitingFor string, known bool)
+}
+
+// StatusReporter is a component that owns a part of the workspace's status (fields and
+// conditions) and fills it from the inputs, Observed included, once the stack is applied; it
+// removes its part when it has nothing to say. now is the reconcile's clock.
+type StatusReporter interface {
+	ReportStatus(in Inputs, now time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus)
+}
+
+// BackedUp is a component whose data must leave the cluster on the platform's backup
+// schedule: it says where its data lies and who owns it; the backup component takes it from
+// there (internal/backup).
+type BackedUp interface {
+	BackupSources(in Inputs) []BackupSource
+}
+
+// BackupSource is data of a component: a volume, or what a dump program writes.
+type BackupSource struct {
+	// Store is the kind of data; a store is one repository.
+	Store rathausv1alpha1.BackupStore
+	// Claim is the PersistentVolumeClaim holding the data, mounted read-only; empty for a dump.
+	Claim string
+	// Exclude are paths below the claim that are not backed up (scratch space, caches).
+	Exclude []string
+	// UID owns the files: the backup runs as it, so it can read them, and restored files get
+	// the right owner without root.
+	UID int64
+	// Colocate are the labels of the pods that mount a ReadWriteOnce Claim: the backup's pod
+	// must run on their node to mount it too.
+	Colocate map[string]string
+	// Dump writes the data into a scratch directory before the backup (a database's logical
+	// dump); nil for a volume.
+	Dump *BackupDump
+}
+
+// BackupDump is a program that writes data into $DUMP_DIR before the backup runs; when it
+// fails, no backup is taken.
+type BackupDump struct {
+	// ReleaseComponent is the image it runs, a component of the release.
+	ReleaseComponent string
+	// Script runs under /bin/sh.
+	Script string
+	// Env are the variables Script reads.
+	Env []corev1.EnvVar
+	// PodLabels are what network policies must see on the pod to let it reach the data
+	// (e.g. the database's client label).
+	PodLabels map[string]string
 }
 
 // OIDCUser is a service whose users log in through the workspace's identity provider.

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/rathaus-io/rathaus/internal/secrets"
+
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -29,6 +31,12 @@ type Inputs struct {
 	Tier sizing.Tier
 	// Databases are the PostgreSQL databases the enabled components use, sorted.
 	Databases []string
+	// Credentials are the generated-credential Secrets the enabled components need, in
+	// component order (desired.Secrets).
+	Credentials []secrets.Spec
+	// BackupSources are where the enabled components' data lies (stack.BackedUp), in component
+	// order.
+	BackupSources []BackupSource
 
 	// PlatformSecrets are the data of the Secrets the platform references (object storage
 	// credentials, ...), by "namespace/name", for components that copy them into the

@@ -43,7 +43,7 @@ func Apply(conds *[]metav1.Condition, generation int64, outcome Outcome, now met
 	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
 		SetCondition(conds, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: generation}, now)
 	}
-	defer func() { sortByType(*conds) }()
+	defer func() { SortByType(*conds) }()
 	switch {
 	case outcome.Stalled != nil:
 		set(rathausv1alpha1.ConditionReady, metav1.ConditionFalse, outcome.Stalled.Reason, outcome.Stalled.Message)
@@ -78,8 +78,9 @@ func SetCondition(conds *[]metav1.Condition, c metav1.Condition, now metav1.Time
 	return meta.SetStatusCondition(conds, c)
 }
 
-// sortByType orders a workspace's conditions by type, as its status has always listed them.
-func sortByType(conds []metav1.Condition) {
+// SortByType orders a workspace's conditions by type, as its status has always listed them;
+// the reconciler sorts once all of them are set, so that a new one costs no second write.
+func SortByType(conds []metav1.Condition) {
 	slices.SortFunc(conds, func(a, b metav1.Condition) int { return strings.Compare(a.Type, b.Type) })
 }
 
@@ -111,7 +112,7 @@ func ApplyComponents(conds *[]metav1.Condition, generation int64, reports []heal
 			meta.RemoveStatusCondition(conds, t)
 		}
 	}
-	sortByType(*conds)
+	SortByType(*conds)
 }
 
 // OutcomeOf folds component reports into the workspace outcome: a failed component stalls the

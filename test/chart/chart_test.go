@@ -405,7 +405,7 @@ func TestAlertRunbooks(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"RathausWorkspaceNotReady", "RathausUpgradeHalted", "RathausReconcileErrors", "RathausOperatorDown"}
+	want := []string{"RathausWorkspaceNotReady", "RathausUpgradeHalted", "RathausBackupOverdue", "RathausReconcileErrors", "RathausOperatorDown"}
 	if !reflect.DeepEqual(alerts, want) {
 		t.Errorf("alerts = %v, want %v", alerts, want)
 	}

@@ -1,0 +1,131 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// BackupStore is a kind of data of a workspace that is backed up on its own: its own restic
+// repository, schedule and status.
+// +kubebuilder:validation:Enum=Database;Files;Media;Credentials
+type BackupStore string
+
+const (
+	// BackupDatabase: a logical dump (pg_dump) of every PostgreSQL database of the workspace
+	// (files, identity, mail, media). Stalwart keeps mail, blobs included, in PostgreSQL, so this
+	// store holds the mailboxes.
+	BackupDatabase BackupStore = "Database"
+	// BackupFiles: Nextcloud's volume (files, config.php with its secret, apps).
+	BackupFiles BackupStore = "Files"
+	// BackupMedia: Opencast's storage directory (archive, distribution files), without its
+	// scratch workspace.
+	BackupMedia BackupStore = "Media"
+	// BackupCredentials: the generated credentials, without which the data cannot be read back
+	// (database passwords, Nextcloud's secret, DKIM key, ...), encrypted like everything else.
+	BackupCredentials BackupStore = "Credentials"
+)
+
+// BackupPolicy is how every workspace's data leaves the cluster: where to, how often and how
+// long it is kept. Backups are restic repositories, encrypted on the client with the
+// provider's key, one per workspace and store.
+// +kubebuilder:validation:XValidation:rule="!has(self.exclude) || self.exclude.size() < 4",message="backup.exclude may not exclude every store; remove spec.backup to take no backups"
+type BackupPolicy struct {
+	// Destination is the S3-compatible object store the repositories live in, at
+	// <bucket>/<prefix>/<namespace>/<store>.
+	Destination BackupDestination `json:"destination"`
+	// EncryptionKeySecret holds the key "password" that encrypts every repository (restic,
+	// AES-256). Keep a copy outside the cluster: without it no backup can be read back, on this
+	// cluster or another one.
+	EncryptionKeySecret NamespacedName `json:"encryptionKeySecret"`
+	// Schedule is when backups run, a cron expression of five fields in UTC; "0 2 * * *" (daily
+	// at 02:00) when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.split(' ').filter(f, f != '').size() == 5",message="backup.schedule must be a cron expression of five fields, e.g. \"0 2 * * *\""
+	Schedule string `json:"schedule,omitempty"`
+	// MediaSchedule is when the media store is backed up, which can be large; Schedule when
+	// unset, e.g. "0 3 * * 6" for weekly.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.split(' ').filter(f, f != '').size() == 5",message="backup.mediaSchedule must be a cron expression of five fields, e.g. \"0 3 * * 6\""
+	MediaSchedule string `json:"mediaSchedule,omitempty"`
+	// Retention is which snapshots of each store are kept.
+	// +optional
+	Retention BackupRetention `json:"retention,omitempty"`
+	// MaxAge is how old the newest successful backup of a store may be before the workspace
+	// reports BackupsHealthy=False and the alert fires; 26h when unset (a daily schedule with two
+	// hours to finish).
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|ms|s|m|h))+$')",message="a duration such as 26h or 192h"
+	MaxAge *Duration `json:"maxAge,omitempty"`
+	// Exclude lists stores rathaus does not back up, e.g. Media when the provider copies the
+	// recordings by other means.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=4
+	Exclude []BackupStore `json:"exclude,omitempty"`
+}
+
+// BackupDestination is an S3-compatible object store.
+type BackupDestination struct {
+	// Endpoint is the S3 host name, e.g. backup.example.eu.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$')",message="backup.destination.endpoint must be a host name"
+	Endpoint string `json:"endpoint"`
+	// Port of the endpoint; 443 when unset.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+	// Region of the bucket; us-east-1 (restic's default) when unset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Region string `json:"region,omitempty"`
+	// Bucket holds every workspace's repositories.
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9.-]*[a-z0-9]$')",message="backup.destination.bucket must be an S3 bucket name"
+	Bucket string `json:"bucket"`
+	// Prefix is a path below the bucket, e.g. the cluster's name, so that several clusters can
+	// share a bucket.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9/_.-]*[a-z0-9]$')",message="backup.destination.prefix must be lower-case letters, digits and / _ . -"
+	Prefix string `json:"prefix,omitempty"`
+	// CredentialsSecret holds the keys access-key and secret-key; the operator copies it into
+	// each workspace namespace.
+	CredentialsSecret NamespacedName `json:"credentialsSecret"`
+}
+
+// BackupRetention is which snapshots of a store are kept: the newest KeepLast, and every one
+// younger than KeepDays (counted from the newest); older ones are deleted after each backup.
+type BackupRetention struct {
+	// KeepLast is how many of the newest snapshots are kept; 7 when unset.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	KeepLast int32 `json:"keepLast,omitempty"`
+	// KeepDays keeps every snapshot younger than this many days; 30 when unset.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3650
+	KeepDays int32 `json:"keepDays,omitempty"`
+}
+
+// BackupStatus is where one store's backups stand.
+type BackupStatus struct {
+	// Store is the kind of data.
+	Store BackupStore `json:"store"`
+	// Schedule is the cron schedule it is backed up on (UTC).
+	Schedule string `json:"schedule"`
+	// LastSuccessfulTime is when the newest successful backup finished; unset until one did.
+	// +optional
+	LastSuccessfulTime *metav1.Time `json:"lastSuccessfulTime,omitempty"`
+	// LastScheduleTime is when the newest backup was started.
+	// +optional
+	LastScheduleTime *metav1.Time `json:"lastScheduleTime,omitempty"`
+	// NextScheduleTime is when the next backup is due.
+	// +optional
+	NextScheduleTime *metav1.Time `json:"nextScheduleTime,omitempty"`
+	// Message says what is wrong, when something is.
+	// +optional
+	Message string `json:"message,omitempty"`
+}

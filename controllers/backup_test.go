@@ -1,0 +1,89 @@
+package controllers_test
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+)
+
+var _ = Describe("Backups", func() {
+	ctx := context.Background()
+
+	stores := func(ws *rathausv1alpha1.MunicipalityWorkspace) func() map[rathausv1alpha1.BackupStore]rathausv1alpha1.BackupStatus {
+		return func() map[rathausv1alpha1.BackupStore]rathausv1alpha1.BackupStatus {
+			out := map[rathausv1alpha1.BackupStore]rathausv1alpha1.BackupStatus{}
+			for _, b := range getWorkspace(ctx, ws).Status.Backups {
+				out[b.Store] = b
+			}
+			return out
+		}
+	}
+
+	It("schedules a backup per store, reports each in status, and says when they are current", func() {
+		system := createNamespace(ctx)
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-key"}, StringData: map[string]string{"password": "k"}})).To(Succeed())
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-store"}, StringData: map[string]string{"access-key": "a", "secret-key": "s"}})).To(Succeed())
+		platform := ensurePlatform(ctx, uniqueName("backups"), func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Backup = &rathausv1alpha1.BackupPolicy{
+				Destination:         rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Bucket: "rathaus", CredentialsSecret: rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-store"}},
+				EncryptionKeySecret: rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-key"},
+			}
+		})
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Platform = platform.Name
+			w.Spec.Services.Files.Enabled = true
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+
+		By("one CronJob per store with data: the databases, Nextcloud's volume, the credentials")
+		names := []string{"rathaus-backup-database", "rathaus-backup-files", "rathaus-backup-credentials"}
+		for _, name := range names {
+			Eventually(func() error { return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &batchv1.CronJob{}) }).Should(Succeed(), name)
+		}
+		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-backup-media"}, &batchv1.CronJob{}))).To(BeTrue(), "media is off")
+		Eventually(stores(ws)).Should(HaveLen(3))
+		for store, st := range stores(ws)() {
+			Expect(st.Schedule).To(Equal("0 2 * * *"), string(store))
+			Expect(st.NextScheduleTime).NotTo(BeNil(), string(store))
+			Expect(st.NextScheduleTime.Time).To(BeTemporally(">", time.Now()))
+			Expect(st.LastSuccessfulTime).To(BeNil())
+		}
+		Eventually(condition(ctx, ws, rathausv1alpha1.ConditionBackupsHealthy)).Should(Equal("Unknown/FirstBackupPending"))
+		Expect(condition(ctx, ws, rathausv1alpha1.ConditionStalled)()).To(BeEmpty(), "backups never stall a workspace")
+
+		By("the Jobs succeed: the CronJobs record it and the workspace reports it")
+		done := metav1.NewTime(time.Now().Add(-time.Minute).Truncate(time.Second))
+		for _, name := range names {
+			cj := &batchv1.CronJob{}
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cj)).To(Succeed())
+			cj.Status.LastScheduleTime = &metav1.Time{Time: done.Add(-time.Minute)}
+			cj.Status.LastSuccessfulTime = &done
+			Expect(k8s.Status().Update(ctx, cj)).To(Succeed())
+		}
+		Eventually(condition(ctx, ws, rathausv1alpha1.ConditionBackupsHealthy)).Should(Equal("True/BackupsCurrent"))
+		for store, st := range stores(ws)() {
+			Expect(st.LastSuccessfulTime).NotTo(BeNil(), string(store))
+			Expect(st.LastSuccessfulTime.Time.Equal(done.Time)).To(BeTrue(), string(store))
+		}
+
+		By("the provider stops taking backups: the CronJobs go, the status says nothing of backups")
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(platform), platform)).To(Succeed())
+		platform.Spec.Backup = nil
+		Expect(k8s.Update(ctx, platform)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-backup-files"}, &batchv1.CronJob{}))
+		}).Should(BeTrue())
+		Eventually(stores(ws)).Should(BeEmpty())
+		Eventually(condition(ctx, ws, rathausv1alpha1.ConditionBackupsHealthy)).Should(BeEmpty())
+	})
+})
