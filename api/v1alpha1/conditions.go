@@ -53,6 +53,9 @@ const (
 	// ReasonCertManagerMissing: mail needs a certificate from the platform's ClusterIssuer,
 	// but cert-manager is not installed.
 	ReasonCertManagerMissing = "CertManagerMissing"
+	// ReasonBarmanCloudPluginMissing: the platform backs up CloudNativePG databases, but the
+	// Barman Cloud plugin (barmancloud.cnpg.io) is not installed.
+	ReasonBarmanCloudPluginMissing = "BarmanCloudPluginMissing"
 	// ReasonSecretConflict: a generated Secret's name is taken by a Secret the operator does
 	// not manage; it never overwrites someone else's Secret.
 	ReasonSecretConflict = "SecretConflict"

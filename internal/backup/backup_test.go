@@ -112,7 +112,7 @@ func TestNext(t *testing.T) {
 	}
 }
 
-func observed(in *stack.Inputs, store rathausv1alpha1.BackupStore, created time.Time, lastSuccess *time.Time) {
+func observeCronJob(in *stack.Inputs, store rathausv1alpha1.BackupStore, created time.Time, lastSuccess *time.Time) {
 	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: cronJobName(store), Namespace: "kiel", CreationTimestamp: metav1.NewTime(created)}}
 	if lastSuccess != nil {
 		cj.Status.LastSuccessfulTime = &metav1.Time{Time: *lastSuccess}
@@ -136,18 +136,18 @@ func TestStatusesAndCondition(t *testing.T) {
 		{"nothing ran yet", func(*stack.Inputs) {}, metav1.ConditionUnknown, rathausv1alpha1.ReasonFirstBackupPending, "Database, Files, Media, Credentials"},
 		{"every store recent", func(in *stack.Inputs) {
 			for _, s := range stores {
-				observed(in, s, old, &recent)
+				observeCronJob(in, s, old, &recent)
 			}
 		}, metav1.ConditionTrue, rathausv1alpha1.ReasonBackupsCurrent, ""},
 		{"one store too old", func(in *stack.Inputs) {
 			for _, s := range stores {
-				observed(in, s, old.Add(-time.Hour), &recent)
+				observeCronJob(in, s, old.Add(-time.Hour), &recent)
 			}
-			observed(in, rathausv1alpha1.BackupMedia, old.Add(-time.Hour), &old)
+			observeCronJob(in, rathausv1alpha1.BackupMedia, old.Add(-time.Hour), &old)
 		}, metav1.ConditionFalse, rathausv1alpha1.ReasonBackupOverdue, "Media: the newest successful backup finished at 2026-12-04T21:00:00Z, more than 26h0m0s ago"},
-		{"none succeeded since it was scheduled", func(in *stack.Inputs) { observed(in, rathausv1alpha1.BackupFiles, old, nil) },
+		{"none succeeded since it was scheduled", func(in *stack.Inputs) { observeCronJob(in, rathausv1alpha1.BackupFiles, old, nil) },
 			metav1.ConditionFalse, rathausv1alpha1.ReasonBackupOverdue, "Files: no backup has succeeded in the 26h0m0s since it was scheduled"},
-		{"young and not run yet", func(in *stack.Inputs) { observed(in, rathausv1alpha1.BackupFiles, recent, nil) },
+		{"young and not run yet", func(in *stack.Inputs) { observeCronJob(in, rathausv1alpha1.BackupFiles, recent, nil) },
 			metav1.ConditionUnknown, rathausv1alpha1.ReasonFirstBackupPending, "Files"},
 	}
 	for _, tt := range tests {
@@ -266,6 +266,26 @@ func TestRepositoryAndSchedule(t *testing.T) {
 	}
 	if objs, err := (Component{}).Render(inputs(func(in *stack.Inputs) { in.Platform.Spec.Backup = nil })); err != nil || len(objs) != 0 {
 		t.Errorf("without a policy: %d objects, %v", len(objs), err)
+	}
+}
+
+// TestAnotherOperatorsBackups: a store another operator backs up (CloudNativePG) gets no Job
+// of ours, and its status is what that operator reports.
+func TestAnotherOperatorsBackups(t *testing.T) {
+	done := metav1.NewTime(t0.Add(-2 * time.Hour))
+	in := inputs(func(in *stack.Inputs) {
+		in.BackupSources[0] = stack.BackupSource{Store: rathausv1alpha1.BackupDatabase, Taken: &stack.BackupReport{LastSuccessfulTime: &done, Since: t0.Add(-48 * time.Hour)}}
+	})
+	if _, ok := rendered(t, in)["rathaus-backup-database"]; ok {
+		t.Errorf("a CronJob for a store CloudNativePG backs up")
+	}
+	st := Statuses(in, t0)
+	if st[0].Store != rathausv1alpha1.BackupDatabase || st[0].LastSuccessfulTime == nil || !st[0].LastSuccessfulTime.Equal(&done) || st[0].Message != "" {
+		t.Errorf("database status = %+v", st[0])
+	}
+	in.BackupSources[0].Taken = &stack.BackupReport{Since: t0.Add(-48 * time.Hour)}
+	if st := Statuses(in, t0); !strings.Contains(st[0].Message, "no backup has succeeded") {
+		t.Errorf("an operator that never succeeded: %+v", st[0])
 	}
 }
 

@@ -102,6 +102,9 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		}
 	}
 	for _, s := range storesOf {
+		if src, err := source(in, s); err == nil && src.Taken != nil {
+			continue // another operator backs it up
+		}
 		job, err := cronJob(in, s, image)
 		if err != nil {
 			return nil, err

@@ -24,16 +24,27 @@ func Statuses(in stack.Inputs, now time.Time) []rathausv1alpha1.BackupStatus {
 		} else {
 			st.Message = err.Error()
 		}
-		if cj, ok := in.Observed[stack.Key("CronJob", in.Workspace.Namespace, cronJobName(s))].(*batchv1.CronJob); ok {
-			st.LastSuccessfulTime = cj.Status.LastSuccessfulTime
-			st.LastScheduleTime = cj.Status.LastScheduleTime
-			if st.Message == "" {
-				st.Message = overdue(st, cj.CreationTimestamp.Time, MaxAge(p), now)
-			}
+		report := observed(in, s)
+		st.LastSuccessfulTime, st.LastScheduleTime = report.LastSuccessfulTime, report.LastScheduleTime
+		if st.Message == "" {
+			st.Message = overdue(st, report.Since, MaxAge(p), now)
 		}
 		out = append(out, st)
 	}
 	return out
+}
+
+// observed is where a store's backups stand: as another operator reports them, or as the
+// store's CronJob does.
+func observed(in stack.Inputs, s rathausv1alpha1.BackupStore) stack.BackupReport {
+	if src, err := source(in, s); err == nil && src.Taken != nil {
+		return *src.Taken
+	}
+	cj, ok := in.Observed[stack.Key("CronJob", in.Workspace.Namespace, cronJobName(s))].(*batchv1.CronJob)
+	if !ok {
+		return stack.BackupReport{}
+	}
+	return stack.BackupReport{LastSuccessfulTime: cj.Status.LastSuccessfulTime, LastScheduleTime: cj.Status.LastScheduleTime, Since: cj.CreationTimestamp.Time}
 }
 
 // overdue says what is wrong with a store whose newest successful backup is older than

@@ -8,10 +8,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -46,14 +46,12 @@ func TestOf(t *testing.T) {
 		{name: "job running", kind: "Job", obj: &batchv1.Job{}, want: Status{Message: "Job x to complete"}},
 		{name: "claim pending", kind: "PersistentVolumeClaim", obj: &corev1.PersistentVolumeClaim{}, want: Status{Message: "PersistentVolumeClaim x to be bound"}},
 		{name: "config map", kind: "ConfigMap", obj: &corev1.ConfigMap{}, want: Status{Ready: true}},
-		{name: "cnpg cluster ready", kind: "Cluster", obj: cnpg("Cluster", map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}), judge: postgres.Component{}, want: Status{Ready: true}},
-		{name: "cnpg cluster coming up", kind: "Cluster", obj: cnpg("Cluster", map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "False"}}}), judge: postgres.Component{}, want: Status{Message: "Cluster x to be ready"}},
-		{name: "cnpg database applied", kind: "Database", obj: cnpg("Database", map[string]any{"applied": true}), judge: postgres.Component{}, want: Status{Ready: true}},
+		{name: "foreign, judged ready by its component", kind: "Ledger", obj: ledger(map[string]any{"open": true}), judge: ledgerJudge{}, want: Status{Ready: true}},
+		{name: "foreign, not ready by its component", kind: "Ledger", obj: ledger(map[string]any{"open": false}), judge: ledgerJudge{}, want: Status{Message: "Ledger x to open"}},
 		{name: "foreign without a judge", kind: "Certificate", obj: foreignObj(nil), want: Status{Ready: true}},
 		{name: "kstatus: reconciling", kind: "Certificate", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Reconciling", "status": "True"}}}), want: Status{Message: "Certificate x to be reconciled"}},
 		{name: "kstatus: stalled", kind: "Certificate", obj: foreignObj(map[string]any{"conditions": []any{map[string]any{"type": "Stalled", "status": "True", "message": "no issuer"}}}), want: Status{Failed: true, Message: "Certificate x failed: no issuer"}},
-		{name: "kstatus: generation not observed", kind: "Cluster", obj: generation(cnpg("Cluster", map[string]any{"observedGeneration": int64(1), "conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}), 2), judge: postgres.Component{}, want: Status{Message: "Cluster x to be reconciled"}},
-		{name: "cnpg database pending", kind: "Database", obj: cnpg("Database", nil), judge: postgres.Component{}, want: Status{Message: "Database x to be applied"}},
+		{name: "kstatus: generation not observed", kind: "Ledger", obj: generation(ledger(map[string]any{"observedGeneration": int64(1), "open": true}), 2), judge: ledgerJudge{}, want: Status{Message: "Ledger x to be reconciled"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,11 +70,23 @@ func foreignObj(status map[string]any) *unstructured.Unstructured {
 	return u
 }
 
-func cnpg(kind string, status map[string]any) *unstructured.Unstructured {
+// ledger is an object of another operator that publishes readiness its own way.
+func ledger(status map[string]any) *unstructured.Unstructured {
 	u := foreignObj(status)
-	u.SetGroupVersionKind(postgres.ClusterKind.GroupVersion().WithKind(kind))
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: "example.org", Version: "v1", Kind: "Ledger"})
 	u.SetName("x")
 	return u
+}
+
+// ledgerJudge judges ledgers by status.open, as a component judges its foreign kinds.
+type ledgerJudge struct{}
+
+func (ledgerJudge) Judge(u *unstructured.Unstructured) (bool, string, bool) {
+	if u.GetKind() != "Ledger" {
+		return false, "", false
+	}
+	open, _, _ := unstructured.NestedBool(u.Object, "status", "open")
+	return open, "Ledger " + u.GetName() + " to open", true
 }
 
 func generation(u *unstructured.Unstructured, g int64) *unstructured.Unstructured {

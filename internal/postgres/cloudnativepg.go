@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/backup"
 	"github.com/rathaus-io/rathaus/internal/images"
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/ownership"
@@ -84,6 +85,10 @@ func renderCloudNativePG(in stack.Inputs) ([]client.Object, error) {
 		}, "spec", "affinity", "nodeAffinity")
 	}
 	objs := []client.Object{cluster}
+	if cnpgBackups(in) {
+		_, keepDays := backup.Retention(in.Platform.Spec.Backup)
+		objs = append(objs, renderCNPGBackups(in, cluster, backup.Schedule(in.Platform.Spec.Backup, rathausv1alpha1.BackupDatabase), keepDays)...)
+	}
 	for _, db := range in.Databases {
 		objs = append(objs, dataObject(in, "Database", ConnectionSecret(db), map[string]any{
 			"name": db, "owner": db,

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,7 +27,7 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
 	return []schema.GroupVersionKind{kit.StatefulSetKind, kit.JobKind, kit.ServiceKind, kit.ConfigMapKind, kit.SecretKind,
-		kit.PersistentVolumeClaimKind, kit.NetworkPolicyKind, ClusterKind, DatabaseKind}
+		kit.PersistentVolumeClaimKind, kit.NetworkPolicyKind, ClusterKind, DatabaseKind, ScheduledBackupKind, ObjectStoreKind}
 }
 
 // Needs implements stack.CapabilityUser.
@@ -34,8 +35,13 @@ func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alp
 	if p.Spec.Database.Mode != rathausv1alpha1.DatabaseCloudNativePG {
 		return nil
 	}
-	return []stack.Need{{Kind: ClusterKind, Reason: rathausv1alpha1.ReasonCloudNativePGMissing,
+	needs := []stack.Need{{Kind: ClusterKind, Reason: rathausv1alpha1.ReasonCloudNativePGMissing,
 		What: "CloudNativePG databases, but the postgresql.cnpg.io CRDs are"}}
+	if b := p.Spec.Backup; b != nil && !slices.Contains(b.Exclude, rathausv1alpha1.BackupDatabase) {
+		needs = append(needs, stack.Need{Kind: ObjectStoreKind, Reason: rathausv1alpha1.ReasonBarmanCloudPluginMissing,
+			What: "backups of its CloudNativePG databases, but the Barman Cloud plugin's barmancloud.cnpg.io ObjectStore CRD is"})
+	}
+	return needs
 }
 
 // Judge implements stack.ForeignJudge with what CloudNativePG publishes: a Cluster is ready by
@@ -72,9 +78,12 @@ done
 `
 
 // BackupSources implements stack.BackedUp: in Bundled mode, a dump of every database the
-// enabled services use, Stalwart's mail store among them. CloudNativePG archives its own
-// databases, External ones are the provider's.
+// enabled services use, Stalwart's mail store among them; in CloudNativePG mode, where its own
+// backups stand (cnpg_backup.go). External databases are the provider's.
 func (Component) BackupSources(in stack.Inputs) []stack.BackupSource {
+	if cnpgBackups(in) {
+		return []stack.BackupSource{{Store: rathausv1alpha1.BackupDatabase, Taken: cnpgBackupReport(in)}}
+	}
 	if mode := in.Platform.Spec.Database.Mode; mode == rathausv1alpha1.DatabaseCloudNativePG || mode == rathausv1alpha1.DatabaseExternal || len(in.Databases) == 0 {
 		return nil
 	}

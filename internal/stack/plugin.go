@@ -4,6 +4,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -168,6 +169,20 @@ type BackupSource struct {
 	// Dump writes the data into a scratch directory before the backup (a database's logical
 	// dump); nil for a volume.
 	Dump *BackupDump
+	// Taken is set for data another operator backs up by itself (CloudNativePG's base backups
+	// and WAL archive): where its backups stand. The backup component renders nothing for it
+	// and reports this.
+	Taken *BackupReport
+}
+
+// BackupReport is where backups another operator takes stand.
+type BackupReport struct {
+	// LastSuccessfulTime is when the newest successful backup finished.
+	LastSuccessfulTime *metav1.Time
+	// LastScheduleTime is when the newest backup started.
+	LastScheduleTime *metav1.Time
+	// Since is when the backups were scheduled; zero before the schedule exists.
+	Since time.Time
 }
 
 // BackupDump is a program that writes data into $DUMP_DIR before the backup runs; when it
