@@ -34,8 +34,8 @@ var _ = Describe("Backups", func() {
 		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-store"}, StringData: map[string]string{"access-key": "a", "secret-key": "s"}})).To(Succeed())
 		platform := ensurePlatform(ctx, uniqueName("backups"), func(p *rathausv1alpha1.WorkspacePlatform) {
 			p.Spec.Backup = &rathausv1alpha1.BackupPolicy{
-				Destination:         rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Bucket: "rathaus", CredentialsSecret: rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-store"}},
-				EncryptionKeySecret: rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-key"},
+				Destination:         &rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Bucket: "rathaus", CredentialsSecret: rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-store"}},
+				EncryptionKeySecret: &rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-key"},
 			}
 		})
 		ns := createNamespace(ctx)

@@ -22,18 +22,38 @@ const (
 	BackupCredentials BackupStore = "Credentials"
 )
 
+// BackupMethod is who takes the backups.
+// +kubebuilder:validation:Enum=Restic;Velero
+type BackupMethod string
+
+const (
+	// BackupRestic: rathaus takes them, with restic, to the policy's destination.
+	BackupRestic BackupMethod = "Restic"
+	// BackupVelero: the provider's Velero takes them; rathaus adds what Velero needs to the
+	// workspaces' pods (backup hooks, the volumes to copy) and takes none of its own.
+	BackupVelero BackupMethod = "Velero"
+)
+
 // BackupPolicy is how every workspace's data leaves the cluster: where to, how often and how
-// long it is kept. Backups are restic repositories, encrypted on the client with the
-// provider's key, one per workspace and store.
+// long it is kept. With the Restic method, backups are restic repositories, encrypted on the
+// client with the provider's key, one per workspace and store.
 // +kubebuilder:validation:XValidation:rule="!has(self.exclude) || self.exclude.size() < 4",message="backup.exclude may not exclude every store; remove spec.backup to take no backups"
+// +kubebuilder:validation:XValidation:rule="(has(self.method) && self.method == 'Velero') || (has(self.destination) && has(self.encryptionKeySecret))",message="backup.destination and backup.encryptionKeySecret are required unless backup.method is Velero"
 type BackupPolicy struct {
+	// Method is who takes the backups: Restic (rathaus, the default) or Velero (the
+	// provider's Velero, with what rathaus adds to the pods; docs/backup.md).
+	// +optional
+	// +kubebuilder:default=Restic
+	Method BackupMethod `json:"method,omitempty"`
 	// Destination is the S3-compatible object store the repositories live in, at
-	// <bucket>/<prefix>/<namespace>/<store>.
-	Destination BackupDestination `json:"destination"`
+	// <bucket>/<prefix>/<namespace>/<store>; required with the Restic method.
+	// +optional
+	Destination *BackupDestination `json:"destination,omitempty"`
 	// EncryptionKeySecret holds the key "password" that encrypts every repository (restic,
-	// AES-256). Keep a copy outside the cluster: without it no backup can be read back, on this
-	// cluster or another one.
-	EncryptionKeySecret NamespacedName `json:"encryptionKeySecret"`
+	// AES-256); required with the Restic method. Keep a copy outside the cluster: without it no
+	// backup can be read back, on this cluster or another one.
+	// +optional
+	EncryptionKeySecret *NamespacedName `json:"encryptionKeySecret,omitempty"`
 	// Schedule is when backups run, a cron expression of five fields in UTC; "0 2 * * *" (daily
 	// at 02:00) when unset.
 	// +optional

@@ -28,8 +28,8 @@ func inputs(mutate ...func(*stack.Inputs)) stack.Inputs {
 	in := stack.Inputs{
 		Workspace: &rathausv1alpha1.MunicipalityWorkspace{ObjectMeta: metav1.ObjectMeta{Name: "kiel", Namespace: "kiel"}},
 		Platform: &rathausv1alpha1.WorkspacePlatform{Spec: rathausv1alpha1.WorkspacePlatformSpec{Backup: &rathausv1alpha1.BackupPolicy{
-			Destination:         rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Port: 9000, Bucket: "rathaus", Prefix: "cluster-a", Region: "eu-central-1", CredentialsSecret: storeRef},
-			EncryptionKeySecret: keyRef,
+			Destination:         &rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Port: 9000, Bucket: "rathaus", Prefix: "cluster-a", Region: "eu-central-1", CredentialsSecret: storeRef},
+			EncryptionKeySecret: &keyRef,
 			MediaSchedule:       "0 3 * * 6",
 		}}},
 		Release: &rathausv1alpha1.StackRelease{Spec: rathausv1alpha1.StackReleaseSpec{Version: "2026.11.0", Components: []rathausv1alpha1.Component{
@@ -298,5 +298,46 @@ func TestReportStatusOwnsItsPart(t *testing.T) {
 	Component{}.ReportStatus(inputs(func(in *stack.Inputs) { in.Platform.Spec.Backup = nil }), t0, st)
 	if st.Backups != nil || len(st.Conditions) != 0 {
 		t.Fatalf("without a policy the backup status stays: %+v", st)
+	}
+}
+
+func TestVeleroAnnotations(t *testing.T) {
+	got := VeleroAnnotations(map[string]string{"kept": "yes"}, []string{"dump"}, []string{"data"},
+		&VeleroHook{Container: "db", Command: []string{"/bin/sh", "-c", "echo \"x\""}, Timeout: "30m", OnError: "Fail"}, nil)
+	want := map[string]string{
+		"kept":                                     "yes",
+		"backup.velero.io/backup-volumes":          "dump",
+		"backup.velero.io/backup-volumes-excludes": "data",
+		"pre.hook.backup.velero.io/container":      "db",
+		"pre.hook.backup.velero.io/command":        `["/bin/sh","-c","echo \"x\""]`,
+		"pre.hook.backup.velero.io/timeout":        "30m",
+		"pre.hook.backup.velero.io/on-error":       "Fail",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("annotations = %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+// TestVeleroTakesNoBackupsOfOurs: with the Velero method rathaus renders nothing of its own,
+// reads no platform Secret and reports no backup status (Velero's own metrics do).
+func TestVeleroTakesNoBackupsOfOurs(t *testing.T) {
+	in := inputs(func(in *stack.Inputs) {
+		in.Platform.Spec.Backup = &rathausv1alpha1.BackupPolicy{Method: rathausv1alpha1.BackupVelero}
+	})
+	if objs, err := (Component{}).Render(in); err != nil || len(objs) != 0 {
+		t.Errorf("Render = %d objects, %v", len(objs), err)
+	}
+	if refs := (Component{}).PlatformSecrets(in.Platform); len(refs) != 0 {
+		t.Errorf("reads %v", refs)
+	}
+	st := &rathausv1alpha1.MunicipalityWorkspaceStatus{Backups: []rathausv1alpha1.BackupStatus{{Store: "Files"}}}
+	Component{}.ReportStatus(in, t0, st)
+	if st.Backups != nil {
+		t.Errorf("backups = %v", st.Backups)
 	}
 }

@@ -57,10 +57,10 @@ func (Component) Kinds() []schema.GroupVersionKind {
 
 // PlatformSecrets implements stack.PlatformSecretUser.
 func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
-	if p.Spec.Backup == nil {
+	if !ToObjectStore(p.Spec.Backup) {
 		return nil
 	}
-	return []rathausv1alpha1.NamespacedName{p.Spec.Backup.EncryptionKeySecret, p.Spec.Backup.Destination.CredentialsSecret}
+	return []rathausv1alpha1.NamespacedName{*p.Spec.Backup.EncryptionKeySecret, p.Spec.Backup.Destination.CredentialsSecret}
 }
 
 // ReportStatus implements stack.StatusReporter: status.backups and BackupsHealthy, which are
@@ -94,7 +94,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 		from rathausv1alpha1.NamespacedName
 		keys []string
 	}{
-		{KeySecret, p.EncryptionKeySecret, []string{"password"}},
+		{KeySecret, *p.EncryptionKeySecret, []string{"password"}},
 		{StoreSecret, p.Destination.CredentialsSecret, []string{"access-key", "secret-key"}},
 	} {
 		if s, ok := kit.PlatformSecretCopy(in, ComponentName, ref.name, ref.from, corev1.SecretTypeOpaque, ref.keys...); ok {
@@ -117,7 +117,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 }
 
 // endpointURL is the object store's https URL.
-func endpointURL(d rathausv1alpha1.BackupDestination) string {
+func endpointURL(d *rathausv1alpha1.BackupDestination) string {
 	if d.Port != 0 {
 		return "https://" + d.Endpoint + ":" + strconv.Itoa(int(d.Port))
 	}

@@ -32,7 +32,7 @@ var stores = []rathausv1alpha1.BackupStore{
 // Stores are the stores of the workspace that rathaus backs up: those the enabled components
 // declare (stack.BackedUp) and the generated credentials, less what the platform excludes.
 func Stores(in stack.Inputs) []rathausv1alpha1.BackupStore {
-	if in.Platform == nil || in.Platform.Spec.Backup == nil {
+	if in.Platform == nil || !ToObjectStore(in.Platform.Spec.Backup) {
 		return nil
 	}
 	p := in.Platform.Spec.Backup
@@ -47,6 +47,18 @@ func Stores(in stack.Inputs) []rathausv1alpha1.BackupStore {
 		}
 	}
 	return out
+}
+
+// ToObjectStore reports whether the policy has rathaus take backups to its object store (the
+// Restic method, with its destination and key).
+func ToObjectStore(p *rathausv1alpha1.BackupPolicy) bool {
+	return p != nil && p.Method != rathausv1alpha1.BackupVelero && p.Destination != nil && p.EncryptionKeySecret != nil
+}
+
+// ForVelero reports whether the provider's Velero takes the backups: the components add what
+// it needs to their pods (docs/backup.md, "Velero").
+func ForVelero(p *rathausv1alpha1.BackupPolicy) bool {
+	return p != nil && p.Method == rathausv1alpha1.BackupVelero
 }
 
 // Schedule is the cron schedule of a store.

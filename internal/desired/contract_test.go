@@ -82,8 +82,8 @@ func contractInputs(c contractCase) stack.Inputs {
 			key := rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "backup-key"}
 			store := rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "backup-store"}
 			p.Backup = &rathausv1alpha1.BackupPolicy{
-				Destination:         rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Port: 9000, Bucket: "rathaus", CredentialsSecret: store},
-				EncryptionKeySecret: key,
+				Destination:         &rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Port: 9000, Bucket: "rathaus", CredentialsSecret: store},
+				EncryptionKeySecret: &key,
 			}
 			in.PlatformSecrets[stack.RefKey(key)] = map[string][]byte{"password": []byte("k")}
 			in.PlatformSecrets[stack.RefKey(store)] = map[string][]byte{"access-key": []byte("a"), "secret-key": []byte("s")}

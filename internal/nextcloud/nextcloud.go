@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rathaus-io/rathaus/internal/backup"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -165,7 +167,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 			ObjectMeta: kit.Meta(in, ComponentName, configMapName),
 			Data:       map[string]string{"rathaus.config.php": configPHP, "zz-rathaus-session.ini": sessionINI, "rathaus-oidc.sh": oidcHook},
 		},
-		deployment(in, image, h, f, storage),
+		withVelero(in, deployment(in, image, h, f, storage)),
 		cronJob(in, image, h, storage),
 		web.Service(in, ComponentName, Name, kit.PodLabels(in, ReleaseComponent), httpPort),
 		web.Route(in, ComponentName, Name, h, Name, httpPort),
@@ -528,4 +530,22 @@ func cronJob(in stack.Inputs, image, h, storage string) *batchv1.CronJob {
 			}},
 		},
 	}
+}
+
+// withVelero adds what the provider's Velero needs to back Nextcloud up consistently
+// (backup.method Velero): its volume, with the instance in maintenance mode meanwhile, which
+// locks sessions and logins so that files and database agree (Nextcloud admin manual,
+// maintenance/backup.rst). occ runs as the container's user, www-data.
+func withVelero(in stack.Inputs, d *appsv1.Deployment) *appsv1.Deployment {
+	if !backup.ForVelero(in.Platform.Spec.Backup) {
+		return d
+	}
+	occ := func(arg string) []string { return []string{"php", "/var/www/html/occ", "maintenance:mode", arg} }
+	tmpl := &d.Spec.Template
+	tmpl.Annotations = backup.VeleroAnnotations(tmpl.Annotations, []string{"html"}, nil,
+		&backup.VeleroHook{Container: "nextcloud", Command: occ("--on"), Timeout: "2m", OnError: "Fail"},
+		// Continue: a failed hook must not fail a backup that was taken; the runbook says how
+		// to leave maintenance mode by hand.
+		&backup.VeleroHook{Container: "nextcloud", Command: occ("--off"), Timeout: "2m", OnError: "Continue"})
+	return d
 }

@@ -3,6 +3,8 @@ package opencast
 import (
 	"fmt"
 
+	"github.com/rathaus-io/rathaus/internal/backup"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -94,7 +96,15 @@ func renderNodes(in stack.Inputs, t topology) ([]client.Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		objs = append(objs, statefulSet(in, t, r, image))
+		sts := statefulSet(in, t, r, image)
+		if r.name == t.adminRole().name && backup.ForVelero(in.Platform.Spec.Backup) {
+			// The storage is one volume, shared by every role on M and larger: Velero copies it
+			// from the admin node's pod only, without its scratch workspace (a copy of the
+			// working files Opencast refills).
+			tmpl := &sts.Spec.Template
+			tmpl.Annotations = backup.VeleroAnnotations(tmpl.Annotations, []string{"data"}, nil, nil, nil)
+		}
+		objs = append(objs, sts)
 		if r.public || r.admin {
 			objs = append(objs, web.Service(in, ComponentName, nodeName(r), nodeSelector(in, r), httpPort))
 		}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/backup"
 	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
@@ -42,7 +43,7 @@ const (
 // cnpgBackups reports whether CloudNativePG backs up the workspace's databases.
 func cnpgBackups(in stack.Inputs) bool {
 	p := in.Platform.Spec.Backup
-	return in.Platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG && p != nil && len(in.Databases) > 0 &&
+	return in.Platform.Spec.Database.Mode == rathausv1alpha1.DatabaseCloudNativePG && backup.ToObjectStore(p) && len(in.Databases) > 0 &&
 		!slices.Contains(p.Exclude, rathausv1alpha1.BackupDatabase)
 }
 

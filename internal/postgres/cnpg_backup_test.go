@@ -16,9 +16,10 @@ import (
 
 func withBackups(in *stack.Inputs) {
 	in.Platform.Spec.Backup = &rathausv1alpha1.BackupPolicy{
-		Destination: rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Port: 9000, Bucket: "rathaus", Prefix: "cluster-a"},
-		Schedule:    "30 1 * * *",
-		Retention:   rathausv1alpha1.BackupRetention{KeepDays: 14},
+		Destination:         &rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Port: 9000, Bucket: "rathaus", Prefix: "cluster-a"},
+		EncryptionKeySecret: &rathausv1alpha1.NamespacedName{Namespace: "rathaus-system", Name: "backup-key"},
+		Schedule:            "30 1 * * *",
+		Retention:           rathausv1alpha1.BackupRetention{KeepDays: 14},
 	}
 }
 

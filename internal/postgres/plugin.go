@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/backup"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
@@ -37,7 +38,7 @@ func (Component) Needs(_ *rathausv1alpha1.MunicipalityWorkspace, p *rathausv1alp
 	}
 	needs := []stack.Need{{Kind: ClusterKind, Reason: rathausv1alpha1.ReasonCloudNativePGMissing,
 		What: "CloudNativePG databases, but the postgresql.cnpg.io CRDs are"}}
-	if b := p.Spec.Backup; b != nil && !slices.Contains(b.Exclude, rathausv1alpha1.BackupDatabase) {
+	if b := p.Spec.Backup; backup.ToObjectStore(b) && !slices.Contains(b.Exclude, rathausv1alpha1.BackupDatabase) {
 		needs = append(needs, stack.Need{Kind: ObjectStoreKind, Reason: rathausv1alpha1.ReasonBarmanCloudPluginMissing,
 			What: "backups of its CloudNativePG databases, but the Barman Cloud plugin's barmancloud.cnpg.io ObjectStore CRD is"})
 	}

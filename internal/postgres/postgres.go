@@ -126,7 +126,7 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 	objs := []client.Object{
 		claim(in, f),
 		service(in),
-		statefulSet(in, image, f),
+		withVelero(in, statefulSet(in, image, f)),
 		&corev1.ConfigMap{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 			ObjectMeta: kit.Meta(in, ComponentName, setupConfigMap),
