@@ -305,8 +305,8 @@ func TestVeleroAnnotations(t *testing.T) {
 	got := VeleroAnnotations(map[string]string{"kept": "yes"}, []string{"dump"}, []string{"data"},
 		&VeleroHook{Container: "db", Command: []string{"/bin/sh", "-c", "echo \"x\""}, Timeout: "30m", OnError: "Fail"}, nil)
 	want := map[string]string{
-		"kept":                                     "yes",
-		"backup.velero.io/backup-volumes":          "dump",
+		"kept":                            "yes",
+		"backup.velero.io/backup-volumes": "dump",
 		"backup.velero.io/backup-volumes-excludes": "data",
 		"pre.hook.backup.velero.io/container":      "db",
 		"pre.hook.backup.velero.io/command":        `["/bin/sh","-c","echo \"x\""]`,
