@@ -16,6 +16,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -56,6 +57,7 @@ type result struct {
 	UpgradeConvergeSeconds   float64        `json:"upgradeConvergeSeconds"`
 	StepsSucceeded           int            `json:"stepsSucceeded"`
 	StepsFailed              int            `json:"stepsFailed"`
+	BackupsCurrent           int            `json:"backupsCurrent"`
 	CredentialSecrets        int            `json:"credentialSecrets"`
 	CredentialsIdentical     int            `json:"credentialsIdentical"`
 	Claims                   int            `json:"claims"`
@@ -188,6 +190,11 @@ func setUp(ctx context.Context, o options, cp *controlPlane, kubeconfig string) 
 	for _, v := range []string{o.from, o.to} {
 		if !slices.Contains(versions, v) {
 			return nil, fmt.Errorf("release %s is not in config/releases (%v)", v, versions)
+		}
+	}
+	for _, secret := range backupSecrets() {
+		if err := c.Create(ctx, secret); err != nil {
+			return nil, fmt.Errorf("creating Secret %s: %w", secret.Name, err)
 		}
 	}
 	if err := c.Create(ctx, platform(int32(o.maxConcurrent))); err != nil {
@@ -611,6 +618,14 @@ func (k *campaign) checkWorkspaces(items []rathausv1alpha1.MunicipalityWorkspace
 	for _, f := range failedSteps(items) {
 		k.fail("%s", f)
 	}
+	// Every backup the simulator completed is reported, whatever the kills interrupted.
+	for _, ws := range items {
+		if c := meta.FindStatusCondition(ws.Status.Conditions, rathausv1alpha1.ConditionBackupsHealthy); c != nil && c.Status == metav1.ConditionTrue {
+			k.res.BackupsCurrent++
+		} else {
+			k.fail("workspace %s/%s does not report current backups: %v", ws.Namespace, ws.Name, c)
+		}
+	}
 }
 
 // checkData: the data objects, listed past any watch, are all still there, and every
@@ -746,6 +761,7 @@ func printTable(w io.Writer, r result) {
 	row("Provisioning phase / converged after its last kill", "%.1fs / %.1fs", r.ProvisionSeconds, r.ProvisionConvergeSeconds)
 	row("Upgrade phase / converged after its last kill", "%.1fs / %.1fs", r.UpgradeSeconds, r.UpgradeConvergeSeconds)
 	row("Upgrade steps succeeded / failed", "%d / %d", r.StepsSucceeded, r.StepsFailed)
+	row("Workspaces reporting current backups (BackupsHealthy)", "%d of %d", r.BackupsCurrent, r.Workspaces)
 	row("Credential Secrets checked / byte-identical", "%d / %d", r.CredentialSecrets, r.CredentialsIdentical)
 	row("Claims checked", "%d", r.Claims)
 	row("Data Secrets / claims deleted", "%d / %d", r.SecretsDeleted, r.ClaimsDeleted)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -126,5 +127,24 @@ func platform(maxConcurrent int32) *rathausv1alpha1.WorkspacePlatform {
 	p.Spec.Mail.PublicAddresses = []string{"192.0.2.25"}
 	p.Spec.DNS.IngressTargets = []string{"ingress.chaos.example"}
 	p.Spec.Upgrades.MaxConcurrent = maxConcurrent
+	// Backups are scheduled (and, by the readiness simulator, completed) while the operator is
+	// killed: their objects and status must converge like the rest (backupSecrets).
+	p.Spec.Backup = &rathausv1alpha1.BackupPolicy{
+		Destination:         &rathausv1alpha1.BackupDestination{Endpoint: "backup.chaos.example", Bucket: "rathaus", CredentialsSecret: rathausv1alpha1.NamespacedName{Namespace: "default", Name: "backup-store"}},
+		EncryptionKeySecret: &rathausv1alpha1.NamespacedName{Namespace: "default", Name: "backup-key"},
+	}
 	return p
+}
+
+// backupSecrets are the platform Secrets the campaign's backup policy names.
+func backupSecrets() []*corev1.Secret {
+	secret := func(name string, data map[string]string) *corev1.Secret {
+		s := &corev1.Secret{StringData: data}
+		s.Namespace, s.Name = "default", name
+		return s
+	}
+	return []*corev1.Secret{
+		secret("backup-key", map[string]string{"password": "chaos"}),
+		secret("backup-store", map[string]string{"access-key": "a", "secret-key": "s"}),
+	}
 }

@@ -150,6 +150,20 @@ func (o *observer) markReady(ctx context.Context) error {
 		j.Status = rollout.Job(metav1.Now())
 		_ = o.client.Status().Update(ctx, j)
 	}
+	// A backup CronJob's Job runs and succeeds, as CronJob's controller would record it.
+	var cronJobs batchv1.CronJobList
+	if err := o.cache.List(ctx, &cronJobs, sel); err != nil {
+		return err
+	}
+	for i := range cronJobs.Items {
+		cj := cronJobs.Items[i].DeepCopy()
+		if cj.Status.LastSuccessfulTime != nil {
+			continue
+		}
+		now := metav1.Now()
+		cj.Status.LastScheduleTime, cj.Status.LastSuccessfulTime = &now, &now
+		_ = o.client.Status().Update(ctx, cj)
+	}
 	var claims corev1.PersistentVolumeClaimList
 	if err := o.cache.List(ctx, &claims, sel); err != nil {
 		return err
