@@ -6,13 +6,16 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/testutil/rollout"
 )
 
 var _ = Describe("Backups", func() {
@@ -85,5 +88,72 @@ var _ = Describe("Backups", func() {
 		}).Should(BeTrue())
 		Eventually(stores(ws)).Should(BeEmpty())
 		Eventually(condition(ctx, ws, rathausv1alpha1.ConditionBackupsHealthy)).Should(BeEmpty())
+	})
+
+	It("restores in place: holds the services, runs a Job per store, and lets them run again once every store is back", func() {
+		system := createNamespace(ctx)
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-key"}, StringData: map[string]string{"password": "k"}})).To(Succeed())
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-store"}, StringData: map[string]string{"access-key": "a", "secret-key": "s"}})).To(Succeed())
+		platform := ensurePlatform(ctx, uniqueName("restore"), func(p *rathausv1alpha1.WorkspacePlatform) {
+			p.Spec.Backup = &rathausv1alpha1.BackupPolicy{
+				Destination:         &rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Bucket: "rathaus", CredentialsSecret: rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-store"}},
+				EncryptionKeySecret: &rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-key"},
+			}
+		})
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Platform = platform.Name
+			w.Spec.Services.Files.Enabled = true
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		replicas := func(name string) func() int32 {
+			return func() int32 {
+				d := &appsv1.Deployment{}
+				if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, d); err != nil || d.Spec.Replicas == nil {
+					return -1
+				}
+				return *d.Spec.Replicas
+			}
+		}
+		Eventually(replicas("rathaus-nextcloud")).Should(BeNumerically(">", 0))
+
+		By("the provider asks for a restore")
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Restore = &rathausv1alpha1.WorkspaceRestore{ID: "after-incident"}
+		})
+		jobs := []string{"rathaus-restore-database-after-incident", "rathaus-restore-files-after-incident"}
+		for _, name := range jobs {
+			Eventually(func() error { return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &batchv1.Job{}) }).Should(Succeed(), name)
+		}
+		Eventually(replicas("rathaus-nextcloud")).Should(BeZero(), "Nextcloud is held")
+		Eventually(func() rathausv1alpha1.RestorePhase {
+			if r := getWorkspace(ctx, ws).Status.Restore; r != nil {
+				return r.Phase
+			}
+			return ""
+		}).Should(Equal(rathausv1alpha1.RestoreRestoring))
+		Eventually(func() string {
+			c := meta.FindStatusCondition(getWorkspace(ctx, ws).Status.Conditions, rathausv1alpha1.ConditionReady)
+			if c == nil {
+				return ""
+			}
+			return string(c.Status) + " " + c.Message
+		}).Should(And(HavePrefix("False"), ContainSubstring("restoring")))
+		cj := &batchv1.CronJob{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-backup-files"}, cj)).To(Succeed())
+		Expect(cj.Spec.Suspend).To(HaveValue(BeTrue()), "no backup runs over a restore")
+
+		By("every store is back: the services run again, and the restore is not run twice")
+		for _, name := range jobs {
+			j := &batchv1.Job{}
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, j)).To(Succeed())
+			j.Status = rollout.Job(metav1.Now())
+			Expect(k8s.Status().Update(ctx, j)).To(Succeed())
+		}
+		Eventually(func() rathausv1alpha1.RestorePhase { return getWorkspace(ctx, ws).Status.Restore.Phase }).Should(Equal(rathausv1alpha1.RestoreSucceeded))
+		Eventually(replicas("rathaus-nextcloud")).Should(BeNumerically(">", 0))
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: jobs[1]}, &batchv1.Job{}))
+		}).Should(BeTrue(), "a finished restore's Jobs are pruned")
 	})
 })

@@ -117,6 +117,12 @@ type MunicipalityWorkspaceSpec struct {
 	// +optional
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
+	// Restore brings the workspace's data back from its backups, in place: the services are
+	// held while the stores are restored, then started again (docs/backup.md). The provider's
+	// to set. Each restore.id is carried out once; a new id restores again.
+	// +optional
+	Restore *WorkspaceRestore `json:"restore,omitempty"`
+
 	// Suspend stops reconciliation; the running stack is left as it is.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
@@ -358,6 +364,10 @@ type MunicipalityWorkspaceStatus struct {
 	// +listType=map
 	// +listMapKey=store
 	Backups []BackupStatus `json:"backups,omitempty"`
+
+	// Restore is where the restore of spec.restore stands.
+	// +optional
+	Restore *RestoreStatus `json:"restore,omitempty"`
 }
 
 // ServiceStatus is the state of one user-facing service.

@@ -149,3 +149,62 @@ type BackupStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 }
+
+// WorkspaceRestore is a restore of a workspace's data from its backups (the Restic method).
+// +kubebuilder:validation:XValidation:rule="!has(self.stores) || !('Credentials' in self.stores)",message="restore.stores: credentials are restored by hand (docs/backup.md); a workspace's own Secrets are never replaced in place"
+type WorkspaceRestore struct {
+	// ID names this restore; the operator carries out each ID once.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	ID string `json:"id"`
+	// Snapshot is the restic snapshot to restore from each store: "latest" (the default) or a
+	// snapshot ID from `restic snapshots`.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^(latest|[0-9a-f]{8,64})$`
+	Snapshot string `json:"snapshot,omitempty"`
+	// Stores are restored; every backed-up store but Credentials when empty.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=3
+	Stores []BackupStore `json:"stores,omitempty"`
+	// FromNamespace restores from the repositories of a workspace in another namespace (moved
+	// to this one, or to this cluster); this workspace's own when empty.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	FromNamespace string `json:"fromNamespace,omitempty"`
+}
+
+// RestorePhase is where a restore stands.
+// +kubebuilder:validation:Enum=Restoring;Succeeded;Failed
+type RestorePhase string
+
+const (
+	RestoreRestoring RestorePhase = "Restoring"
+	RestoreSucceeded RestorePhase = "Succeeded"
+	RestoreFailed    RestorePhase = "Failed"
+)
+
+// RestoreStatus is where the restore of spec.restore stands.
+type RestoreStatus struct {
+	// ID is the restore's spec.restore.id.
+	ID string `json:"id"`
+	// Phase: Restoring while a store's Job runs (the services are held), Succeeded once every
+	// store is back (the services run again), Failed when a store's Job failed (the services
+	// stay held until the provider sets a new id or removes spec.restore).
+	Phase RestorePhase `json:"phase"`
+	// Stores are the restored stores, each with its phase.
+	// +optional
+	// +listType=map
+	// +listMapKey=store
+	Stores []RestoreStoreStatus `json:"stores,omitempty"`
+	// Message says what the restore waits for, or why it failed.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// RestoreStoreStatus is where one store's restore stands.
+type RestoreStoreStatus struct {
+	Store BackupStore  `json:"store"`
+	Phase RestorePhase `json:"phase"`
+}

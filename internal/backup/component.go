@@ -52,7 +52,7 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{kit.CronJobKind, kit.SecretKind, kit.NetworkPolicyKind}
+	return []schema.GroupVersionKind{kit.CronJobKind, kit.JobKind, kit.SecretKind, kit.NetworkPolicyKind}
 }
 
 // PlatformSecrets implements stack.PlatformSecretUser.
@@ -63,9 +63,20 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 	return []rathausv1alpha1.NamespacedName{*p.Spec.Backup.EncryptionKeySecret, p.Spec.Backup.Destination.CredentialsSecret}
 }
 
+// Pending implements stack.Pender: a workspace held for a restore is not Ready, and says so.
+func (Component) Pending(in stack.Inputs) string {
+	if in.Workspace == nil || in.Platform == nil || !Holding(in) {
+		return ""
+	}
+	return Restore(in).Message
+}
+
 // ReportStatus implements stack.StatusReporter: status.backups and BackupsHealthy, which are
-// removed while the platform takes no backups.
+// removed while the platform takes no backups, and status.restore.
 func (Component) ReportStatus(in stack.Inputs, now time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
+	if in.Workspace != nil && in.Platform != nil {
+		st.Restore = Restore(in)
+	}
 	st.Backups = Statuses(in, now)
 	if len(st.Backups) == 0 {
 		st.Backups = nil
@@ -101,6 +112,11 @@ func (Component) Render(in stack.Inputs) ([]client.Object, error) {
 			out = append(out, s)
 		}
 	}
+	restores, err := restoreJobs(in, image)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, restores...)
 	for _, s := range storesOf {
 		if src, err := source(in, s); err == nil && src.Taken != nil {
 			continue // another operator backs it up
@@ -127,12 +143,17 @@ func endpointURL(d *rathausv1alpha1.BackupDestination) string {
 // Repository is the restic repository of a workspace's store (restic's S3 URL form,
 // doc/030_preparing_a_new_repo.rst): path-style, bucket first.
 func Repository(in stack.Inputs, s rathausv1alpha1.BackupStore) string {
+	return repository(in, in.Workspace.Namespace, s)
+}
+
+// repository is the repository of a store of the workspace in namespace.
+func repository(in stack.Inputs, namespace string, s rathausv1alpha1.BackupStore) string {
 	d := in.Platform.Spec.Backup.Destination
 	parts := []string{d.Bucket}
 	if d.Prefix != "" {
 		parts = append(parts, d.Prefix)
 	}
-	parts = append(parts, in.Workspace.Namespace, storeName(s))
+	parts = append(parts, namespace, storeName(s))
 	return "s3:" + endpointURL(d) + "/" + strings.Join(parts, "/")
 }
 

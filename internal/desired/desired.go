@@ -17,6 +17,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/backup"
 	"github.com/rathaus-io/rathaus/internal/contract"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
 	"github.com/rathaus-io/rathaus/internal/residency"
@@ -128,12 +129,16 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 	}
 	var out []*unstructured.Unstructured
 	seen := map[string]string{}
+	holding := backup.Holding(in)
 	for _, c := range components {
 		objs, err := c.Render(in)
 		if err != nil {
 			return nil, &InvalidInputError{Component: c.Name(), Err: err}
 		}
 		for _, obj := range objs {
+			if holding {
+				backup.Hold(in, obj)
+			}
 			applyPodPolicies(in, obj)
 			keepVolumeSize(in, obj)
 			u, err := apply.Prepare(obj)

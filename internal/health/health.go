@@ -124,6 +124,12 @@ func Components(in stack.Inputs, components []stack.Component, objs []*unstructu
 		judge, _ := c.(stack.ForeignJudge)
 		cond, ok := c.(stack.Conditioned)
 		if !ok {
+			// A part without a condition of its own can still make the workspace wait.
+			if p, ok := c.(stack.Pender); ok {
+				if msg := p.Pending(in); msg != "" {
+					out = append(out, Report{Component: c.Name(), Status: Status{Message: msg}})
+				}
+			}
 			continue
 		}
 		var statuses []Status

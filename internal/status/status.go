@@ -95,6 +95,9 @@ func sortedCopy(s []string) []string {
 func ApplyComponents(conds *[]metav1.Condition, generation int64, reports []health.Report, known []string, now metav1.Time) {
 	reported := map[string]bool{}
 	for _, r := range reports {
+		if r.ConditionType == "" {
+			continue // a part without a condition of its own only holds Ready (OutcomeOf)
+		}
 		reported[r.ConditionType] = true
 		c := metav1.Condition{Type: r.ConditionType, ObservedGeneration: generation}
 		switch {

@@ -1,0 +1,231 @@
+package backup
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/stack/kit"
+)
+
+// Restore is where the workspace's spec.restore stands, decided from its last status and
+// the restore Jobs the cluster shows; nil when there is none to carry out or report.
+func Restore(in stack.Inputs) *rathausv1alpha1.RestoreStatus {
+	r := in.Workspace.Spec.Restore
+	if r == nil {
+		return nil
+	}
+	if prev := in.Workspace.Status.Restore; prev != nil && prev.ID == r.ID && prev.Phase != rathausv1alpha1.RestoreRestoring {
+		return prev // carried out once: a finished restore is not run again
+	}
+	st := &rathausv1alpha1.RestoreStatus{ID: r.ID, Phase: rathausv1alpha1.RestoreRestoring}
+	var waiting, failed []string
+	for _, s := range restoreStores(in) {
+		phase := rathausv1alpha1.RestoreRestoring
+		if job, ok := in.Observed[stack.Key("Job", in.Workspace.Namespace, restoreJobName(s, r.ID))].(*batchv1.Job); ok {
+			phase = jobPhase(job)
+		}
+		st.Stores = append(st.Stores, rathausv1alpha1.RestoreStoreStatus{Store: s, Phase: phase})
+		switch phase {
+		case rathausv1alpha1.RestoreFailed:
+			failed = append(failed, string(s))
+		case rathausv1alpha1.RestoreRestoring:
+			waiting = append(waiting, string(s))
+		}
+	}
+	switch {
+	case len(st.Stores) == 0:
+		st.Phase, st.Message = rathausv1alpha1.RestoreFailed, "nothing to restore: no store of the workspace is backed up to the object store"
+	case len(failed) > 0:
+		st.Phase = rathausv1alpha1.RestoreFailed
+		st.Message = fmt.Sprintf("restoring %s failed (see its Job rathaus-restore-…-%s); the services stay held: set a new restore.id to try again, or remove spec.restore", strings.Join(failed, ", "), r.ID)
+	case len(waiting) > 0:
+		st.Message = fmt.Sprintf("restoring %s from backup %s; the services are held until it is done", strings.Join(waiting, ", "), snapshotOf(r))
+	default:
+		st.Phase, st.Message = rathausv1alpha1.RestoreSucceeded, "restored "+joinStores(st.Stores)+" from backup "+snapshotOf(r)
+	}
+	return st
+}
+
+// Holding reports whether the workspace's services are held for a restore: from the moment
+// spec.restore asks for one until it has succeeded, nothing writes to what is restored. A
+// restore with nothing to restore holds nothing.
+func Holding(in stack.Inputs) bool {
+	st := Restore(in)
+	return st != nil && st.Phase != rathausv1alpha1.RestoreSucceeded && len(st.Stores) > 0
+}
+
+// Hold stops what writes to a workspace's data while it is restored: the services' workloads
+// are scaled to zero and CronJobs (Nextcloud's background jobs, the backups) suspended. The
+// database stays up: its dumps are restored into it.
+func Hold(in stack.Inputs, obj client.Object) {
+	if obj.GetLabels()[ownershipComponent] == databaseComponent {
+		return
+	}
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		o.Spec.Replicas = ptr.To[int32](0)
+	case *appsv1.StatefulSet:
+		o.Spec.Replicas = ptr.To[int32](0)
+	case *batchv1.CronJob:
+		o.Spec.Suspend = ptr.To(true)
+	}
+}
+
+const (
+	// ownershipComponent is the label that names an object's component (ownership.ComponentLabel).
+	ownershipComponent = "app.kubernetes.io/component"
+	// databaseComponent is the bundled database's component, which a restore needs running.
+	databaseComponent = "database"
+)
+
+// restoreStores are the stores the restore brings back: those asked for, or every store
+// backed up by rathaus but the credentials; never one another operator backs up.
+func restoreStores(in stack.Inputs) []rathausv1alpha1.BackupStore {
+	var out []rathausv1alpha1.BackupStore
+	for _, s := range Stores(in) {
+		src, err := source(in, s)
+		if s == rathausv1alpha1.BackupCredentials || err != nil || src.Taken != nil {
+			continue
+		}
+		if asked := in.Workspace.Spec.Restore.Stores; len(asked) == 0 || slices.Contains(asked, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func jobPhase(j *batchv1.Job) rathausv1alpha1.RestorePhase {
+	for _, c := range j.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch c.Type {
+		case batchv1.JobComplete:
+			return rathausv1alpha1.RestoreSucceeded
+		case batchv1.JobFailed:
+			return rathausv1alpha1.RestoreFailed
+		}
+	}
+	return rathausv1alpha1.RestoreRestoring
+}
+
+func snapshotOf(r *rathausv1alpha1.WorkspaceRestore) string {
+	if r.Snapshot == "" {
+		return "latest"
+	}
+	return r.Snapshot
+}
+
+func joinStores(stores []rathausv1alpha1.RestoreStoreStatus) string {
+	names := make([]string, 0, len(stores))
+	for _, s := range stores {
+		names = append(names, string(s.Store))
+	}
+	return strings.Join(names, ", ")
+}
+
+func restoreJobName(s rathausv1alpha1.BackupStore, id string) string {
+	return "rathaus-restore-" + storeName(s) + "-" + id
+}
+
+// restoreScript restores the newest (or the named) snapshot of the store's repository over
+// the mounted volume, as the files' owner. It deletes nothing the snapshot lacks: a restore
+// never loses data written after the backup.
+const restoreScript = `set -u
+exec restic restore "$SNAPSHOT" --tag "$STORE" --target / --retry-lock 30m
+`
+
+// pgRestoreScript replaces each restored database's content with its dump, its objects owned
+// by the database's own role (PostgreSQL 17 documentation, pg_restore).
+const pgRestoreScript = `set -eu
+for dump in /data/*.pgdump; do
+	db=$(basename "$dump" .pgdump)
+	pg_restore --clean --if-exists --no-owner --role="$db" --dbname="$db" "$dump"
+done
+`
+
+// restoreJobs are the Jobs of a restore under way, one per store.
+func restoreJobs(in stack.Inputs, image string) ([]client.Object, error) {
+	st := Restore(in)
+	if st == nil || st.Phase == rathausv1alpha1.RestoreSucceeded {
+		return nil, nil
+	}
+	var out []client.Object
+	for _, s := range restoreStores(in) {
+		job, err := restoreJob(in, s, image)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, job)
+	}
+	return out, nil
+}
+
+func restoreJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*batchv1.Job, error) {
+	src, err := source(in, s)
+	if err != nil {
+		return nil, err
+	}
+	r := in.Workspace.Spec.Restore
+	env := append(resticEnv(in, s, src), corev1.EnvVar{Name: "SNAPSHOT", Value: snapshotOf(r)})
+	if r.FromNamespace != "" {
+		for i := range env {
+			if env[i].Name == "RESTIC_REPOSITORY" {
+				env[i].Value = repository(in, r.FromNamespace, s)
+			}
+		}
+	}
+	restic := corev1.Container{
+		Name: "restic", Image: image, Command: []string{"/bin/sh", "-c", restoreScript}, Env: env,
+		Resources: kit.Resources("100m", "256Mi", "1", "1Gi"), SecurityContext: kit.ContainerSecurity(true),
+		VolumeMounts: []corev1.VolumeMount{{Name: "cache", MountPath: "/cache"}, {Name: "tmp", MountPath: "/tmp"}, {Name: "data", MountPath: dataDir}},
+	}
+	labels := kit.PodLabels(in, ComponentName)
+	pod := corev1.PodSpec{
+		RestartPolicy:                corev1.RestartPolicyNever,
+		SecurityContext:              kit.PodSecurity(src.UID),
+		AutomountServiceAccountToken: ptr.To(false),
+		Containers:                   []corev1.Container{restic},
+		Volumes:                      []corev1.Volume{kit.EmptyDir("cache"), kit.EmptyDir("tmp")},
+	}
+	if src.Dump != nil {
+		// The dumps come back into scratch space first; the database's own image loads them.
+		restore, err := in.Image(src.Dump.ReleaseComponent)
+		if err != nil {
+			return nil, err
+		}
+		pod.InitContainers = []corev1.Container{restic}
+		pod.Containers = []corev1.Container{{
+			Name: "load", Image: restore, Command: []string{"/bin/sh", "-c", pgRestoreScript}, Env: src.Dump.Env,
+			Resources: kit.Resources("100m", "256Mi", "1", "1Gi"), SecurityContext: kit.ContainerSecurity(true),
+			VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: dataDir, ReadOnly: true}, {Name: "tmp", MountPath: "/tmp"}},
+		}}
+		pod.Volumes = append(pod.Volumes, kit.EmptyDir("data"))
+		for k, v := range src.Dump.PodLabels {
+			labels[k] = v
+		}
+	} else {
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: src.Claim},
+		}})
+	}
+	return &batchv1.Job{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: kit.Meta(in, ComponentName, restoreJobName(s, r.ID)),
+		Spec: batchv1.JobSpec{
+			BackoffLimit:          ptr.To[int32](2),
+			ActiveDeadlineSeconds: ptr.To[int64](12 * 3600),
+			Template:              corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod},
+		},
+	}, nil
+}
