@@ -148,6 +148,11 @@ const (
 	// ReasonDataRetained: a workspace deleted with deletionPolicy Retain left its volumes and
 	// credentials.
 	ReasonDataRetained = "DataRetained"
+	// ReasonRestoreStarted, ReasonRestoreSucceeded and ReasonRestoreFailed mark a restore of
+	// spec.restore: the services are held from its start to its success.
+	ReasonRestoreStarted   = "RestoreStarted"
+	ReasonRestoreSucceeded = "RestoreSucceeded"
+	ReasonRestoreFailed    = "RestoreFailed"
 )
 
 // Condition types of a WorkspacePlatform: what the operator found out about the cluster.

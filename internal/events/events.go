@@ -62,7 +62,24 @@ func Transitions(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) []Event 
 			out = append(out, Event{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonServiceRecovered, Message: "service " + s.Name + " is ready again"})
 		}
 	}
-	return out
+	return append(out, restoreTransitions(old.Restore, new.Restore)...)
+}
+
+// restoreTransitions mark a restore's start and end: the moments the services stop and come
+// back.
+func restoreTransitions(old, new *rathausv1alpha1.RestoreStatus) []Event {
+	if new == nil || old != nil && old.ID == new.ID && old.Phase == new.Phase {
+		return nil
+	}
+	switch new.Phase {
+	case rathausv1alpha1.RestoreRestoring:
+		return []Event{{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonRestoreStarted, Message: "restore " + new.ID + ": " + new.Message}}
+	case rathausv1alpha1.RestoreSucceeded:
+		return []Event{{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonRestoreSucceeded, Message: "restore " + new.ID + ": " + new.Message}}
+	case rathausv1alpha1.RestoreFailed:
+		return []Event{{Type: corev1.EventTypeWarning, Reason: rathausv1alpha1.ReasonRestoreFailed, Message: "restore " + new.ID + ": " + new.Message}}
+	}
+	return nil
 }
 
 // FirstReady reports whether the change from old to new is the workspace's first Ready. It

@@ -151,3 +151,30 @@ func TestTransitions(t *testing.T) {
 		})
 	}
 }
+
+func TestRestoreTransitions(t *testing.T) {
+	restore := func(id string, phase rathausv1alpha1.RestorePhase) *rathausv1alpha1.RestoreStatus {
+		return &rathausv1alpha1.RestoreStatus{ID: id, Phase: phase, Message: "m"}
+	}
+	tests := []struct {
+		name     string
+		old, new *rathausv1alpha1.RestoreStatus
+		want     string
+	}{
+		{"starts", nil, restore("r1", rathausv1alpha1.RestoreRestoring), "Normal RestoreStarted restore r1: m"},
+		{"goes on", restore("r1", rathausv1alpha1.RestoreRestoring), restore("r1", rathausv1alpha1.RestoreRestoring), ""},
+		{"succeeds", restore("r1", rathausv1alpha1.RestoreRestoring), restore("r1", rathausv1alpha1.RestoreSucceeded), "Normal RestoreSucceeded restore r1: m"},
+		{"fails", restore("r1", rathausv1alpha1.RestoreRestoring), restore("r1", rathausv1alpha1.RestoreFailed), "Warning RestoreFailed restore r1: m"},
+		{"a new id", restore("r1", rathausv1alpha1.RestoreSucceeded), restore("r2", rathausv1alpha1.RestoreRestoring), "Normal RestoreStarted restore r2: m"},
+		{"removed", restore("r1", rathausv1alpha1.RestoreSucceeded), nil, ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		for _, e := range Transitions(&rathausv1alpha1.MunicipalityWorkspaceStatus{Restore: tt.old}, &rathausv1alpha1.MunicipalityWorkspaceStatus{Restore: tt.new}) {
+			got = e.Type + " " + e.Reason + " " + e.Message
+		}
+		if got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
