@@ -139,10 +139,13 @@ func restoreJobName(s rathausv1alpha1.BackupStore, id string) string {
 }
 
 // restoreScript restores the newest (or the named) snapshot of the store's repository over
-// the mounted volume, as the files' owner. It deletes nothing the snapshot lacks: a restore
-// never loses data written after the backup.
+// the mounted volume, as the files' owner. The snapshot holds /data; "<snapshot>:/data"
+// restores what lies below it into the volume, leaving the volume's root, which a new volume
+// gives to root, untouched (restic cmd_restore.go@v0.19.1: the "snapshotID:subfolder"
+// syntax). It deletes nothing the snapshot lacks: a restore never loses data written after
+// the backup.
 const restoreScript = `set -u
-exec restic restore "$SNAPSHOT" --tag "$STORE" --target / --retry-lock 30m
+exec restic restore "$SNAPSHOT:/data" --tag "$STORE" --target /data --retry-lock 30m
 `
 
 // pgRestoreScript replaces each restored database's content with its dump, its objects owned
