@@ -116,6 +116,10 @@ var _ = Describe("Tenant boundary", Ordered, func() {
 		Entry("upgrades without backup", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
 			ws.Spec.Upgrades = rathausv1alpha1.UpgradePolicy{AllowWithoutBackup: true}
 		}, "spec.upgrades"),
+		// A restore overwrites the town's data with a backup's and stops its services meanwhile.
+		Entry("a restore", func(ws *rathausv1alpha1.MunicipalityWorkspace) {
+			ws.Spec.Restore = &rathausv1alpha1.WorkspaceRestore{ID: "tenant-asks"}
+		}, "spec.restore"),
 		// Hole 4: another customer's platform, its pull Secret and S3 keys.
 		Entry("another platform", func(ws *rathausv1alpha1.MunicipalityWorkspace) { ws.Spec.Platform = "other-customer" }, "spec.platform"),
 		// Hole 5: who may change the workspace.
@@ -140,6 +144,7 @@ var _ = Describe("Tenant boundary", Ordered, func() {
 		Expect(changeAs(ctx, municipalityAdmin, ws, func(ws *rathausv1alpha1.MunicipalityWorkspace) {
 			ws.Spec.Services.Video = rathausv1alpha1.VideoService{ServiceSwitch: rathausv1alpha1.ServiceSwitch{Host: "meet." + ws.Spec.Domain}, MaxParticipants: 50}
 			ws.Spec.MaintenanceWindow = &rathausv1alpha1.MaintenanceWindow{Days: []rathausv1alpha1.DayOfWeek{"Sunday"}, Start: "03:00", Duration: "3h", TimeZone: "Europe/Berlin"}
+			ws.Spec.Backup = &rathausv1alpha1.WorkspaceBackup{Time: "23:30"}
 		})).To(Succeed())
 	})
 

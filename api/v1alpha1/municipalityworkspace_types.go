@@ -82,6 +82,11 @@ type MunicipalityWorkspaceSpec struct {
 	// +optional
 	Upgrades UpgradePolicy `json:"upgrades,omitempty"`
 
+	// Backup is what the municipality chooses of its backups, where the platform lets it
+	// (spec.backup.workspaceTime): the time of day they run.
+	// +optional
+	Backup *WorkspaceBackup `json:"backup,omitempty"`
+
 	// Admins are the e-mail addresses of the municipality's application administrators.
 	// +optional
 	// +listType=set

@@ -75,6 +75,11 @@ type BackupPolicy struct {
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(\\\\.[0-9]+)?(ns|us|ms|s|m|h))+$')",message="a duration such as 26h or 192h"
 	MaxAge *Duration `json:"maxAge,omitempty"`
+	// WorkspaceTime lets each municipality choose the time of day its backups run
+	// (spec.backup.time of the workspace): only the hour and minute of the schedules change,
+	// never how often they run.
+	// +optional
+	WorkspaceTime bool `json:"workspaceTime,omitempty"`
 	// Exclude lists stores rathaus does not back up, e.g. Media when the provider copies the
 	// recordings by other means.
 	// +optional
@@ -207,4 +212,13 @@ type RestoreStatus struct {
 type RestoreStoreStatus struct {
 	Store BackupStore  `json:"store"`
 	Phase RestorePhase `json:"phase"`
+}
+
+// WorkspaceBackup is what a municipality chooses of its backups.
+type WorkspaceBackup struct {
+	// Time is when its backups run, HH:MM in UTC, e.g. "23:30"; honoured while the platform's
+	// backup.workspaceTime allows it.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^([01][0-9]|2[0-3]):[0-5][0-9]$`
+	Time string `json:"time,omitempty"`
 }

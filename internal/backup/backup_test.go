@@ -341,3 +341,34 @@ func TestVeleroTakesNoBackupsOfOurs(t *testing.T) {
 		t.Errorf("backups = %v", st.Backups)
 	}
 }
+
+// TestWorkspaceTime: a municipality may move its backups to another time of day where the
+// platform lets it, never make them run more often.
+func TestWorkspaceTime(t *testing.T) {
+	chose := func(allowed bool, at string) func(*stack.Inputs) {
+		return func(in *stack.Inputs) {
+			in.Platform.Spec.Backup.WorkspaceTime = allowed
+			in.Workspace.Spec.Backup = &rathausv1alpha1.WorkspaceBackup{Time: at}
+		}
+	}
+	tests := []struct {
+		name  string
+		in    stack.Inputs
+		files string
+		media string
+	}{
+		{"the platform's", inputs(), "0 2 * * *", "0 3 * * 6"},
+		{"chosen and allowed", inputs(chose(true, "23:05")), "5 23 * * *", "5 23 * * 6"},
+		{"midnight", inputs(chose(true, "00:00")), "0 0 * * *", "0 0 * * 6"},
+		{"chosen, not allowed", inputs(chose(false, "23:05")), "0 2 * * *", "0 3 * * 6"},
+		{"a descriptor keeps its time", inputs(chose(true, "23:05"), func(in *stack.Inputs) { in.Platform.Spec.Backup.MediaSchedule = "@weekly" }), "5 23 * * *", "@weekly"},
+	}
+	for _, tt := range tests {
+		if files, media := WorkspaceSchedule(tt.in, "Files"), WorkspaceSchedule(tt.in, "Media"); files != tt.files || media != tt.media {
+			t.Errorf("%s: files %q, media %q; want %q, %q", tt.name, files, media, tt.files, tt.media)
+		}
+	}
+	if s := rendered(t, inputs(chose(true, "23:05")))["rathaus-backup-files"].Spec.Schedule; s != "5 23 * * *" {
+		t.Errorf("the CronJob runs at %q", s)
+	}
+}

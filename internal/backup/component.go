@@ -183,7 +183,6 @@ func cronJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*bat
 	if err != nil {
 		return nil, err
 	}
-	p := in.Platform.Spec.Backup
 	pod, err := podSpec(in, s, src, image)
 	if err != nil {
 		return nil, err
@@ -198,7 +197,7 @@ func cronJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*bat
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
 		ObjectMeta: kit.Meta(in, ComponentName, cronJobName(s)),
 		Spec: batchv1.CronJobSpec{
-			Schedule: Schedule(p, s),
+			Schedule: WorkspaceSchedule(in, s),
 			TimeZone: ptr.To("Etc/UTC"),
 			// One backup of a store at a time; a run that could not start within an hour
 			// waits for the next.

@@ -8,6 +8,7 @@ package backup
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -70,6 +71,30 @@ func Schedule(p *rathausv1alpha1.BackupPolicy, s rathausv1alpha1.BackupStore) st
 		return p.Schedule
 	}
 	return DefaultSchedule
+}
+
+// WorkspaceSchedule is a store's schedule for the workspace: the platform's, at the time of
+// day the municipality chose where the platform lets it. Only the minute and hour fields
+// change, so a municipality cannot make its backups run more often (or cost more).
+func WorkspaceSchedule(in stack.Inputs, s rathausv1alpha1.BackupStore) string {
+	p := in.Platform.Spec.Backup
+	schedule := Schedule(p, s)
+	b := in.Workspace.Spec.Backup
+	if !p.WorkspaceTime || b == nil || b.Time == "" {
+		return schedule
+	}
+	fields := strings.Fields(schedule)
+	hour, minute, ok := strings.Cut(b.Time, ":")
+	if len(fields) != 5 || !ok {
+		return schedule // a descriptor such as @weekly has no time of day to move
+	}
+	fields[0], fields[1] = strings.TrimPrefix(minute, "0"), strings.TrimPrefix(hour, "0")
+	for i := range 2 {
+		if fields[i] == "" {
+			fields[i] = "0"
+		}
+	}
+	return strings.Join(fields, " ")
 }
 
 // Retention is the policy's retention with its defaults.

@@ -18,7 +18,7 @@ func Statuses(in stack.Inputs, now time.Time) []rathausv1alpha1.BackupStatus {
 	p := in.Platform.Spec.Backup
 	var out []rathausv1alpha1.BackupStatus
 	for _, s := range Stores(in) {
-		st := rathausv1alpha1.BackupStatus{Store: s, Schedule: Schedule(p, s)}
+		st := rathausv1alpha1.BackupStatus{Store: s, Schedule: WorkspaceSchedule(in, s)}
 		if next, err := Next(st.Schedule, now); err == nil {
 			st.NextScheduleTime = &metav1.Time{Time: next}
 		} else {

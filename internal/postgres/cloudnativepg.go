@@ -87,7 +87,7 @@ func renderCloudNativePG(in stack.Inputs) ([]client.Object, error) {
 	objs := []client.Object{cluster}
 	if cnpgBackups(in) {
 		_, keepDays := backup.Retention(in.Platform.Spec.Backup)
-		objs = append(objs, renderCNPGBackups(in, cluster, backup.Schedule(in.Platform.Spec.Backup, rathausv1alpha1.BackupDatabase), keepDays)...)
+		objs = append(objs, renderCNPGBackups(in, cluster, backup.WorkspaceSchedule(in, rathausv1alpha1.BackupDatabase), keepDays)...)
 	}
 	for _, db := range in.Databases {
 		objs = append(objs, dataObject(in, "Database", ConnectionSecret(db), map[string]any{
