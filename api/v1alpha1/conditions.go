@@ -117,6 +117,9 @@ const (
 	// ReasonBackupOverdue: a store's newest successful backup is older than backup.maxAge, or it
 	// has none that long after it was scheduled.
 	ReasonBackupOverdue = "BackupOverdue"
+	// ReasonBackupFailed: a store's newest backup run ended without success, while its last
+	// successful one is still young enough.
+	ReasonBackupFailed = "BackupFailed"
 )
 
 // Reasons of DataResidency.

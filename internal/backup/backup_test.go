@@ -149,14 +149,30 @@ func TestStatusesAndCondition(t *testing.T) {
 			metav1.ConditionFalse, rathausv1alpha1.ReasonBackupOverdue, "Files: no backup has succeeded in the 26h0m0s since it was scheduled"},
 		{"young and not run yet", func(in *stack.Inputs) { observeCronJob(in, rathausv1alpha1.BackupFiles, recent, nil) },
 			metav1.ConditionUnknown, rathausv1alpha1.ReasonFirstBackupPending, "Files"},
+		{"the newest run failed", func(in *stack.Inputs) {
+			for _, s := range stores {
+				observeCronJob(in, s, old, &recent)
+			}
+			cj := in.Observed[stack.Key("CronJob", "kiel", cronJobName(rathausv1alpha1.BackupFiles))].(*batchv1.CronJob)
+			cj.Status.LastScheduleTime = &metav1.Time{Time: recent.Add(30 * time.Minute)}
+		}, metav1.ConditionFalse, rathausv1alpha1.ReasonBackupFailed, "Files: the backup started at 2026-12-06T02:30:00Z did not succeed"},
+		{"the newest run still runs", func(in *stack.Inputs) {
+			for _, s := range stores {
+				observeCronJob(in, s, old, &recent)
+			}
+			cj := in.Observed[stack.Key("CronJob", "kiel", cronJobName(rathausv1alpha1.BackupFiles))].(*batchv1.CronJob)
+			cj.Status.LastScheduleTime = &metav1.Time{Time: recent.Add(30 * time.Minute)}
+			cj.Status.Active = []corev1.ObjectReference{{Name: "rathaus-backup-files-29000000"}}
+		}, metav1.ConditionTrue, rathausv1alpha1.ReasonBackupsCurrent, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			assessed := Assess(inputs(tt.mutate), t0)
 			statuses := Statuses(inputs(tt.mutate), t0)
 			if len(statuses) != 4 || statuses[2].Schedule != "0 3 * * 6" || statuses[0].NextScheduleTime == nil || !statuses[0].NextScheduleTime.Equal(&metav1.Time{Time: time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)}) {
 				t.Fatalf("statuses = %+v", statuses)
 			}
-			c := Condition(statuses)
+			c := Condition(assessed)
 			if c.Type != rathausv1alpha1.ConditionBackupsHealthy || c.Status != tt.status || c.Reason != tt.reason || !strings.Contains(c.Message, tt.message) {
 				t.Fatalf("condition = %s %s %q, want %s %s containing %q", c.Status, c.Reason, c.Message, tt.status, tt.reason, tt.message)
 			}

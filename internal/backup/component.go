@@ -77,13 +77,17 @@ func (Component) ReportStatus(in stack.Inputs, now time.Time, st *rathausv1alpha
 	if in.Workspace != nil && in.Platform != nil {
 		st.Restore = Restore(in)
 	}
-	st.Backups = Statuses(in, now)
-	if len(st.Backups) == 0 {
+	assessed := Assess(in, now)
+	if len(assessed) == 0 {
 		st.Backups = nil
 		meta.RemoveStatusCondition(&st.Conditions, rathausv1alpha1.ConditionBackupsHealthy)
 		return
 	}
-	c := Condition(st.Backups)
+	st.Backups = make([]rathausv1alpha1.BackupStatus, 0, len(assessed))
+	for _, a := range assessed {
+		st.Backups = append(st.Backups, a.Status)
+	}
+	c := Condition(assessed)
 	c.ObservedGeneration = in.Workspace.Generation
 	status.SetCondition(&st.Conditions, c, metav1.NewTime(now))
 }

@@ -12,24 +12,54 @@ import (
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
-// Statuses are where each store's backups stand, from the CronJobs the cluster shows
-// (in.Observed): the newest successful backup, the newest start and the next one due.
-func Statuses(in stack.Inputs, now time.Time) []rathausv1alpha1.BackupStatus {
+// Assessment is where one store's backups stand, and what is wrong with them.
+type Assessment struct {
+	Status rathausv1alpha1.BackupStatus
+	// Overdue: the newest successful backup is older than the policy allows (or there is
+	// none that long after the store was scheduled).
+	Overdue bool
+	// Failed: the newest run ended without success.
+	Failed bool
+}
+
+// Assess says where each store's backups stand, from the CronJobs the cluster shows
+// (in.Observed) or what another operator reports: the newest successful backup, the newest
+// start, the next one due, and what is wrong.
+func Assess(in stack.Inputs, now time.Time) []Assessment {
 	p := in.Platform.Spec.Backup
-	var out []rathausv1alpha1.BackupStatus
+	var out []Assessment
 	for _, s := range Stores(in) {
-		st := rathausv1alpha1.BackupStatus{Store: s, Schedule: WorkspaceSchedule(in, s)}
-		if next, err := Next(st.Schedule, now); err == nil {
-			st.NextScheduleTime = &metav1.Time{Time: next}
-		} else {
+		a := Assessment{Status: rathausv1alpha1.BackupStatus{Store: s, Schedule: WorkspaceSchedule(in, s)}}
+		st := &a.Status
+		next, err := Next(st.Schedule, now)
+		if err != nil {
 			st.Message = err.Error()
+		} else {
+			st.NextScheduleTime = &metav1.Time{Time: next}
 		}
 		report := observed(in, s)
 		st.LastSuccessfulTime, st.LastScheduleTime = report.LastSuccessfulTime, report.LastScheduleTime
-		if st.Message == "" {
-			st.Message = overdue(st, report.Since, MaxAge(p), now)
+		var why []string
+		if msg := overdue(*st, report.Since, MaxAge(p), now); msg != "" {
+			a.Overdue, why = true, append(why, msg)
 		}
-		out = append(out, st)
+		if report.Failed {
+			a.Failed = true
+			why = append(why, fmt.Sprintf("the backup started at %s did not succeed; its Job's log says why", st.LastScheduleTime.UTC().Format(time.RFC3339)))
+		}
+		if st.Message == "" {
+			st.Message = strings.Join(why, "; ")
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// Statuses are the stores' status.backups entries.
+func Statuses(in stack.Inputs, now time.Time) []rathausv1alpha1.BackupStatus {
+	var out []rathausv1alpha1.BackupStatus
+	for _, a := range Assess(in, now) {
+		out = append(out, a.Status)
 	}
 	return out
 }
@@ -44,7 +74,13 @@ func observed(in stack.Inputs, s rathausv1alpha1.BackupStore) stack.BackupReport
 	if !ok {
 		return stack.BackupReport{}
 	}
-	return stack.BackupReport{LastSuccessfulTime: cj.Status.LastSuccessfulTime, LastScheduleTime: cj.Status.LastScheduleTime, Since: cj.CreationTimestamp.Time}
+	last, success := cj.Status.LastScheduleTime, cj.Status.LastSuccessfulTime
+	return stack.BackupReport{
+		LastSuccessfulTime: success, LastScheduleTime: last, Since: cj.CreationTimestamp.Time,
+		// The newest run started after the newest success and no longer runs: it failed
+		// (CronJob's controller lists running Jobs in status.active).
+		Failed: last != nil && (success == nil || last.After(success.Time)) && len(cj.Status.Active) == 0,
+	}
 }
 
 // overdue says what is wrong with a store whose newest successful backup is older than
@@ -60,23 +96,28 @@ func overdue(st rathausv1alpha1.BackupStatus, since time.Time, maxAge time.Durat
 }
 
 // Condition is the workspace's BackupsHealthy condition (without times): True while every
-// store has a recent successful backup, False naming the stores that have none, Unknown while
-// a store waits for its first one. It never touches Ready: a failed backup does not make the
+// store has a recent successful backup; False naming the stores whose newest backup is too old
+// (BackupOverdue) or, while none is, whose newest run failed (BackupFailed); Unknown while a
+// store waits for its first one. It never touches Ready: a failed backup does not make the
 // services unusable, but it must be seen.
-func Condition(statuses []rathausv1alpha1.BackupStatus) metav1.Condition {
+func Condition(stores []Assessment) metav1.Condition {
 	c := metav1.Condition{Type: rathausv1alpha1.ConditionBackupsHealthy}
-	var failing, pending []string
-	for _, st := range statuses {
+	var overdue, failed, pending []string
+	for _, a := range stores {
 		switch {
-		case st.Message != "":
-			failing = append(failing, string(st.Store)+": "+st.Message)
-		case st.LastSuccessfulTime == nil:
-			pending = append(pending, string(st.Store))
+		case a.Overdue || a.Status.Message != "" && !a.Failed:
+			overdue = append(overdue, string(a.Status.Store)+": "+a.Status.Message)
+		case a.Failed:
+			failed = append(failed, string(a.Status.Store)+": "+a.Status.Message)
+		case a.Status.LastSuccessfulTime == nil:
+			pending = append(pending, string(a.Status.Store))
 		}
 	}
 	switch {
-	case len(failing) > 0:
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, rathausv1alpha1.ReasonBackupOverdue, strings.Join(failing, "; ")
+	case len(overdue) > 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, rathausv1alpha1.ReasonBackupOverdue, strings.Join(append(overdue, failed...), "; ")
+	case len(failed) > 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, rathausv1alpha1.ReasonBackupFailed, strings.Join(failed, "; ")
 	case len(pending) > 0:
 		c.Status, c.Reason = metav1.ConditionUnknown, rathausv1alpha1.ReasonFirstBackupPending
 		c.Message = "waiting for the first backup of " + strings.Join(pending, ", ")

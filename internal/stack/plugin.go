@@ -183,6 +183,8 @@ type BackupReport struct {
 	LastScheduleTime *metav1.Time
 	// Since is when the backups were scheduled; zero before the schedule exists.
 	Since time.Time
+	// Failed: the newest backup that started has ended without success.
+	Failed bool
 }
 
 // BackupDump is a program that writes data into $DUMP_DIR before the backup runs; when it
