@@ -31,7 +31,9 @@ var _ = Describe("Backups", func() {
 		}
 	}
 
-	It("schedules a backup per store, reports each in status, and says when they are current", func() {
+	// workspaceWithBackups is a workspace with files on a platform of its own that backs up to
+	// an object store.
+	workspaceWithBackups := func() (*rathausv1alpha1.WorkspacePlatform, *rathausv1alpha1.MunicipalityWorkspace) {
 		system := createNamespace(ctx)
 		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-key"}, StringData: map[string]string{"password": "k"}})).To(Succeed())
 		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-store"}, StringData: map[string]string{"access-key": "a", "secret-key": "s"}})).To(Succeed())
@@ -47,6 +49,12 @@ var _ = Describe("Backups", func() {
 			w.Spec.Services.Files.Enabled = true
 		})
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		return platform, ws
+	}
+
+	It("schedules a backup per store, reports each in status, and says when they are current", func() {
+		platform, ws := workspaceWithBackups()
+		ns := ws.Namespace
 
 		By("one CronJob per store with data: the databases, Nextcloud's volume, the credentials")
 		names := []string{"rathaus-backup-database", "rathaus-backup-files", "rathaus-backup-credentials"}
@@ -91,21 +99,8 @@ var _ = Describe("Backups", func() {
 	})
 
 	It("restores in place: holds the services, runs a Job per store, and lets them run again once every store is back", func() {
-		system := createNamespace(ctx)
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-key"}, StringData: map[string]string{"password": "k"}})).To(Succeed())
-		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-store"}, StringData: map[string]string{"access-key": "a", "secret-key": "s"}})).To(Succeed())
-		platform := ensurePlatform(ctx, uniqueName("restore"), func(p *rathausv1alpha1.WorkspacePlatform) {
-			p.Spec.Backup = &rathausv1alpha1.BackupPolicy{
-				Destination:         &rathausv1alpha1.BackupDestination{Endpoint: "backup.example.eu", Bucket: "rathaus", CredentialsSecret: rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-store"}},
-				EncryptionKeySecret: &rathausv1alpha1.NamespacedName{Namespace: system, Name: "backup-key"},
-			}
-		})
-		ns := createNamespace(ctx)
-		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
-			w.Spec.Platform = platform.Name
-			w.Spec.Services.Files.Enabled = true
-		})
-		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		_, ws := workspaceWithBackups()
+		ns := ws.Namespace
 		replicas := func(name string) func() int32 {
 			return func() int32 {
 				d := &appsv1.Deployment{}
