@@ -44,6 +44,9 @@ type result struct {
 	To                       string         `json:"to"`
 	KillsProvisioning        int            `json:"killsProvisioning"`
 	KillsUpgrade             int            `json:"killsUpgrade"`
+	KillsRestore             int            `json:"killsRestore"`
+	RestoreSeconds           float64        `json:"restoreSeconds"`
+	Restored                 int            `json:"restored"`
 	KillsWhileConverging     int            `json:"killsWhileConverging"`
 	OperatorStarts           int            `json:"operatorStarts"`
 	APIServerRestarts        int            `json:"apiServerRestarts"`
@@ -148,6 +151,9 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 		return k.res, err
 	}
 	if err := k.upgrade(ctx); err != nil {
+		return k.res, err
+	}
+	if err := k.restore(ctx); err != nil {
 		return k.res, err
 	}
 	if err := k.finalResync(ctx); err != nil {
@@ -618,6 +624,13 @@ func (k *campaign) checkWorkspaces(items []rathausv1alpha1.MunicipalityWorkspace
 	for _, f := range failedSteps(items) {
 		k.fail("%s", f)
 	}
+	for _, ws := range items {
+		if restored(&ws) {
+			k.res.Restored++
+		} else {
+			k.fail("workspace %s/%s: restore %s did not succeed: %+v", ws.Namespace, ws.Name, restoreID, ws.Status.Restore)
+		}
+	}
 	// Every backup the simulator completed is reported, whatever the kills interrupted.
 	for _, ws := range items {
 		if c := meta.FindStatusCondition(ws.Status.Conditions, rathausv1alpha1.ConditionBackupsHealthy); c != nil && c.Status == metav1.ConditionTrue {
@@ -762,6 +775,7 @@ func printTable(w io.Writer, r result) {
 	row("Upgrade phase / converged after its last kill", "%.1fs / %.1fs", r.UpgradeSeconds, r.UpgradeConvergeSeconds)
 	row("Upgrade steps succeeded / failed", "%d / %d", r.StepsSucceeded, r.StepsFailed)
 	row("Workspaces reporting current backups (BackupsHealthy)", "%d of %d", r.BackupsCurrent, r.Workspaces)
+	row("Restores in place succeeded / operator kills meanwhile / phase", "%d of %d / %d / %.1fs", r.Restored, r.Workspaces, r.KillsRestore, r.RestoreSeconds)
 	row("Credential Secrets checked / byte-identical", "%d / %d", r.CredentialSecrets, r.CredentialsIdentical)
 	row("Claims checked", "%d", r.Claims)
 	row("Data Secrets / claims deleted", "%d / %d", r.SecretsDeleted, r.ClaimsDeleted)
