@@ -119,7 +119,7 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 // carries the workspace's inventory labels: the typed kinds, and the foreign kinds whose CRDs
 // the cluster has.
 func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Reader, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
-	scheme, inv := r.Client.Scheme(), inventoryOf(r.Components, r.Client.Scheme())
+	scheme, inv := r.Client.Scheme(), r.inventory
 	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: ownership.WorkspaceSelector(ws.Name)}}
 	visit := func(kind string, list client.ObjectList) error {
 		if err := reader.List(ctx, list, opts...); err != nil {

@@ -45,8 +45,10 @@ type WorkspaceReconciler struct {
 	Now func() time.Time
 
 	capabilities *capabilities
-	// rulebook holds the components' upgrade rules (SetupWithManager).
+	// rulebook holds the components' upgrade rules and inventory the kinds they create, both
+	// derived once from the components (SetupWithManager).
 	rulebook     upgrade.Rulebook
+	inventory    kindInventory
 	upgrades     upgradeLedger
 	statusWrites statusWrites
 }

@@ -69,6 +69,7 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 		return err
 	}
 	r.rulebook = rulebook
+	r.inventory = inventoryOf(r.Components, mgr.GetScheme())
 	indexes := r.workspaceIndexes()
 	for _, name := range slices.Sorted(maps.Keys(indexes)) {
 		values := indexes[name]
@@ -93,7 +94,7 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, placementChanged()))).
 		Watches(&rathausv1alpha1.StackRelease{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces)).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(namespaceWorkspace))
-	inv := inventoryOf(r.Components, mgr.GetScheme())
+	inv := r.inventory
 	for _, gvk := range inv.managed {
 		obj, err := inv.object(mgr.GetScheme(), gvk)
 		if err != nil {

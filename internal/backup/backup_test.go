@@ -41,7 +41,7 @@ func inputs(mutate ...func(*stack.Inputs)) stack.Inputs {
 			{Name: "rathaus-nextcloud-admin", Keys: []secrets.Key{secrets.Password("password")}},
 		},
 		BackupSources: []stack.BackupSource{
-			{Store: rathausv1alpha1.BackupDatabase, UID: 999, Dump: &stack.BackupDump{ReleaseComponent: "postgresql", Script: "pg_dump ...", PodLabels: map[string]string{"rathaus.io/database-client": "true"}}},
+			{Store: rathausv1alpha1.BackupDatabase, Component: "database", UID: 999, Dump: &stack.BackupDump{ReleaseComponent: "postgresql", Script: "pg_dump ...", PodLabels: map[string]string{"rathaus.io/database-client": "true"}}},
 			{Store: rathausv1alpha1.BackupFiles, Claim: "rathaus-nextcloud-data", UID: 33, Colocate: map[string]string{"app.kubernetes.io/name": "nextcloud"}},
 			{Store: rathausv1alpha1.BackupMedia, Claim: "rathaus-opencast-data", UID: 800, Exclude: []string{"opencast/workspace"}},
 		},
@@ -168,7 +168,7 @@ func TestStatusesAndCondition(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assessed := Assess(inputs(tt.mutate), t0)
-			statuses := Statuses(inputs(tt.mutate), t0)
+			statuses := statusesOf(assessed)
 			if len(statuses) != 4 || statuses[2].Schedule != "0 3 * * 6" || statuses[0].NextScheduleTime == nil || !statuses[0].NextScheduleTime.Equal(&metav1.Time{Time: time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)}) {
 				t.Fatalf("statuses = %+v", statuses)
 			}
@@ -295,12 +295,12 @@ func TestAnotherOperatorsBackups(t *testing.T) {
 	if _, ok := rendered(t, in)["rathaus-backup-database"]; ok {
 		t.Errorf("a CronJob for a store CloudNativePG backs up")
 	}
-	st := Statuses(in, t0)
+	st := statusesOf(Assess(in, t0))
 	if st[0].Store != rathausv1alpha1.BackupDatabase || st[0].LastSuccessfulTime == nil || !st[0].LastSuccessfulTime.Equal(&done) || st[0].Message != "" {
 		t.Errorf("database status = %+v", st[0])
 	}
 	in.BackupSources[0].Taken = &stack.BackupReport{Since: t0.Add(-48 * time.Hour)}
-	if st := Statuses(in, t0); !strings.Contains(st[0].Message, "no backup has succeeded") {
+	if st := statusesOf(Assess(in, t0)); !strings.Contains(st[0].Message, "no backup has succeeded") {
 		t.Errorf("an operator that never succeeded: %+v", st[0])
 	}
 }
@@ -387,4 +387,12 @@ func TestWorkspaceTime(t *testing.T) {
 	if s := rendered(t, inputs(chose(true, "23:05")))["rathaus-backup-files"].Spec.Schedule; s != "5 23 * * *" {
 		t.Errorf("the CronJob runs at %q", s)
 	}
+}
+
+func statusesOf(assessed []Assessment) []rathausv1alpha1.BackupStatus {
+	var out []rathausv1alpha1.BackupStatus
+	for _, a := range assessed {
+		out = append(out, a.Status)
+	}
+	return out
 }

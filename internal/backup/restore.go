@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
@@ -64,12 +65,14 @@ func Holding(in stack.Inputs) bool {
 	return st != nil && st.Phase != rathausv1alpha1.RestoreSucceeded && len(st.Stores) > 0
 }
 
-// Hold stops what writes to a workspace's data while it is restored: the services' workloads
-// are scaled to zero and CronJobs (Nextcloud's background jobs, the backups) suspended. The
-// database stays up: its dumps are restored into it.
+// Hold stops what writes to a workspace's data while it is restored: the workloads are scaled
+// to zero and CronJobs (Nextcloud's background jobs, the backups) suspended, except the
+// components a restore loads its dumps into (a BackupSource with a Dump: the database).
 func Hold(in stack.Inputs, obj client.Object) {
-	if obj.GetLabels()[ownershipComponent] == databaseComponent {
-		return
+	for _, src := range in.BackupSources {
+		if src.Dump != nil && obj.GetLabels()[ownership.ComponentLabel] == src.Component {
+			return
+		}
 	}
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -80,13 +83,6 @@ func Hold(in stack.Inputs, obj client.Object) {
 		o.Spec.Suspend = ptr.To(true)
 	}
 }
-
-const (
-	// ownershipComponent is the label that names an object's component (ownership.ComponentLabel).
-	ownershipComponent = "app.kubernetes.io/component"
-	// databaseComponent is the bundled database's component, which a restore needs running.
-	databaseComponent = "database"
-)
 
 // restoreStores are the stores the restore brings back: those asked for, or every store
 // backed up by rathaus but the credentials; never one another operator backs up.

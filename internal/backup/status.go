@@ -55,15 +55,6 @@ func Assess(in stack.Inputs, now time.Time) []Assessment {
 	return out
 }
 
-// Statuses are the stores' status.backups entries.
-func Statuses(in stack.Inputs, now time.Time) []rathausv1alpha1.BackupStatus {
-	var out []rathausv1alpha1.BackupStatus
-	for _, a := range Assess(in, now) {
-		out = append(out, a.Status)
-	}
-	return out
-}
-
 // observed is where a store's backups stand: as another operator reports them, or as the
 // store's CronJob does.
 func observed(in stack.Inputs, s rathausv1alpha1.BackupStore) stack.BackupReport {

@@ -11,6 +11,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/postgres"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // contractCase is one point of the matrix every rendered container is checked over.
@@ -141,24 +142,30 @@ func contractsByImage(t *testing.T, in stack.Inputs) map[string]contract.Image {
 // which the simulated one cannot show.
 func TestContainersHonourImageContracts(t *testing.T) {
 	for _, c := range contractMatrix() {
-		t.Run(c.String(), func(t *testing.T) {
-			in, err := Derive(contractInputs(c), Components)
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs, err := State(in, Components)
-			if err != nil {
-				t.Fatal(err)
-			}
-			violations, err := contract.Check(contract.Rendered{Objects: objs, Contracts: contractsByImage(t, in), Provided: provided(t, in)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range violations {
-				t.Error(v)
-			}
-		})
+		t.Run(c.String(), func(t *testing.T) { renderHonouringContracts(t, contractInputs(c)) })
 	}
+}
+
+// renderHonouringContracts derives in, renders the stack and fails the test for every
+// container that does not honour its image's contract; it returns the rendered objects.
+func renderHonouringContracts(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
+	t.Helper()
+	in, err := Derive(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := State(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	violations, err := contract.Check(contract.Rendered{Objects: objs, Contracts: contractsByImage(t, in), Provided: provided(t, in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations {
+		t.Error(v)
+	}
+	return objs
 }
 
 // TestContractsFollowTheRelease: every component of the built-in release has a contract read

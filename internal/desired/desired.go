@@ -99,7 +99,10 @@ func Derive(in stack.Inputs, components []stack.Component) (stack.Inputs, error)
 	in.BackupSources = nil
 	for _, c := range components {
 		if b, ok := c.(stack.BackedUp); ok {
-			in.BackupSources = append(in.BackupSources, b.BackupSources(in)...)
+			for _, src := range b.BackupSources(in) {
+				src.Component = c.Name()
+				in.BackupSources = append(in.BackupSources, src)
+			}
 		}
 	}
 	return in, nil

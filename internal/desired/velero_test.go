@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
-	"github.com/rathaus-io/rathaus/internal/contract"
 )
 
 // TestVeleroMode: with backup.method Velero, rathaus takes no backups of its own and adds to
@@ -19,14 +18,7 @@ func TestVeleroMode(t *testing.T) {
 	c := contractCase{rathausv1alpha1.SizeM, rathausv1alpha1.DatabaseBundled, "bundled", "LoadBalancer", false}
 	in := contractInputs(c)
 	in.Platform.Spec.Backup = &rathausv1alpha1.BackupPolicy{Method: rathausv1alpha1.BackupVelero}
-	in, err := Derive(in, Components)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := State(in, Components)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := renderHonouringContracts(t, in)
 	templates := map[string]map[string]string{}
 	for _, u := range objs {
 		if u.GetKind() == "CronJob" && u.GetLabels()["app.kubernetes.io/component"] == "backup" {
@@ -68,12 +60,5 @@ func TestVeleroMode(t *testing.T) {
 	}
 	if len(sts.Spec.Template.Spec.Containers) == 0 || sts.Spec.Template.Spec.Containers[0].VolumeMounts[len(sts.Spec.Template.Spec.Containers[0].VolumeMounts)-1].MountPath != "/dump" {
 		t.Errorf("the dump volume is not mounted where the hook writes")
-	}
-	violations, err := contract.Check(contract.Rendered{Objects: objs, Contracts: contractsByImage(t, in), Provided: provided(t, in)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range violations {
-		t.Error(v)
 	}
 }

@@ -156,6 +156,8 @@ type BackedUp interface {
 type BackupSource struct {
 	// Store is the kind of data; a store is one repository.
 	Store rathausv1alpha1.BackupStore
+	// Component is the part that declared it; desired.Derive fills it in.
+	Component string
 	// Claim is the PersistentVolumeClaim holding the data, mounted read-only; empty for a dump.
 	Claim string
 	// Exclude are paths below the claim that are not backed up (scratch space, caches).
