@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -72,8 +73,21 @@ var _ = Describe("Backups", func() {
 		Eventually(condition(ctx, ws, rathausv1alpha1.ConditionBackupsHealthy)).Should(Equal("Unknown/FirstBackupPending"))
 		Expect(condition(ctx, ws, rathausv1alpha1.ConditionStalled)()).To(BeEmpty(), "backups never stall a workspace")
 
-		By("the Jobs succeed: the CronJobs record it and the workspace reports it")
+		By("the Jobs succeed: the CronJobs record it and the workspace reports it, with the size restic reported")
 		done := metav1.NewTime(time.Now().Add(-time.Minute).Truncate(time.Second))
+		run := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rathaus-backup-files-29000000-abcde", Labels: map[string]string{
+				"app.kubernetes.io/name": "backup", "app.kubernetes.io/part-of": "rathaus", "rathaus.io/workspace": ws.Name, "rathaus.io/backup-store": "files",
+			}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "restic", Image: "docker.io/restic/restic:0.19.1"}}},
+		}
+		Expect(k8s.Create(ctx, run)).To(Succeed())
+		snapshot := strings.Repeat("5e", 32)
+		run.Status = corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "restic", Image: "docker.io/restic/restic:0.19.1",
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, FinishedAt: done, Message: `{"message_type":"summary","data_added":4096,"data_added_packed":2048,"total_files_processed":3,"total_bytes_processed":1073741824,"snapshot_id":"` + snapshot + `"}`}},
+		}}}
+		Expect(k8s.Status().Update(ctx, run)).To(Succeed())
 		for _, name := range names {
 			cj := &batchv1.CronJob{}
 			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cj)).To(Succeed())
@@ -86,6 +100,14 @@ var _ = Describe("Backups", func() {
 			Expect(st.LastSuccessfulTime).NotTo(BeNil(), string(store))
 			Expect(st.LastSuccessfulTime.Time.Equal(done.Time)).To(BeTrue(), string(store))
 		}
+		Eventually(func() string {
+			files := stores(ws)()[rathausv1alpha1.BackupFiles]
+			if files.Size == nil || files.Added == nil {
+				return ""
+			}
+			return files.Size.String() + " " + files.Added.String() + " " + files.Snapshot
+		}).Should(Equal("1Gi 2Ki " + snapshot))
+		Expect(stores(ws)()[rathausv1alpha1.BackupDatabase].Size).To(BeNil(), "no run of the database's backup is left to say")
 
 		By("the provider stops taking backups: the CronJobs go, the status says nothing of backups")
 		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(platform), platform)).To(Succeed())

@@ -22,6 +22,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/backup"
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/metrics"
 	"github.com/rathaus-io/rathaus/internal/ownership"
@@ -96,6 +97,8 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 				// All nodes, for data residency; without their image lists, the bulk of a node.
 				&corev1.Node{}:            {Label: labels.Everything(), Transform: stripNodeImages},
 				&storagev1.StorageClass{}: everything,
+				// Pods only of backup runs, for their summaries; not the workspaces' others.
+				&corev1.Pod{}: {Label: backup.Pods(), Transform: stripBackupPod},
 			},
 		},
 	})

@@ -178,6 +178,10 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		return res
 	}
 	in.Observed = owned
+	if in.BackupPods, err = r.backupPods(ctx, ws, in.Platform.Spec.Backup); err != nil {
+		res.outcome.Err = err
+		return res
+	}
 	if in, err = desired.Derive(in, r.Components); err != nil {
 		res.outcome.Stalled = &status.Problem{Reason: rathausv1alpha1.ReasonInvalidSpec, Message: err.Error()}
 		return res

@@ -1,6 +1,9 @@
 package v1alpha1
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // BackupStore is a kind of data of a workspace that is backed up on its own: its own restic
 // repository, schedule and status.
@@ -150,6 +153,19 @@ type BackupStatus struct {
 	// NextScheduleTime is when the next backup is due.
 	// +optional
 	NextScheduleTime *metav1.Time `json:"nextScheduleTime,omitempty"`
+	// Size is how much data the newest successful backup holds: the size of every file it
+	// read, before deduplication and compression (restic's total_bytes_processed). Unset when
+	// the backup's pod is gone or its tool reports no size (CloudNativePG).
+	// +optional
+	Size *resource.Quantity `json:"size,omitempty"`
+	// Added is what the newest successful backup added to the repository, after
+	// deduplication and compression (restic's data_added_packed): what the store grew by.
+	// +optional
+	Added *resource.Quantity `json:"added,omitempty"`
+	// Snapshot is the restic snapshot ID of the newest successful backup, for
+	// spec.restore.snapshot.
+	// +optional
+	Snapshot string `json:"snapshot,omitempty"`
 	// Message says what is wrong, when something is.
 	// +optional
 	Message string `json:"message,omitempty"`

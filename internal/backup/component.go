@@ -192,6 +192,7 @@ func cronJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*bat
 		return nil, err
 	}
 	labels := kit.PodLabels(in, ComponentName)
+	labels[StoreLabel] = storeName(s)
 	if src.Dump != nil {
 		for k, v := range src.Dump.PodLabels {
 			labels[k] = v

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -39,6 +40,11 @@ func Assess(in stack.Inputs, now time.Time) []Assessment {
 		}
 		report := observed(in, s)
 		st.LastSuccessfulTime, st.LastScheduleTime = report.LastSuccessfulTime, report.LastScheduleTime
+		if sum, ok := newestSummary(in, s); ok {
+			st.Size = resource.NewQuantity(sum.TotalBytesProcessed, resource.BinarySI)
+			st.Added = resource.NewQuantity(sum.DataAddedPacked, resource.BinarySI)
+			st.Snapshot = sum.SnapshotID
+		}
 		var why []string
 		if msg := overdue(*st, report.Since, MaxAge(p), now); msg != "" {
 			a.Overdue, why = true, append(why, msg)

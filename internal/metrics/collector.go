@@ -25,6 +25,9 @@ var workspaceDescs = map[string]*prometheus.Desc{
 	BackupLastSuccessName: prometheus.NewDesc(BackupLastSuccessName,
 		"Unix time of the newest successful backup of each store of each MunicipalityWorkspace; 0 while it has none.",
 		[]string{"namespace", "name", "store"}, nil),
+	BackupSizeName: prometheus.NewDesc(BackupSizeName,
+		"Bytes of data in the newest successful backup of each store of each MunicipalityWorkspace, before deduplication and compression; absent while unknown.",
+		[]string{"namespace", "name", "store"}, nil),
 }
 
 // Lister reads what the per-workspace metrics are computed from; the manager's cache in the

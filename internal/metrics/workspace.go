@@ -14,6 +14,9 @@ const (
 	// BackupLastSuccessName is the time of each store's newest successful backup, for the
 	// alert on backups older than the platform allows.
 	BackupLastSuccessName = "rathaus_workspace_backup_last_success_timestamp_seconds"
+	// BackupSizeName is the size of each store's newest successful backup, for capacity
+	// planning of the object store.
+	BackupSizeName = "rathaus_workspace_backup_size_bytes"
 )
 
 // Sample is one value of one per-workspace metric; LabelValues are in the order of the
@@ -29,7 +32,9 @@ type Sample struct {
 //   - rathaus_workspace_info{namespace,name,release,size} 1,
 //   - rathaus_workspace_service_ready{namespace,name,service} 1 or 0 per service in status,
 //   - rathaus_workspace_backup_last_success_timestamp_seconds{namespace,name,store} per store in
-//     status.backups: the Unix time of its newest successful backup, 0 while it has none.
+//     status.backups: the Unix time of its newest successful backup, 0 while it has none,
+//   - rathaus_workspace_backup_size_bytes{namespace,name,store} per store whose newest
+//     successful backup's size is known (status.backups[].size).
 //
 // release is the version the workspace runs (status.release) or, before anything was applied,
 // resolvedRelease: the version its selector resolves to, "" when none does. Samples come in
@@ -65,6 +70,9 @@ func WorkspaceSamples(ws *rathausv1alpha1.MunicipalityWorkspace, resolvedRelease
 			at = float64(b.LastSuccessfulTime.Unix())
 		}
 		out = append(out, Sample{Name: BackupLastSuccessName, LabelValues: []string{ns, name, string(b.Store)}, Value: at})
+		if b.Size != nil {
+			out = append(out, Sample{Name: BackupSizeName, LabelValues: []string{ns, name, string(b.Store)}, Value: b.Size.AsApproximateFloat64()})
+		}
 	}
 	return out
 }

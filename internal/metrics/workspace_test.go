@@ -11,6 +11,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -78,13 +79,14 @@ func TestWorkspaceSamples(t *testing.T) {
 			ws: workspace(func(w *rathausv1alpha1.MunicipalityWorkspace) {
 				w.Status.Release = "2026.11.0"
 				w.Status.Backups = []rathausv1alpha1.BackupStatus{
-					{Store: rathausv1alpha1.BackupDatabase, LastSuccessfulTime: &metav1.Time{Time: time.Unix(1796526000, 0)}},
+					{Store: rathausv1alpha1.BackupDatabase, LastSuccessfulTime: &metav1.Time{Time: time.Unix(1796526000, 0)}, Size: resource.NewQuantity(3<<30, resource.BinarySI)},
 					{Store: rathausv1alpha1.BackupFiles},
 				}
 			}),
 			want: []Sample{
 				{Name: WorkspaceInfoName, LabelValues: []string{"kiel", "workspace", "2026.11.0", "M"}, Value: 1},
 				{Name: BackupLastSuccessName, LabelValues: []string{"kiel", "workspace", "Database"}, Value: 1796526000},
+				{Name: BackupSizeName, LabelValues: []string{"kiel", "workspace", "Database"}, Value: 3 << 30},
 				{Name: BackupLastSuccessName, LabelValues: []string{"kiel", "workspace", "Files"}, Value: 0},
 			},
 		},

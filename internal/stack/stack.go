@@ -8,9 +8,10 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/rathaus-io/rathaus/internal/secrets"
-
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/secrets"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/sizing"
@@ -67,6 +68,9 @@ type Inputs struct {
 	// Observed are the workspace's objects as the cluster holds them now, by Key. Renderers
 	// read them only for facts the cluster decides, such as the address a load balancer got.
 	Observed map[string]client.Object
+	// BackupPods are the pods of the workspace's backup Jobs the cluster still shows, their
+	// status only: each run's summary is its termination message.
+	BackupPods []corev1.Pod
 }
 
 // Identity is the OpenID Connect issuer the workspace's users log in with.
