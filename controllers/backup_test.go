@@ -75,12 +75,10 @@ var _ = Describe("Backups", func() {
 
 		By("the Jobs succeed: the CronJobs record it and the workspace reports it, with the size restic reported")
 		done := metav1.NewTime(time.Now().Add(-time.Minute).Truncate(time.Second))
-		run := &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rathaus-backup-files-29000000-abcde", Labels: map[string]string{
-				"app.kubernetes.io/name": "backup", "app.kubernetes.io/part-of": "rathaus", "rathaus.io/workspace": ws.Name, "rathaus.io/backup-store": "files",
-			}},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "restic", Image: "docker.io/restic/restic:0.19.1"}}},
-		}
+		filesJob := &batchv1.CronJob{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-backup-files"}, filesJob)).To(Succeed())
+		template := filesJob.Spec.JobTemplate.Spec.Template
+		run := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rathaus-backup-files-29000000-abcde", Labels: template.Labels}, Spec: template.Spec}
 		Expect(k8s.Create(ctx, run)).To(Succeed())
 		snapshot := strings.Repeat("5e", 32)
 		run.Status = corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
