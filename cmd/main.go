@@ -3,6 +3,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"time"
 
@@ -17,6 +18,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == RestoreCredentialsCommand {
+		if err := restoreCredentials(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	var opts controllers.Options
 	var qps float64
 	var burst int
@@ -29,6 +37,7 @@ func main() {
 	flag.DurationVar(&opts.SyncPeriod, "sync-period", 10*time.Hour, "Interval of full resyncs of every workspace.")
 	flag.Float64Var(&qps, "kube-api-qps", kubeclient.DefaultQPS, "Sustained requests per second to the Kubernetes API, for the operator as a whole.")
 	flag.IntVar(&burst, "kube-api-burst", kubeclient.DefaultBurst, "Burst of requests to the Kubernetes API, for the operator as a whole.")
+	flag.StringVar(&opts.OperatorImage, "operator-image", os.Getenv("RATHAUS_OPERATOR_IMAGE"), "The operator's own image, which a restore's Job runs to put a workspace's credentials back; without it, credentials are not restored.")
 	zapOpts := logOptions(flag.CommandLine)
 	flag.Parse()
 

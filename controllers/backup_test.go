@@ -10,12 +10,14 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/credrestore"
 	"github.com/rathaus-io/rathaus/internal/testutil/rollout"
 )
 
@@ -34,7 +36,7 @@ var _ = Describe("Backups", func() {
 
 	// workspaceWithBackups is a workspace with files on a platform of its own that backs up to
 	// an object store.
-	workspaceWithBackups := func() (*rathausv1alpha1.WorkspacePlatform, *rathausv1alpha1.MunicipalityWorkspace) {
+	workspaceWithBackups := func(mutate ...func(*rathausv1alpha1.MunicipalityWorkspace)) (*rathausv1alpha1.WorkspacePlatform, *rathausv1alpha1.MunicipalityWorkspace) {
 		system := createNamespace(ctx)
 		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-key"}, StringData: map[string]string{"password": "k"}})).To(Succeed())
 		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "backup-store"}, StringData: map[string]string{"access-key": "a", "secret-key": "s"}})).To(Succeed())
@@ -45,10 +47,10 @@ var _ = Describe("Backups", func() {
 			}
 		})
 		ns := createNamespace(ctx)
-		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+		ws := newWorkspace(ns, ns+".example.de", append([]func(*rathausv1alpha1.MunicipalityWorkspace){func(w *rathausv1alpha1.MunicipalityWorkspace) {
 			w.Spec.Platform = platform.Name
 			w.Spec.Services.Files.Enabled = true
-		})
+		}}, mutate...)...)
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
 		return platform, ws
 	}
@@ -170,5 +172,81 @@ var _ = Describe("Backups", func() {
 		Eventually(func() bool {
 			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: jobs[1]}, &batchv1.Job{}))
 		}).Should(BeTrue(), "a finished restore's Jobs are pruned")
+	})
+
+	It("brings a workspace created again back with its credentials first, from a Job that may update only its generated Secrets", func() {
+		_, ws := workspaceWithBackups(func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.Restore = &rathausv1alpha1.WorkspaceRestore{ID: "dr", Stores: []rathausv1alpha1.BackupStore{
+				rathausv1alpha1.BackupCredentials, rathausv1alpha1.BackupDatabase, rathausv1alpha1.BackupFiles,
+			}}
+		})
+		ns := ws.Namespace
+		exists := func(obj client.Object, name string) func() error {
+			return func() error { return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj) }
+		}
+		database := func() int32 {
+			s := &appsv1.StatefulSet{}
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-postgresql"}, s); err != nil || s.Spec.Replicas == nil {
+				return -1
+			}
+			return *s.Spec.Replicas
+		}
+		Eventually(exists(&batchv1.Job{}, "rathaus-restore-credentials-dr")).Should(Succeed())
+
+		By("nothing runs, not even the database, and no other store's Job exists yet")
+		Eventually(database).Should(BeZero())
+		Expect(apierrors.IsNotFound(exists(&batchv1.Job{}, "rathaus-restore-database-dr")())).To(BeTrue())
+
+		By("the Job's ServiceAccount may put values into the generated Secrets, and into nothing else")
+		role := &rbacv1.Role{}
+		Eventually(exists(role, "rathaus-restore-credentials")).Should(Succeed())
+		Eventually(exists(&rbacv1.RoleBinding{}, "rathaus-restore-credentials")).Should(Succeed())
+		generated := role.Rules[0].ResourceNames
+		Expect(generated).NotTo(BeEmpty())
+		target := &corev1.Secret{}
+		Expect(exists(target, generated[0])()).To(Succeed())
+		var key string
+		for k := range target.Data {
+			key = k
+			break
+		}
+		job := as("system:serviceaccount:" + ns + ":rathaus-restore-credentials")
+		Eventually(func() error {
+			_, err := credrestore.Apply(ctx, job, ns, map[string]map[string][]byte{generated[0]: {key: []byte("from-the-backup")}})
+			return err
+		}).Should(Succeed(), "RBAC takes a moment to see a new RoleBinding")
+		Expect(exists(target, generated[0])()).To(Succeed())
+		Expect(string(target.Data[key])).To(Equal("from-the-backup"))
+		Expect(target.Labels).To(HaveKeyWithValue("app.kubernetes.io/managed-by", "rathaus"), "the operator still owns the Secret")
+		_, err := credrestore.Apply(ctx, job, ns, map[string]map[string][]byte{"rathaus-backup-key": {"password": []byte("x")}})
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "the platform's key copy: %v", err)
+		other := createNamespace(ctx)
+		_, err = credrestore.Apply(ctx, job, other, map[string]map[string][]byte{generated[0]: {key: []byte("x")}})
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "another namespace: %v", err)
+
+		By("the credentials are back: the database starts, the other stores follow, the access goes")
+		done := &batchv1.Job{}
+		Expect(exists(done, "rathaus-restore-credentials-dr")()).To(Succeed())
+		done.Status = rollout.Job(metav1.Now())
+		Expect(k8s.Status().Update(ctx, done)).To(Succeed())
+		for _, name := range []string{"rathaus-restore-database-dr", "rathaus-restore-files-dr"} {
+			Eventually(exists(&batchv1.Job{}, name)).Should(Succeed(), name)
+		}
+		Eventually(database).Should(BeNumerically(">", 0))
+		Eventually(func() bool {
+			return apierrors.IsNotFound(exists(&corev1.ServiceAccount{}, "rathaus-restore-credentials")())
+		}).Should(BeTrue())
+		Eventually(func() bool { return apierrors.IsNotFound(exists(&rbacv1.Role{}, "rathaus-restore-credentials")()) }).Should(BeTrue())
+		Expect(exists(target, generated[0])()).To(Succeed())
+		Expect(string(target.Data[key])).To(Equal("from-the-backup"), "the operator never regenerates a restored credential")
+
+		for _, name := range []string{"rathaus-restore-database-dr", "rathaus-restore-files-dr"} {
+			j := &batchv1.Job{}
+			Expect(exists(j, name)()).To(Succeed())
+			j.Status = rollout.Job(metav1.Now())
+			Expect(k8s.Status().Update(ctx, j)).To(Succeed())
+		}
+		Eventually(func() rathausv1alpha1.RestorePhase { return getWorkspace(ctx, ws).Status.Restore.Phase }).Should(Equal(rathausv1alpha1.RestoreSucceeded))
+		Expect(getWorkspace(ctx, ws).Status.Restore.Stores).To(HaveLen(3))
 	})
 })

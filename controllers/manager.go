@@ -49,6 +49,9 @@ type Options struct {
 	Now func() time.Time
 	// SkipNameValidation lets tests run several managers, one after another, in one process.
 	SkipNameValidation bool
+	// OperatorImage is the operator's own image, which the Job restoring a workspace's
+	// credentials runs (cmd: restore-credentials); empty when unknown.
+	OperatorImage string
 }
 
 // Scheme returns the scheme with the Kubernetes and rathaus kinds.
@@ -112,12 +115,13 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	r := &WorkspaceReconciler{
-		Client:       mgr.GetClient(),
-		APIReader:    mgr.GetAPIReader(),
-		Recorder:     mgr.GetEventRecorder("rathaus"),
-		Components:   desired.Components,
-		Now:          opts.Now,
-		capabilities: newCapabilities(mgr.GetRESTMapper(), opts.Now),
+		Client:        mgr.GetClient(),
+		APIReader:     mgr.GetAPIReader(),
+		Recorder:      mgr.GetEventRecorder("rathaus"),
+		Components:    desired.Components,
+		Now:           opts.Now,
+		OperatorImage: opts.OperatorImage,
+		capabilities:  newCapabilities(mgr.GetRESTMapper(), opts.Now),
 	}
 	if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, err

@@ -81,7 +81,7 @@ func startManager() {
 	})
 	mgr, err := controllers.NewManager(mgrCfg, controllers.Options{
 		MetricsAddr: "0", ProbeAddr: "0", MaxConcurrentReconciles: 4, SyncPeriod: time.Hour,
-		SkipNameValidation: true,
+		SkipNameValidation: true, OperatorImage: "ghcr.io/rathaus-io/rathaus:0.1.0",
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())

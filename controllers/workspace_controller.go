@@ -43,6 +43,8 @@ type WorkspaceReconciler struct {
 	Components []stack.Component
 	// Now is the clock for condition transition times and maintenance windows.
 	Now func() time.Time
+	// OperatorImage is the operator's own image, for the Job that restores credentials.
+	OperatorImage string
 
 	capabilities *capabilities
 	// rulebook holds the components' upgrade rules and inventory the kinds they create, both
@@ -243,7 +245,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 // selectRelease picks. A problem the user must fix is returned as a Problem, a failed read as
 // an error.
 func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (stack.Inputs, *status.Problem, error) {
-	in := stack.Inputs{Workspace: ws}
+	in := stack.Inputs{Workspace: ws, OperatorImage: r.OperatorImage}
 
 	candidates, err := r.conflictCandidates(ctx, ws)
 	if err != nil {

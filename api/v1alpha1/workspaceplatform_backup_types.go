@@ -172,7 +172,6 @@ type BackupStatus struct {
 }
 
 // WorkspaceRestore is a restore of a workspace's data from its backups (the Restic method).
-// +kubebuilder:validation:XValidation:rule="!has(self.stores) || !('Credentials' in self.stores)",message="restore.stores: credentials are restored by hand (docs/backup.md); a workspace's own Secrets are never replaced in place"
 type WorkspaceRestore struct {
 	// ID names this restore; the operator carries out each ID once.
 	// +kubebuilder:validation:MinLength=1
@@ -184,10 +183,13 @@ type WorkspaceRestore struct {
 	// +optional
 	// +kubebuilder:validation:Pattern=`^(latest|[0-9a-f]{8,64})$`
 	Snapshot string `json:"snapshot,omitempty"`
-	// Stores are restored; every backed-up store but Credentials when empty.
+	// Stores are restored; every backed-up store but Credentials when empty. Credentials are
+	// restored first, and only into a workspace that has never been Ready (one created again
+	// to be restored, after a disaster): a running workspace's databases keep the passwords
+	// they were created with.
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=3
+	// +kubebuilder:validation:MaxItems=4
 	Stores []BackupStore `json:"stores,omitempty"`
 	// FromNamespace restores from the repositories of a workspace in another namespace (moved
 	// to this one, or to this cluster); this workspace's own when empty.

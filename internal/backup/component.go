@@ -52,7 +52,7 @@ func (Component) ReleaseComponents() []stack.ReleaseComponent {
 
 // Kinds implements stack.KindOwner.
 func (Component) Kinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{kit.CronJobKind, kit.JobKind, kit.SecretKind, kit.NetworkPolicyKind}
+	return []schema.GroupVersionKind{kit.CronJobKind, kit.JobKind, kit.SecretKind, kit.NetworkPolicyKind, kit.ServiceAccountKind, kit.RoleKind, kit.RoleBindingKind}
 }
 
 // PlatformSecrets implements stack.PlatformSecretUser.

@@ -1,6 +1,9 @@
 package backup
 
-import "github.com/rathaus-io/rathaus/internal/contract"
+import (
+	"github.com/rathaus-io/rathaus/internal/contract"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
 
 // resticTag is the restic release the contract was read at.
 const resticTag = "0.19.1"
@@ -24,5 +27,17 @@ func (Component) Contracts() []contract.Image {
 		Entrypoint: contract.Entrypoint{Path: "/entrypoint.sh", Servers: []string{"restic"}},
 		Env:        []string{"IONICE_CLASS", "IONICE_PRIORITY", "NICE"},
 		Writes:     []contract.Write{{Path: "/tmp", Owner: contract.AnyUser, Source: "alpine /tmp (1777), restic's TMPDIR default"}},
-	}}
+	}, OperatorContract}
+}
+
+// OperatorContract is the operator's own image (Dockerfile: distroless static, USER
+// 65532:65532, ENTRYPOINT ["/manager"]), which the credentials' restore Job runs with the
+// restore-credentials subcommand: it writes no file and binds no port.
+// TestOperatorContractFollowsTheDockerfile holds it to the Dockerfile.
+var OperatorContract = contract.Image{
+	Component:  stack.OperatorComponent,
+	Tag:        "the operator's own build",
+	Sources:    []string{"rathaus-io/rathaus Dockerfile@this commit", "rathaus-io/rathaus cmd/restore_credentials.go@this commit"},
+	UID:        65532,
+	Entrypoint: contract.Entrypoint{Path: "/manager", Servers: []string{"manager"}},
 }

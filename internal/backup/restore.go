@@ -29,6 +29,10 @@ func Restore(in stack.Inputs) *rathausv1alpha1.RestoreStatus {
 		return prev // carried out once: a finished restore is not run again
 	}
 	st := &rathausv1alpha1.RestoreStatus{ID: r.ID, Phase: rathausv1alpha1.RestoreRestoring}
+	if why := refuseCredentials(in); why != "" {
+		st.Phase, st.Message = rathausv1alpha1.RestoreFailed, why
+		return st
+	}
 	var waiting, failed []string
 	for _, s := range restoreStores(in) {
 		phase := rathausv1alpha1.RestoreRestoring
@@ -49,6 +53,12 @@ func Restore(in stack.Inputs) *rathausv1alpha1.RestoreStatus {
 	case len(failed) > 0:
 		st.Phase = rathausv1alpha1.RestoreFailed
 		st.Message = fmt.Sprintf("restoring %s failed (see its Job rathaus-restore-…-%s); the services stay held: set a new restore.id to try again, or remove spec.restore", strings.Join(failed, ", "), r.ID)
+	case credentialsPending(st):
+		then := ""
+		if others := slices.DeleteFunc(slices.Clone(waiting), func(s string) bool { return s == string(rathausv1alpha1.BackupCredentials) }); len(others) > 0 {
+			then = " first, then " + strings.Join(others, ", ")
+		}
+		st.Message = fmt.Sprintf("restoring the credentials from backup %s%s; the services are held until it is done", snapshotOf(r), then)
 	case len(waiting) > 0:
 		st.Message = fmt.Sprintf("restoring %s from backup %s; the services are held until it is done", strings.Join(waiting, ", "), snapshotOf(r))
 	default:
@@ -67,11 +77,15 @@ func Holding(in stack.Inputs) bool {
 
 // Hold stops what writes to a workspace's data while it is restored: the workloads are scaled
 // to zero and CronJobs (Nextcloud's background jobs, the backups) suspended, except the
-// components a restore loads its dumps into (a BackupSource with a Dump: the database).
+// components a restore loads its dumps into (a BackupSource with a Dump: the database) once
+// the credentials are back: a database must first start with the passwords its dumps' data
+// was written with.
 func Hold(in stack.Inputs, obj client.Object) {
-	for _, src := range in.BackupSources {
-		if src.Dump != nil && obj.GetLabels()[ownership.ComponentLabel] == src.Component {
-			return
+	if !credentialsPending(Restore(in)) {
+		for _, src := range in.BackupSources {
+			if src.Dump != nil && obj.GetLabels()[ownership.ComponentLabel] == src.Component {
+				return
+			}
 		}
 	}
 	switch o := obj.(type) {
@@ -85,19 +99,51 @@ func Hold(in stack.Inputs, obj client.Object) {
 }
 
 // restoreStores are the stores the restore brings back: those asked for, or every store
-// backed up by rathaus but the credentials; never one another operator backs up.
+// backed up by rathaus but the credentials (which are restored only when asked for); never
+// one another operator backs up. The credentials come last, as Stores orders them.
 func restoreStores(in stack.Inputs) []rathausv1alpha1.BackupStore {
 	var out []rathausv1alpha1.BackupStore
+	asked := in.Workspace.Spec.Restore.Stores
 	for _, s := range Stores(in) {
-		src, err := source(in, s)
-		if s == rathausv1alpha1.BackupCredentials || err != nil || src.Taken != nil {
+		if src, err := source(in, s); err != nil || src.Taken != nil {
 			continue
 		}
-		if asked := in.Workspace.Spec.Restore.Stores; len(asked) == 0 || slices.Contains(asked, s) {
+		if slices.Contains(asked, s) || len(asked) == 0 && s != rathausv1alpha1.BackupCredentials {
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// refuseCredentials says why the credentials a restore asks for cannot be restored; "" when
+// they can or are not asked for. They are restored only into a workspace that has never been
+// Ready, one created again to be restored (disaster recovery): a running workspace's databases
+// keep the passwords they were created with, and would no longer let its services in.
+func refuseCredentials(in stack.Inputs) string {
+	if !slices.Contains(restoreStores(in), rathausv1alpha1.BackupCredentials) {
+		return ""
+	}
+	if in.Workspace.Status.ProvisionedTime != nil {
+		return "the credentials are restored only into a workspace created again to be restored, which has never been Ready: this one's databases keep the passwords they were created with; remove Credentials from restore.stores (docs/backup.md)"
+	}
+	if _, err := in.Image(stack.OperatorComponent); err != nil {
+		return "cannot restore the credentials: " + err.Error()
+	}
+	return ""
+}
+
+// credentialsPending reports whether a restore under way still waits for the credentials,
+// which come back before anything else.
+func credentialsPending(st *rathausv1alpha1.RestoreStatus) bool {
+	if st == nil || st.Phase != rathausv1alpha1.RestoreRestoring {
+		return false
+	}
+	for _, s := range st.Stores {
+		if s.Store == rathausv1alpha1.BackupCredentials {
+			return s.Phase != rathausv1alpha1.RestoreSucceeded
+		}
+	}
+	return false
 }
 
 func jobPhase(j *batchv1.Job) rathausv1alpha1.RestorePhase {
@@ -153,19 +199,27 @@ for dump in /data/*.pgdump; do
 done
 `
 
-// restoreJobs are the Jobs of a restore under way, one per store.
+// restoreJobs are the Jobs of a restore under way, one per store: the credentials' alone
+// (with the access it needs) until they are back, then the others.
 func restoreJobs(in stack.Inputs, image string) ([]client.Object, error) {
 	st := Restore(in)
 	if st == nil || st.Phase == rathausv1alpha1.RestoreSucceeded {
 		return nil, nil
 	}
+	pending := credentialsPending(st)
 	var out []client.Object
-	for _, s := range restoreStores(in) {
-		job, err := restoreJob(in, s, image)
+	for _, s := range st.Stores {
+		if pending && s.Store != rathausv1alpha1.BackupCredentials {
+			continue
+		}
+		job, err := restoreJob(in, s.Store, image)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, job)
+	}
+	if pending {
+		out = append(out, credentialsAccess(in)...)
 	}
 	return out, nil
 }
@@ -197,7 +251,20 @@ func restoreJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*
 		Containers:                   []corev1.Container{restic},
 		Volumes:                      []corev1.Volume{kit.EmptyDir("cache"), kit.EmptyDir("tmp")},
 	}
-	if src.Dump != nil {
+	switch {
+	case s == rathausv1alpha1.BackupCredentials:
+		// The credentials come back into scratch space; the operator's own image puts them
+		// into the workspace's Secrets.
+		apply, err := credentialsContainer(in)
+		if err != nil {
+			return nil, err
+		}
+		pod.InitContainers = []corev1.Container{restic}
+		pod.Containers = []corev1.Container{apply}
+		pod.Volumes = append(pod.Volumes, kit.EmptyDir("data"))
+		pod.ServiceAccountName, pod.AutomountServiceAccountToken = credentialsAccessName, ptr.To(true)
+		labels[restoreRoleLabel] = credentialsRole
+	case src.Dump != nil:
 		// The dumps come back into scratch space first; the database's own image loads them.
 		restore, err := in.Image(src.Dump.ReleaseComponent)
 		if err != nil {
@@ -213,7 +280,7 @@ func restoreJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*
 		for k, v := range src.Dump.PodLabels {
 			labels[k] = v
 		}
-	} else {
+	default:
 		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: src.Claim},
 		}})

@@ -1,6 +1,8 @@
 package backup
 
 import (
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,6 +56,15 @@ func TestRestore(t *testing.T) {
 		{"a new id restores again", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r2"}), func(in *stack.Inputs) {
 			in.Workspace.Status.Restore = &rathausv1alpha1.RestoreStatus{ID: "r1", Phase: rathausv1alpha1.RestoreSucceeded}
 		}}, "Restoring", []rathausv1alpha1.BackupStore{"Database", "Files", "Media"}, true, ""},
+		{"credentials first", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Database", "Files"}}), operatorImage},
+			"Restoring", []rathausv1alpha1.BackupStore{"Database", "Files", "Credentials"}, true, "restoring the credentials from backup latest first, then Database, Files"},
+		{"credentials back, the rest under way", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Database"}}), operatorImage, finished("Credentials", "r1", batchv1.JobComplete)},
+			"Restoring", []rathausv1alpha1.BackupStore{"Database", "Credentials"}, true, "restoring Database from backup latest"},
+		{"no credentials into a workspace that has run", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Files"}}), operatorImage, func(in *stack.Inputs) {
+			in.Workspace.Status.ProvisionedTime = &metav1.Time{Time: t0}
+		}}, "Failed", nil, false, "only into a workspace created again to be restored"},
+		{"no credentials without the operator's image", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials"}})},
+			"Failed", nil, false, "--operator-image"},
 		{"nothing to restore holds nothing", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1"}), func(in *stack.Inputs) { in.Platform.Spec.Backup = nil }}, "Failed", nil, false, "nothing to restore"},
 	}
 	for _, tt := range tests {
@@ -73,6 +85,78 @@ func TestRestore(t *testing.T) {
 				t.Fatalf("Restore = %+v (holding %v), want %s %v holding %v with %q", st, Holding(in), tt.phase, tt.stores, tt.holding, tt.message)
 			}
 		})
+	}
+}
+
+func operatorImage(in *stack.Inputs) { in.OperatorImage = "registry.example.eu/rathaus/rathaus:1.4.0" }
+
+// TestCredentialsComeBackFirst: while the credentials are restored, nothing runs, not even the
+// database (it must first start with the restored passwords), and no other store's Job exists
+// yet; the Job may read and update exactly the workspace's generated Secrets, and reach the
+// API server. Once they are back, the other stores follow and the access goes.
+func TestCredentialsComeBackFirst(t *testing.T) {
+	asked := restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Database", "Files"}})
+	in := inputs(asked, operatorImage)
+	postgres := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/component": "database"}}, Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1)}}
+	Hold(in, postgres)
+	if *postgres.Spec.Replicas != 0 {
+		t.Error("the database runs while its credentials are restored")
+	}
+	objs, err := Component{}.Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKind := map[string][]string{}
+	var job *batchv1.Job
+	var role *rbacv1.Role
+	for _, o := range objs {
+		kind := o.GetObjectKind().GroupVersionKind().Kind
+		byKind[kind] = append(byKind[kind], o.GetName())
+		switch o := o.(type) {
+		case *batchv1.Job:
+			job = o
+		case *rbacv1.Role:
+			role = o
+		}
+	}
+	if !slices.Equal(byKind["Job"], []string{"rathaus-restore-credentials-r1"}) || !slices.Equal(byKind["ServiceAccount"], []string{credentialsAccessName}) ||
+		!slices.Equal(byKind["RoleBinding"], []string{credentialsAccessName}) || !slices.Contains(byKind["NetworkPolicy"], credentialsAccessName+"-kube-api") {
+		t.Fatalf("rendered %v", byKind)
+	}
+	if rule := role.Rules[0]; len(role.Rules) != 1 || !slices.Equal(rule.Verbs, []string{"get", "update"}) || !slices.Equal(rule.ResourceNames, []string{"rathaus-db-nextcloud", "rathaus-nextcloud-admin"}) {
+		t.Errorf("the Job may do more than update the generated Secrets: %+v", role.Rules)
+	}
+	pod := job.Spec.Template.Spec
+	apply := pod.Containers[0]
+	if pod.InitContainers[0].Name != "restic" || apply.Image != "registry.example.eu/rathaus/rathaus:1.4.0" || apply.Args[0] != restoreCredentialsCommand ||
+		!slices.Contains(apply.Args, "--secrets=rathaus-db-nextcloud,rathaus-nextcloud-admin") || pod.ServiceAccountName != credentialsAccessName || !*pod.AutomountServiceAccountToken {
+		t.Errorf("credentials Job: %+v", pod)
+	}
+	if job.Spec.Template.Labels[restoreRoleLabel] != credentialsRole {
+		t.Error("the Job's pod is not the one the policy to the API server selects")
+	}
+
+	back := inputs(asked, operatorImage, finished("Credentials", "r1", batchv1.JobComplete))
+	objs, err = Component{}.Render(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []string
+	for _, o := range objs {
+		switch o.(type) {
+		case *batchv1.Job:
+			jobs = append(jobs, o.GetName())
+		case *rbacv1.Role, *corev1.ServiceAccount, *rbacv1.RoleBinding:
+			t.Errorf("%s %s outlives the credentials' restore", o.GetObjectKind().GroupVersionKind().Kind, o.GetName())
+		}
+	}
+	if want := []string{"rathaus-restore-database-r1", "rathaus-restore-files-r1", "rathaus-restore-credentials-r1"}; !slices.Equal(jobs, want) {
+		t.Errorf("Jobs once the credentials are back: %v, want %v (the finished one stays, so that it is not run again)", jobs, want)
+	}
+	postgres.Spec.Replicas = ptr.To[int32](1)
+	Hold(back, postgres)
+	if *postgres.Spec.Replicas != 1 {
+		t.Error("the database is held although its dumps are to be loaded")
 	}
 }
 
@@ -130,5 +214,24 @@ func TestRestoreJobs(t *testing.T) {
 	})
 	if objs, _ := (Component{}).Render(done); slices.ContainsFunc(objs, func(o client.Object) bool { _, ok := o.(*batchv1.Job); return ok }) {
 		t.Error("a finished restore's Jobs are still rendered")
+	}
+}
+
+// TestOperatorContractFollowsTheDockerfile: the contract the credentials' restore Job is held
+// to is what the operator's image really is.
+func TestOperatorContractFollowsTheDockerfile(t *testing.T) {
+	dockerfile, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := string(dockerfile)[strings.LastIndex(string(dockerfile), "\nFROM "):]
+	for _, want := range []string{
+		fmt.Sprintf("\nUSER %d:%d\n", OperatorContract.UID, OperatorContract.UID),
+		fmt.Sprintf("\nENTRYPOINT [%q]", OperatorContract.Entrypoint.Path),
+		fmt.Sprintf("COPY --from=build /out/manager %s\n", OperatorContract.Entrypoint.Path),
+	} {
+		if !strings.Contains(final, want) {
+			t.Errorf("the Dockerfile's final stage lacks %q: update OperatorContract with it", strings.TrimSpace(want))
+		}
 	}
 }

@@ -57,6 +57,7 @@ func contractInputs(c contractCase) stack.Inputs {
 		// Media on more than one node needs shared storage (sizes M to XL).
 		p.Storage.ReadWriteManyClass = "cephfs"
 		in.PlatformSecrets = map[string]map[string][]byte{}
+		in.OperatorImage = "ghcr.io/rathaus-io/rathaus:0.4.0"
 		switch c.identity {
 		case "platform":
 			ref := rathausv1alpha1.NamespacedName{Namespace: "identity", Name: "keycloak-admin"}

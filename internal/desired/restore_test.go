@@ -42,3 +42,31 @@ func TestRestoreHoldsTheServicesAndHonoursContracts(t *testing.T) {
 		t.Errorf("%d restore Jobs, want one per data store (database, files, media)", jobs)
 	}
 }
+
+// TestCredentialsRestoreHonoursContracts: a workspace created again to be restored gets its
+// credentials back first, with nothing running, from Jobs that honour their images' contracts
+// (restic's, and the operator's own).
+func TestCredentialsRestoreHonoursContracts(t *testing.T) {
+	c := contractCase{rathausv1alpha1.SizeS, rathausv1alpha1.DatabaseBundled, "bundled", "LoadBalancer", true}
+	in := contractInputs(c)
+	in.Workspace.Spec.Restore = &rathausv1alpha1.WorkspaceRestore{ID: "dr", FromNamespace: "kiel", Stores: []rathausv1alpha1.BackupStore{
+		rathausv1alpha1.BackupCredentials, rathausv1alpha1.BackupDatabase, rathausv1alpha1.BackupFiles, rathausv1alpha1.BackupMedia,
+	}}
+	var jobs []string
+	for _, u := range renderHonouringContracts(t, in) {
+		replicas, found, _ := unstructured.NestedInt64(u.Object, "spec", "replicas")
+		switch u.GetKind() {
+		case "Deployment", "StatefulSet":
+			if !found || replicas != 0 {
+				t.Errorf("%s %s runs %d replicas while the credentials are restored", u.GetKind(), u.GetName(), replicas)
+			}
+		case "Job":
+			if u.GetLabels()["app.kubernetes.io/component"] == "backup" {
+				jobs = append(jobs, u.GetName())
+			}
+		}
+	}
+	if len(jobs) != 1 || jobs[0] != "rathaus-restore-credentials-dr" {
+		t.Errorf("restore Jobs %v, want the credentials' alone", jobs)
+	}
+}

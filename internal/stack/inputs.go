@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"fmt"
 	"strings"
 
 	"k8s.io/utils/ptr"
@@ -56,8 +57,20 @@ func (in Inputs) Size() rathausv1alpha1.SizeTier {
 	return in.Workspace.Spec.Size
 }
 
-// Image returns the pull reference of a release component through the platform's mirror.
+// OperatorComponent names the operator's own image among the components' images: helper
+// Jobs that act on a workspace's objects run it (Inputs.OperatorImage), not a release's.
+const OperatorComponent = "rathaus"
+
+// Image returns the pull reference of a release component through the platform's mirror, or
+// the operator's own image for OperatorComponent (which the provider already pulls from where
+// it chose).
 func (in Inputs) Image(component string) (string, error) {
+	if component == OperatorComponent {
+		if in.OperatorImage == "" {
+			return "", fmt.Errorf("the operator does not know its own image: start it with --operator-image (the chart does)")
+		}
+		return in.OperatorImage, nil
+	}
 	c, err := images.Find(in.Release, component)
 	if err != nil {
 		return "", err

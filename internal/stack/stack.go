@@ -68,6 +68,9 @@ type Inputs struct {
 	// Observed are the workspace's objects as the cluster holds them now, by Key. Renderers
 	// read them only for facts the cluster decides, such as the address a load balancer got.
 	Observed map[string]client.Object
+	// OperatorImage is the operator's own image, which the Job restoring a workspace's
+	// credentials runs (OperatorComponent); empty when the operator was not told it.
+	OperatorImage string
 	// BackupPods are the pods of the workspace's backup Jobs the cluster still shows, their
 	// status only: each run's summary is its termination message.
 	BackupPods []corev1.Pod

@@ -529,6 +529,12 @@ func TestConfigManagerIsTheChartsManager(t *testing.T) {
 	if gotTag != wantTag || gotTag == "latest" {
 		t.Errorf("config/manager runs image tag %q, the chart %q", gotTag, wantTag)
 	}
+	// The credentials' restore Job runs the operator's own image, which each install names.
+	for name, c := range map[string]corev1.Container{"config/manager": got, "the chart": want} {
+		if !slices.Contains(c.Args, "--operator-image="+c.Image) {
+			t.Errorf("%s runs %s but passes %v: --operator-image must name the same image", name, c.Image, c.Args)
+		}
+	}
 	for _, r := range []corev1.ResourceName{corev1.ResourceMemory} {
 		if !got.Resources.Requests[r].Equal(want.Resources.Requests[r]) || !got.Resources.Limits[r].Equal(want.Resources.Limits[r]) {
 			t.Errorf("config/manager %s: requests %v limits %v; the chart: requests %v limits %v", r,

@@ -21,6 +21,7 @@ var (
 	ResourceQuotaKind         = corev1.SchemeGroupVersion.WithKind("ResourceQuota")
 	LimitRangeKind            = corev1.SchemeGroupVersion.WithKind("LimitRange")
 	NetworkPolicyKind         = networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy")
+	ServiceAccountKind        = corev1.SchemeGroupVersion.WithKind("ServiceAccount")
 	RoleKind                  = rbacv1.SchemeGroupVersion.WithKind("Role")
 	RoleBindingKind           = rbacv1.SchemeGroupVersion.WithKind("RoleBinding")
 )
