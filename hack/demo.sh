@@ -35,10 +35,13 @@ k() { kubectl --kubeconfig "$KUBECONFIG_OUT" "$@"; }
 
 stop_operator() { stop_pidfile "$operator_pid" rathaus-manager; }
 
-# start_operator [FLAG...]: (re)starts the operator, with extra flags if given.
+# start_operator [FLAG...]: (re)starts the operator, with extra flags if given. It names the
+# image the chart would run, which a restore of credentials runs in the workspace.
 start_operator() {
 	stop_operator
-	setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" \
+	local image
+	image="ghcr.io/rathaus-io/rathaus:$(awk '$1 == "appVersion:" { gsub(/"/, "", $2); print $2 }' "$root/charts/rathaus/Chart.yaml")"
+	setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" --operator-image "$image" \
 		--metrics-bind-address "$metrics_addr" --metrics-secure=false --health-probe-bind-address 127.0.0.1:18081 "$@" \
 		</dev/null >>"$operator_log" 2>&1 &
 	echo $! >"$operator_pid"
