@@ -396,3 +396,34 @@ func statusesOf(assessed []Assessment) []rathausv1alpha1.BackupStatus {
 	}
 	return out
 }
+
+// TestPairedDatabasesAreDumpedWithTheVolume: a volume that pairs databases is backed up with a
+// dump of them taken just before it, by the database store's program, as the database's uid
+// and with its client label; without a dump program (CloudNativePG) it is backed up alone.
+func TestPairedDatabasesAreDumpedWithTheVolume(t *testing.T) {
+	pair := func(in *stack.Inputs) { in.BackupSources[1].PairedDatabases = []string{"nextcloud"} }
+	files := rendered(t, inputs(pair))["rathaus-backup-files"].Spec.JobTemplate
+	pod := files.Spec.Template.Spec
+	if len(pod.InitContainers) != 1 {
+		t.Fatalf("init containers: %+v", pod.InitContainers)
+	}
+	dump := pod.InitContainers[0]
+	if dbs, _ := env(dump, "DATABASES"); dbs.Value != "nextcloud" || *dump.SecurityContext.RunAsUser != 999 || dump.Image != "docker.io/library/postgres:17.11" {
+		t.Errorf("dump: %+v", dump)
+	}
+	if paths, _ := env(pod.Containers[0], "PATHS"); paths.Value != "/data /dump" {
+		t.Errorf("restic backs up %q, want the volume and the dump in one snapshot", paths.Value)
+	}
+	if files.Spec.Template.Labels["rathaus.io/database-client"] != "true" {
+		t.Error("the files' backup cannot reach the database")
+	}
+	if dbs, _ := env(rendered(t, inputs(pair))["rathaus-backup-database"].Spec.JobTemplate.Spec.Template.Spec.InitContainers[0], "DATABASES"); dbs.Value == "nextcloud" {
+		t.Error("pairing narrowed the database store's own dump")
+	}
+	cnpg := inputs(pair, func(in *stack.Inputs) {
+		in.BackupSources[0] = stack.BackupSource{Store: rathausv1alpha1.BackupDatabase, Taken: &stack.BackupReport{}}
+	})
+	if pod := rendered(t, cnpg)["rathaus-backup-files"].Spec.JobTemplate.Spec.Template.Spec; len(pod.InitContainers) != 0 {
+		t.Errorf("without a dump program, the files are backed up alone: %+v", pod.InitContainers)
+	}
+}

@@ -193,8 +193,8 @@ func cronJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*bat
 	}
 	labels := kit.PodLabels(in, ComponentName)
 	labels[StoreLabel] = storeName(s)
-	if src.Dump != nil {
-		for k, v := range src.Dump.PodLabels {
+	for _, dump := range dumpsOf(in, src) {
+		for k, v := range dump.PodLabels {
 			labels[k] = v
 		}
 	}
@@ -222,4 +222,16 @@ func cronJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*bat
 			},
 		},
 	}, nil
+}
+
+// dumpsOf are the dump programs a store's pods run: its own, or the databases paired with its
+// volume; their pods must carry what lets them reach the database.
+func dumpsOf(in stack.Inputs, src stack.BackupSource) []*stack.BackupDump {
+	if src.Dump != nil {
+		return []*stack.BackupDump{src.Dump}
+	}
+	if db, ok := pairedDump(in, src); ok {
+		return []*stack.BackupDump{db.Dump}
+	}
+	return nil
 }

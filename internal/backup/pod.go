@@ -2,6 +2,7 @@ package backup
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,7 +14,8 @@ import (
 	"github.com/rathaus-io/rathaus/internal/stack/kit"
 )
 
-// resticScript backs up /data (a volume, the dump or the credentials) into the store's
+// resticScript backs up $PATHS (/data: a volume, the dump or the credentials; /dump: the
+// databases paired with a volume) into the store's
 // repository, then forgets and prunes what the retention no longer keeps. It runs under the
 // image's busybox sh, not its entrypoint (restic/restic docker/entrypoint.sh@v0.19.1 only adds
 // nice/ionice). `restic init` is not idempotent: `restic cat config` exits 10 when the
@@ -23,7 +25,7 @@ import (
 const resticScript = `set -u
 restic cat config >/dev/null 2>&1 || { rc=$?; [ "$rc" -eq 10 ] || exit "$rc"; restic init; }
 rc=0
-restic backup --host "$RESTIC_HOST" --tag "$STORE" --retry-lock 10m --json $EXCLUDE /data >/tmp/backup.json || rc=$?
+restic backup --host "$RESTIC_HOST" --tag "$STORE" --retry-lock 10m --json $EXCLUDE $PATHS >/tmp/backup.json || rc=$?
 tail -n 1 /tmp/backup.json >/dev/termination-log
 [ "$rc" -eq 0 ] || exit "$rc"
 exec restic forget --host "$RESTIC_HOST" --tag "$STORE" --keep-last "$KEEP_LAST" --keep-within "${KEEP_DAYS}d" --prune --retry-lock 30m
@@ -40,7 +42,7 @@ func podSpec(in stack.Inputs, s rathausv1alpha1.BackupStore, src stack.BackupSou
 		volumes = append(volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{Projected: credentials(in)}})
 	case src.Dump != nil:
 		volumes = append(volumes, kit.EmptyDir("data"))
-		dump, err := dumpContainer(in, src)
+		dump, err := dumpContainer(in, src.Dump, "data", dataDir, nil)
 		if err != nil {
 			return corev1.PodSpec{}, err
 		}
@@ -52,6 +54,18 @@ func podSpec(in stack.Inputs, s rathausv1alpha1.BackupStore, src stack.BackupSou
 	default:
 		return corev1.PodSpec{}, fmt.Errorf("store %s names neither a volume nor a dump", s)
 	}
+	env := resticEnv(in, s, src)
+	if db, ok := pairedDump(in, src); ok {
+		// The paired databases first, then the volume: one snapshot holds both.
+		dump, err := dumpContainer(in, db.Dump, "dump", pairedDir, &db.UID)
+		if err != nil {
+			return corev1.PodSpec{}, err
+		}
+		initContainers = append(initContainers, dump)
+		volumes = append(volumes, kit.EmptyDir("dump"))
+		mounts = append(mounts, corev1.VolumeMount{Name: "dump", MountPath: pairedDir, ReadOnly: true})
+		setEnv(env, "PATHS", dataDir+" "+pairedDir)
+	}
 	spec := corev1.PodSpec{
 		RestartPolicy:                corev1.RestartPolicyNever,
 		SecurityContext:              kit.PodSecurity(src.UID),
@@ -61,7 +75,7 @@ func podSpec(in stack.Inputs, s rathausv1alpha1.BackupStore, src stack.BackupSou
 			Name:            "restic",
 			Image:           image,
 			Command:         []string{"/bin/sh", "-c", resticScript},
-			Env:             resticEnv(in, s, src),
+			Env:             env,
 			Resources:       kit.Resources("100m", "256Mi", "1", "1Gi"),
 			SecurityContext: kit.ContainerSecurity(true),
 			VolumeMounts:    mounts,
@@ -99,6 +113,7 @@ func resticEnv(in stack.Inputs, s rathausv1alpha1.BackupStore, src stack.BackupS
 		{Name: "TMPDIR", Value: "/tmp"},
 		{Name: "RESTIC_HOST", Value: in.Workspace.Name},
 		{Name: "STORE", Value: storeName(s)},
+		{Name: "PATHS", Value: dataDir},
 		{Name: "EXCLUDE", Value: strings.Join(excludes, " ")},
 		{Name: "KEEP_LAST", Value: fmt.Sprint(keepLast)},
 		{Name: "KEEP_DAYS", Value: fmt.Sprint(keepDays)},
@@ -109,22 +124,59 @@ func resticEnv(in stack.Inputs, s rathausv1alpha1.BackupStore, src stack.BackupS
 	return env
 }
 
-// dumpContainer runs the source's dump program into the data directory before restic starts;
-// when it fails, the Job fails without a snapshot.
-func dumpContainer(in stack.Inputs, src stack.BackupSource) (corev1.Container, error) {
-	image, err := in.Image(src.Dump.ReleaseComponent)
+// dumpContainer runs a dump program into the volume mounted at dir before restic starts, as
+// uid when the pod runs as another; when it fails, the Job fails without a snapshot.
+func dumpContainer(in stack.Inputs, dump *stack.BackupDump, volume, dir string, uid *int64) (corev1.Container, error) {
+	image, err := in.Image(dump.ReleaseComponent)
 	if err != nil {
 		return corev1.Container{}, err
 	}
-	return corev1.Container{
+	c := corev1.Container{
 		Name:            "dump",
 		Image:           image,
-		Command:         []string{"/bin/sh", "-c", src.Dump.Script},
-		Env:             append([]corev1.EnvVar{{Name: "DUMP_DIR", Value: dataDir}}, src.Dump.Env...),
+		Command:         []string{"/bin/sh", "-c", dump.Script},
+		Env:             append([]corev1.EnvVar{{Name: "DUMP_DIR", Value: dir}}, dump.Env...),
 		Resources:       kit.Resources("100m", "256Mi", "1", "1Gi"),
 		SecurityContext: kit.ContainerSecurity(true),
-		VolumeMounts:    []corev1.VolumeMount{{Name: "data", MountPath: dataDir}, {Name: "tmp", MountPath: "/tmp"}},
-	}, nil
+		VolumeMounts:    []corev1.VolumeMount{{Name: volume, MountPath: dir}, {Name: "tmp", MountPath: "/tmp"}},
+	}
+	if uid != nil {
+		c.SecurityContext.RunAsUser = uid
+	}
+	return c, nil
+}
+
+// pairedDir is where a volume's paired databases are dumped to, and restored from.
+const pairedDir = "/dump"
+
+// pairedDump is the database store's dump program narrowed to the databases src pairs with
+// its volume, with the database's uid; false when there are none, or the database store is
+// not a dump (CloudNativePG's archive reaches any moment; an external one is the
+// provider's).
+func pairedDump(in stack.Inputs, src stack.BackupSource) (stack.BackupSource, bool) {
+	if len(src.PairedDatabases) == 0 {
+		return stack.BackupSource{}, false
+	}
+	db, err := source(in, rathausv1alpha1.BackupDatabase)
+	if err != nil || db.Dump == nil {
+		return stack.BackupSource{}, false
+	}
+	dump := *db.Dump
+	dump.Env = slices.DeleteFunc(slices.Clone(dump.Env), func(e corev1.EnvVar) bool { return e.Name == "DATABASES" })
+	dump.Env = append(dump.Env, corev1.EnvVar{Name: "DATABASES", Value: strings.Join(src.PairedDatabases, " ")})
+	db.Dump = &dump
+	return db, true
+}
+
+// setEnv sets an existing variable of env, and reports whether there was one.
+func setEnv(env []corev1.EnvVar, name, value string) bool {
+	for i := range env {
+		if env[i].Name == name {
+			env[i].Value = value
+			return true
+		}
+	}
+	return false
 }
 
 // credentials projects every generated Secret of the workspace into one directory, a

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -33,34 +34,29 @@ func Restore(in stack.Inputs) *rathausv1alpha1.RestoreStatus {
 		st.Phase, st.Message = rathausv1alpha1.RestoreFailed, why
 		return st
 	}
-	var waiting, failed []string
+	var failed []string
 	for _, s := range restoreStores(in) {
 		phase := rathausv1alpha1.RestoreRestoring
 		if job, ok := in.Observed[stack.Key("Job", in.Workspace.Namespace, restoreJobName(s, r.ID))].(*batchv1.Job); ok {
 			phase = jobPhase(job)
 		}
 		st.Stores = append(st.Stores, rathausv1alpha1.RestoreStoreStatus{Store: s, Phase: phase})
-		switch phase {
-		case rathausv1alpha1.RestoreFailed:
+		if phase == rathausv1alpha1.RestoreFailed {
 			failed = append(failed, string(s))
-		case rathausv1alpha1.RestoreRestoring:
-			waiting = append(waiting, string(s))
 		}
 	}
-	switch {
+	switch running, later := progress(in, st); {
 	case len(st.Stores) == 0:
 		st.Phase, st.Message = rathausv1alpha1.RestoreFailed, "nothing to restore: no store of the workspace is backed up to the object store"
 	case len(failed) > 0:
 		st.Phase = rathausv1alpha1.RestoreFailed
 		st.Message = fmt.Sprintf("restoring %s failed (see its Job rathaus-restore-…-%s); the services stay held: set a new restore.id to try again, or remove spec.restore", strings.Join(failed, ", "), r.ID)
-	case credentialsPending(st):
-		then := ""
-		if others := slices.DeleteFunc(slices.Clone(waiting), func(s string) bool { return s == string(rathausv1alpha1.BackupCredentials) }); len(others) > 0 {
-			then = " first, then " + strings.Join(others, ", ")
+	case len(running) > 0:
+		st.Message = fmt.Sprintf("restoring %s from backup %s", strings.Join(running, ", "), snapshotOf(r))
+		if len(later) > 0 {
+			st.Message += ", then " + strings.Join(later, ", ")
 		}
-		st.Message = fmt.Sprintf("restoring the credentials from backup %s%s; the services are held until it is done", snapshotOf(r), then)
-	case len(waiting) > 0:
-		st.Message = fmt.Sprintf("restoring %s from backup %s; the services are held until it is done", strings.Join(waiting, ", "), snapshotOf(r))
+		st.Message += "; the services are held until it is done"
 	default:
 		st.Phase, st.Message = rathausv1alpha1.RestoreSucceeded, "restored "+joinStores(st.Stores)+" from backup "+snapshotOf(r)
 	}
@@ -132,6 +128,48 @@ func refuseCredentials(in stack.Inputs) string {
 	return ""
 }
 
+// waitsFor are the stores that must be back before s is restored: the credentials before
+// anything starts, and the database store before a volume whose paired databases' dumps
+// replace the database store's.
+func waitsFor(in stack.Inputs, s rathausv1alpha1.BackupStore) []rathausv1alpha1.BackupStore {
+	if s == rathausv1alpha1.BackupCredentials {
+		return nil
+	}
+	deps := []rathausv1alpha1.BackupStore{rathausv1alpha1.BackupCredentials}
+	if src, err := source(in, s); err == nil {
+		if _, paired := pairedDump(in, src); paired {
+			deps = append(deps, rathausv1alpha1.BackupDatabase)
+		}
+	}
+	return deps
+}
+
+// progress sorts the stores still to come back into those whose Jobs run now (every store
+// they wait for is back) and those that wait.
+func progress(in stack.Inputs, st *rathausv1alpha1.RestoreStatus) (running, later []string) {
+	phase := map[rathausv1alpha1.BackupStore]rathausv1alpha1.RestorePhase{}
+	for _, s := range st.Stores {
+		phase[s.Store] = s.Phase
+	}
+	for _, s := range st.Stores {
+		if s.Phase == rathausv1alpha1.RestoreSucceeded {
+			continue
+		}
+		ready := true
+		for _, dep := range waitsFor(in, s.Store) {
+			if p, ok := phase[dep]; ok && p != rathausv1alpha1.RestoreSucceeded {
+				ready = false
+			}
+		}
+		if ready {
+			running = append(running, string(s.Store))
+		} else {
+			later = append(later, string(s.Store))
+		}
+	}
+	return running, later
+}
+
 // credentialsPending reports whether a restore under way still waits for the credentials,
 // which come back before anything else.
 func credentialsPending(st *rathausv1alpha1.RestoreStatus) bool {
@@ -193,24 +231,26 @@ exec restic restore "$SNAPSHOT:/data" --tag "$STORE" --target /data --retry-lock
 // pgRestoreScript replaces each restored database's content with its dump, its objects owned
 // by the database's own role (PostgreSQL 17 documentation, pg_restore).
 const pgRestoreScript = `set -eu
-for dump in /data/*.pgdump; do
+for dump in "$DUMP_DIR"/*.pgdump; do
+	[ -e "$dump" ] || continue
 	db=$(basename "$dump" .pgdump)
 	pg_restore --clean --if-exists --no-owner --role="$db" --dbname="$db" "$dump"
 done
 `
 
-// restoreJobs are the Jobs of a restore under way, one per store: the credentials' alone
-// (with the access it needs) until they are back, then the others.
+// restoreJobs are the Jobs of a restore under way, one per store, each once the stores before
+// it are back (restoreRank); the credentials' with the access it needs, while it runs.
 func restoreJobs(in stack.Inputs, image string) ([]client.Object, error) {
 	st := Restore(in)
 	if st == nil || st.Phase == rathausv1alpha1.RestoreSucceeded {
 		return nil, nil
 	}
 	pending := credentialsPending(st)
+	running, _ := progress(in, st)
 	var out []client.Object
 	for _, s := range st.Stores {
-		if pending && s.Store != rathausv1alpha1.BackupCredentials {
-			continue
+		if s.Phase == rathausv1alpha1.RestoreRestoring && !slices.Contains(running, string(s.Store)) {
+			continue // waits for the stores before it
 		}
 		job, err := restoreJob(in, s.Store, image)
 		if err != nil {
@@ -232,11 +272,7 @@ func restoreJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*
 	r := in.Workspace.Spec.Restore
 	env := append(resticEnv(in, s, src), corev1.EnvVar{Name: "SNAPSHOT", Value: snapshotOf(r)})
 	if r.FromNamespace != "" {
-		for i := range env {
-			if env[i].Name == "RESTIC_REPOSITORY" {
-				env[i].Value = repository(in, r.FromNamespace, s)
-			}
-		}
+		setEnv(env, "RESTIC_REPOSITORY", repository(in, r.FromNamespace, s))
 	}
 	restic := corev1.Container{
 		Name: "restic", Image: image, Command: []string{"/bin/sh", "-c", restoreScript}, Env: env,
@@ -248,7 +284,7 @@ func restoreJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*
 		RestartPolicy:                corev1.RestartPolicyNever,
 		SecurityContext:              kit.PodSecurity(src.UID),
 		AutomountServiceAccountToken: ptr.To(false),
-		Containers:                   []corev1.Container{restic},
+		InitContainers:               []corev1.Container{restic},
 		Volumes:                      []corev1.Volume{kit.EmptyDir("cache"), kit.EmptyDir("tmp")},
 	}
 	switch {
@@ -259,31 +295,33 @@ func restoreJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*
 		if err != nil {
 			return nil, err
 		}
-		pod.InitContainers = []corev1.Container{restic}
 		pod.Containers = []corev1.Container{apply}
 		pod.Volumes = append(pod.Volumes, kit.EmptyDir("data"))
 		pod.ServiceAccountName, pod.AutomountServiceAccountToken = credentialsAccessName, ptr.To(true)
 		labels[restoreRoleLabel] = credentialsRole
 	case src.Dump != nil:
 		// The dumps come back into scratch space first; the database's own image loads them.
-		restore, err := in.Image(src.Dump.ReleaseComponent)
+		load, err := loadContainer(in, src.Dump, "data", dataDir, nil)
 		if err != nil {
 			return nil, err
 		}
-		pod.InitContainers = []corev1.Container{restic}
-		pod.Containers = []corev1.Container{{
-			Name: "load", Image: restore, Command: []string{"/bin/sh", "-c", pgRestoreScript}, Env: src.Dump.Env,
-			Resources: kit.Resources("100m", "256Mi", "1", "1Gi"), SecurityContext: kit.ContainerSecurity(true),
-			VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: dataDir, ReadOnly: true}, {Name: "tmp", MountPath: "/tmp"}},
-		}}
+		pod.Containers = []corev1.Container{load}
 		pod.Volumes = append(pod.Volumes, kit.EmptyDir("data"))
-		for k, v := range src.Dump.PodLabels {
-			labels[k] = v
-		}
+		maps.Copy(labels, src.Dump.PodLabels)
 	default:
 		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: src.Claim},
 		}})
+		pod.Containers = []corev1.Container{restic}
+		pod.InitContainers = nil
+		if db, ok := pairedDump(in, src); ok {
+			// The databases dumped with the volume come back after the database store's
+			// restore, so that they and the files agree.
+			if err := loadPaired(in, &pod, restic, db); err != nil {
+				return nil, err
+			}
+			maps.Copy(labels, db.Dump.PodLabels)
+		}
 	}
 	return &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
@@ -294,4 +332,51 @@ func restoreJob(in stack.Inputs, s rathausv1alpha1.BackupStore, image string) (*
 			Template:              corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod},
 		},
 	}, nil
+}
+
+// pairedRestoreScript restores the databases dumped with a volume into scratch space, if the
+// snapshot has them (one taken before rathaus paired them has not: then the database store's
+// restore stands alone). restic ls fails only when it cannot read the snapshot.
+const pairedRestoreScript = `set -u
+restic ls "$SNAPSHOT" --tag "$STORE" /dump >/tmp/ls || exit $?
+if ! grep -q '^/dump/' /tmp/ls; then
+	echo "snapshot $SNAPSHOT holds no database dump; the databases stay as the database store's restore left them"
+	exit 0
+fi
+exec restic restore "$SNAPSHOT:/dump" --tag "$STORE" --target /dump --retry-lock 30m
+`
+
+// loadPaired makes pod restore the volume, then its paired databases' dumps into scratch
+// space, then load them as the database's uid.
+func loadPaired(in stack.Inputs, pod *corev1.PodSpec, restic corev1.Container, db stack.BackupSource) error {
+	dumps := restic
+	dumps.Name, dumps.Command = "restic-dump", []string{"/bin/sh", "-c", pairedRestoreScript}
+	dumps.VolumeMounts = []corev1.VolumeMount{{Name: "cache", MountPath: "/cache"}, {Name: "tmp", MountPath: "/tmp"}, {Name: "dump", MountPath: pairedDir}}
+	load, err := loadContainer(in, db.Dump, "dump", pairedDir, &db.UID)
+	if err != nil {
+		return err
+	}
+	pod.InitContainers = []corev1.Container{restic, dumps}
+	pod.Containers = []corev1.Container{load}
+	pod.Volumes = append(pod.Volumes, kit.EmptyDir("dump"))
+	return nil
+}
+
+// loadContainer loads the dumps under dir into the database with the dump program's image
+// and credentials, as uid when the pod runs as another.
+func loadContainer(in stack.Inputs, dump *stack.BackupDump, volume, dir string, uid *int64) (corev1.Container, error) {
+	image, err := in.Image(dump.ReleaseComponent)
+	if err != nil {
+		return corev1.Container{}, err
+	}
+	c := corev1.Container{
+		Name: "load", Image: image, Command: []string{"/bin/sh", "-c", pgRestoreScript},
+		Env:       append([]corev1.EnvVar{{Name: "DUMP_DIR", Value: dir}}, dump.Env...),
+		Resources: kit.Resources("100m", "256Mi", "1", "1Gi"), SecurityContext: kit.ContainerSecurity(true),
+		VolumeMounts: []corev1.VolumeMount{{Name: volume, MountPath: dir, ReadOnly: true}, {Name: "tmp", MountPath: "/tmp"}},
+	}
+	if uid != nil {
+		c.SecurityContext.RunAsUser = uid
+	}
+	return c, nil
 }

@@ -57,7 +57,7 @@ func TestRestore(t *testing.T) {
 			in.Workspace.Status.Restore = &rathausv1alpha1.RestoreStatus{ID: "r1", Phase: rathausv1alpha1.RestoreSucceeded}
 		}}, "Restoring", []rathausv1alpha1.BackupStore{"Database", "Files", "Media"}, true, ""},
 		{"credentials first", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Database", "Files"}}), operatorImage},
-			"Restoring", []rathausv1alpha1.BackupStore{"Database", "Files", "Credentials"}, true, "restoring the credentials from backup latest first, then Database, Files"},
+			"Restoring", []rathausv1alpha1.BackupStore{"Database", "Files", "Credentials"}, true, "restoring Credentials from backup latest, then Database, Files"},
 		{"credentials back, the rest under way", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Database"}}), operatorImage, finished("Credentials", "r1", batchv1.JobComplete)},
 			"Restoring", []rathausv1alpha1.BackupStore{"Database", "Credentials"}, true, "restoring Database from backup latest"},
 		{"no credentials into a workspace that has run", []func(*stack.Inputs){restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Files"}}), operatorImage, func(in *stack.Inputs) {

@@ -1,11 +1,18 @@
 package desired
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
 // TestRestoreHoldsTheServicesAndHonoursContracts: while a restore runs, every service's
@@ -38,8 +45,51 @@ func TestRestoreHoldsTheServicesAndHonoursContracts(t *testing.T) {
 			}
 		}
 	}
-	if jobs != 3 {
-		t.Errorf("%d restore Jobs, want one per data store (database, files, media)", jobs)
+	if jobs != 2 {
+		t.Errorf("%d restore Jobs, want the database's and the media's: the files' loads Nextcloud's paired database over the database store's, after it", jobs)
+	}
+}
+
+// TestFilesComeBackWithTheirDatabase: Nextcloud's files are backed up with a dump of its
+// database taken just before them, and restored with it after the database store, so that
+// files and file cache agree; every container honours its image's contract.
+func TestFilesComeBackWithTheirDatabase(t *testing.T) {
+	c := contractCase{rathausv1alpha1.SizeS, rathausv1alpha1.DatabaseBundled, "bundled", "LoadBalancer", true}
+	in := contractInputs(c)
+	var files *unstructured.Unstructured
+	for _, u := range renderHonouringContracts(t, in) {
+		if u.GetKind() == "CronJob" && u.GetName() == "rathaus-backup-files" {
+			files = u
+		}
+	}
+	if files == nil {
+		t.Fatal("no backup of the files")
+	}
+	init, _, _ := unstructured.NestedSlice(files.Object, "spec", "jobTemplate", "spec", "template", "spec", "initContainers")
+	if len(init) != 1 || !strings.Contains(fmt.Sprint(init[0]), "DATABASES nextcloud") && !strings.Contains(fmt.Sprint(init[0]), "value:nextcloud") {
+		t.Errorf("the files' backup does not dump Nextcloud's database first: %v", init)
+	}
+
+	in.Workspace.Spec.Restore = &rathausv1alpha1.WorkspaceRestore{ID: "r1"}
+	derived, err := Derive(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived.Observed = map[string]client.Object{stack.Key("Job", in.Workspace.Namespace, "rathaus-restore-database-r1"): &batchv1.Job{
+		Status: batchv1.JobStatus{Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}},
+	}}
+	var restore *unstructured.Unstructured
+	for _, u := range renderHonouringContracts(t, derived) {
+		if u.GetKind() == "Job" && u.GetName() == "rathaus-restore-files-r1" {
+			restore = u
+		}
+	}
+	if restore == nil {
+		t.Fatal("the files' restore does not start once the database's is done")
+	}
+	containers, _, _ := unstructured.NestedSlice(restore.Object, "spec", "template", "spec", "containers")
+	if len(containers) != 1 || containers[0].(map[string]any)["name"] != "load" {
+		t.Errorf("the files' restore does not load Nextcloud's paired database: %v", containers)
 	}
 }
 

@@ -38,10 +38,15 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 
 // BackupSources implements stack.BackedUp: the whole volume, config/config.php with its
 // secret and instance id included (Nextcloud admin manual, maintenance/backup.rst: config,
-// data, theme and apps), as www-data. The database is the database store's.
+// data, theme and apps), as www-data, with a dump of Nextcloud's database taken just before:
+// the admin manual's order (database with the files, from one moment) without the
+// maintenance mode, which would lock the users out for the whole backup.
 func (Component) BackupSources(in stack.Inputs) []stack.BackupSource {
 	if !enabled(in) {
 		return nil
 	}
-	return []stack.BackupSource{{Store: rathausv1alpha1.BackupFiles, Claim: dataClaim, UID: uid, Colocate: kit.PodLabels(in, ReleaseComponent)}}
+	return []stack.BackupSource{{
+		Store: rathausv1alpha1.BackupFiles, Claim: dataClaim, UID: uid, Colocate: kit.PodLabels(in, ReleaseComponent),
+		PairedDatabases: []string{database},
+	}}
 }

@@ -171,6 +171,11 @@ type BackupSource struct {
 	// Dump writes the data into a scratch directory before the backup (a database's logical
 	// dump); nil for a volume.
 	Dump *BackupDump
+	// PairedDatabases are databases that must agree with the volume (Nextcloud's file cache
+	// and its files): the database store's dump program dumps them just before the volume is
+	// read, into the same snapshot, and a restore of the volume loads them after the
+	// database store's restore. Only where that store is a dump (the bundled PostgreSQL).
+	PairedDatabases []string
 	// Taken is set for data another operator backs up by itself (CloudNativePG's base backups
 	// and WAL archive): where its backups stand. The backup component renders nothing for it
 	// and reports this.
@@ -194,7 +199,8 @@ type BackupReport struct {
 type BackupDump struct {
 	// ReleaseComponent is the image it runs, a component of the release.
 	ReleaseComponent string
-	// Script runs under /bin/sh.
+	// Script runs under /bin/sh; when it dumps databases, it dumps those $DATABASES names (a
+	// volume's paired databases are dumped by the same program with a narrower list).
 	Script string
 	// Env are the variables Script reads.
 	Env []corev1.EnvVar
