@@ -18,6 +18,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/credrestore"
+	"github.com/rathaus-io/rathaus/internal/metrics"
 	"github.com/rathaus-io/rathaus/internal/testutil/rollout"
 )
 
@@ -108,6 +109,14 @@ var _ = Describe("Backups", func() {
 			return files.Size.String() + " " + files.Added.String() + " " + files.Snapshot
 		}).Should(Equal("1Gi 2Ki " + snapshot))
 		Expect(stores(ws)()[rathausv1alpha1.BackupDatabase].Size).To(BeNil(), "no run of the database's backup is left to say")
+
+		By("a reconcile with nothing to do reads no Secret past the cache: the platform's two are watched")
+		gets, reconciles := metrics.RequestsFor("GET", "secrets"), reconcileCount()
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Annotations = map[string]string{"example.org/poke": "1"}
+		})
+		Eventually(func() float64 { return reconcileCount() - reconciles }).Should(BeNumerically(">=", 1))
+		Consistently(func() float64 { return metrics.RequestsFor("GET", "secrets") - gets }, "1s").Should(BeZero())
 
 		By("the provider stops taking backups: the CronJobs go, the status says nothing of backups")
 		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(platform), platform)).To(Succeed())

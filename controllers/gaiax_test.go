@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -129,13 +130,26 @@ var _ = Describe("Gaia-X credentials", func() {
 		}, "country must be an ISO 3166-1 alpha-2 code"),
 	)
 
-	It("stalls while the signing key Secret is missing", func() {
-		platform := gaiaXPlatform(rathausv1alpha1.NamespacedName{Namespace: "default", Name: uniqueName("absent-key")})
+	It("stalls while the signing key Secret is missing, and goes on as soon as it exists", func() {
+		keyRef := rathausv1alpha1.NamespacedName{Namespace: "default", Name: uniqueName("absent-key")}
+		platform := gaiaXPlatform(keyRef)
 		ns := createNamespace(ctx)
 		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.Platform = platform })
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
 		Eventually(condition(ctx, ws, "Stalled")).Should(Equal("True/PlatformSecretMissing"))
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: gaiax.ConfigMapName}, &corev1.ConfigMap{})).NotTo(Succeed())
+
+		By("the provider creates the Secret: its watch, not a timer, brings the workspace on")
+		der, err := x509.MarshalPKCS8PrivateKey(ed25519.NewKeyFromSeed([]byte("envtest-gaiax-signing-seed-32byt")))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(k8s.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: keyRef.Namespace, Name: keyRef.Name},
+			Data:       map[string][]byte{gaiax.SigningKeyKey: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})},
+		})).To(Succeed())
+		Eventually(func() error {
+			return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: gaiax.ConfigMapName}, &corev1.ConfigMap{})
+		}, 10*time.Second).Should(Succeed())
+		Eventually(condition(ctx, ws, "Stalled")).ShouldNot(HavePrefix("True"))
 	})
 
 	It("publishes nothing for a platform without provider identity", func() {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"golang.org/x/net/idna"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -47,6 +46,8 @@ type WorkspaceReconciler struct {
 	OperatorImage string
 
 	capabilities *capabilities
+	// platformSecrets serves the Secrets platforms name, from a watch each.
+	platformSecrets *platformSecrets
 	// rulebook holds the components' upgrade rules and inventory the kinds they create, both
 	// derived once from the components (SetupWithManager).
 	rulebook     upgrade.Rulebook
@@ -281,12 +282,11 @@ func (r *WorkspaceReconciler) gatherInputs(ctx context.Context, ws *rathausv1alp
 	if problem, err := r.checkCapabilities(ws, platform); err != nil || problem != nil {
 		return in, problem, err
 	}
-	// Platform Secrets are read past the cache, which holds only the operator's own Secrets.
 	for _, ref := range desired.PlatformSecretRefs(platform, r.Components) {
-		secret := &corev1.Secret{}
-		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
+		secret, err := r.platformSecret(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name})
+		if err != nil {
 			if apierrors.IsNotFound(err) {
-				return in, &status.Problem{Reason: rathausv1alpha1.ReasonPlatformSecretMissing, Message: fmt.Sprintf("Secret %s/%s named by WorkspacePlatform %s does not exist", ref.Namespace, ref.Name, platform.Name), Unwatched: true}, nil
+				return in, &status.Problem{Reason: rathausv1alpha1.ReasonPlatformSecretMissing, Message: fmt.Sprintf("Secret %s/%s named by WorkspacePlatform %s does not exist", ref.Namespace, ref.Name, platform.Name)}, nil
 			}
 			return in, nil, fmt.Errorf("reading platform Secret: %w", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/conflict"
@@ -94,6 +95,11 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, placementChanged()))).
 		Watches(&rathausv1alpha1.StackRelease{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces)).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(namespaceWorkspace))
+	if r.platformSecrets != nil {
+		// A platform's Secret that changes (a rotated key), or appears after its workspaces
+		// stalled for want of it.
+		b = b.WatchesRawSource(source.Channel(r.platformSecrets.changed, handler.EnqueueRequestsFromMapFunc(r.platformsNaming)))
+	}
 	inv := r.inventory
 	for _, gvk := range inv.managed {
 		obj, err := inv.object(mgr.GetScheme(), gvk)

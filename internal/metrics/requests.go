@@ -3,6 +3,7 @@ package metrics
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -10,13 +11,15 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// APIRequests counts the operator's requests to the Kubernetes API by HTTP method. Mutating
-// methods (POST, PUT, PATCH, DELETE) of a settled fleet must stay flat: that is how the
-// "zero writes at rest" promise is measured, in tests and in production.
+// APIRequests counts the operator's requests to the Kubernetes API by HTTP method and
+// resource. Mutating methods (POST, PUT, PATCH, DELETE) of a settled fleet must stay flat:
+// that is how the "zero writes at rest" promise is measured, in tests and in production; the
+// resource says what a request was for ("secrets", "deployments.apps", "statefulsets.apps/
+// status"), so that a benchmark can tell what each workspace costs.
 var APIRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "rathaus_kube_api_requests_total",
-	Help: "Requests the operator sent to the Kubernetes API server, by HTTP method.",
-}, []string{"method"})
+	Help: "Requests the operator sent to the Kubernetes API server, by HTTP method and resource (resource.group[/subresource]).",
+}, []string{"method", "resource"})
 
 func init() {
 	crmetrics.Registry.MustRegister(APIRequests)
@@ -26,7 +29,7 @@ func init() {
 func CountRequests(cfg *rest.Config) {
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-			APIRequests.WithLabelValues(req.Method).Inc()
+			APIRequests.WithLabelValues(req.Method, Resource(req.URL.Path)).Inc()
 			return rt.RoundTrip(req)
 		})
 	})
@@ -36,17 +39,66 @@ func CountRequests(cfg *rest.Config) {
 func MutatingRequests() float64 {
 	var sum float64
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		sum += counterValue(APIRequests.WithLabelValues(m))
+		sum += Requests(m)
 	}
 	return sum
 }
 
-func counterValue(c prometheus.Counter) float64 {
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		return 0
+// Requests returns the number of requests with method counted so far, of every resource.
+func Requests(method string) float64 { return RequestsFor(method, "") }
+
+// RequestsFor returns the number of requests with method to resource counted so far; every
+// resource's when resource is empty.
+func RequestsFor(method, resource string) float64 {
+	var sum float64
+	ch := make(chan prometheus.Metric, 64)
+	go func() {
+		APIRequests.Collect(ch)
+		close(ch)
+	}()
+	for m := range ch {
+		var d dto.Metric
+		if m.Write(&d) != nil {
+			continue
+		}
+		labels := map[string]string{}
+		for _, l := range d.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["method"] == method && (resource == "" || labels["resource"] == resource) {
+			sum += d.GetCounter().GetValue()
+		}
 	}
-	return m.GetCounter().GetValue()
+	return sum
+}
+
+// Resource names what a request to path is for: "resource.group" (no group for the core
+// API), with "/subresource" when it goes to one; "discovery" for the API's own description.
+func Resource(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	var group string
+	switch {
+	case len(parts) >= 2 && parts[0] == "api":
+		parts = parts[2:]
+	case len(parts) >= 3 && parts[0] == "apis":
+		group, parts = parts[1], parts[3:]
+	default:
+		return "discovery"
+	}
+	if len(parts) >= 3 && parts[0] == "namespaces" {
+		parts = parts[2:] // a namespaced resource; "namespaces/<name>" alone is the namespace
+	}
+	if len(parts) == 0 {
+		return "discovery"
+	}
+	resource := parts[0]
+	if group != "" {
+		resource += "." + group
+	}
+	if len(parts) >= 3 {
+		resource += "/" + parts[2]
+	}
+	return resource
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
