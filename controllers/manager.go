@@ -93,7 +93,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Cache: cache.Options{
 			SyncPeriod:           &opts.SyncPeriod,
 			DefaultLabelSelector: ownership.ManagedSelector(),
-			DefaultTransform:     cache.TransformStripManagedFields(),
+			DefaultTransform:     trimForCache,
 			ByObject: map[client.Object]cache.ByObject{
 				&rathausv1alpha1.MunicipalityWorkspace{}: everything,
 				&rathausv1alpha1.WorkspacePlatform{}:     everything,

@@ -87,6 +87,53 @@ var _ = Describe("Operator restarts", Serial, func() {
 		}
 		Expect(after).To(Equal(before))
 	})
+
+	It("keeps its objects trimmed in its cache and still repairs drift, also drift made while it was down", func() {
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.TenantAccess.Users = []string{"admin"} })
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		Eventually(func() string { return getWorkspace(ctx, ws).Status.ObjectsFingerprint }).ShouldNot(BeEmpty())
+		poke := func(value string) {
+			reconciles := reconcileCount()
+			updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+				w.Annotations = map[string]string{"example.org/poke": value}
+			})
+			Eventually(func() float64 { return reconcileCount() - reconciles }).Should(BeNumerically(">=", 1))
+		}
+		policy := func() *networkingv1.NetworkPolicy {
+			np := &networkingv1.NetworkPolicy{}
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-default-deny"}, np)).To(Succeed())
+			return np
+		}
+		denies := func() []networkingv1.PolicyType { return policy().Spec.PolicyTypes }
+		want := denies()
+		Expect(want).NotTo(BeEmpty())
+
+		By("another controller's annotation is no drift: nothing is written")
+		np := policy()
+		np.Annotations["example.org/audited"] = "yes"
+		Expect(k8s.Update(ctx, np)).To(Succeed())
+		writes := metrics.MutatingRequests()
+		poke("1")
+		Consistently(func() float64 { return metrics.MutatingRequests() - writes }, "1s").Should(BeZero())
+
+		By("a changed policy is drift: it is applied again")
+		np = policy()
+		np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
+		Expect(k8s.Update(ctx, np)).To(Succeed())
+		Eventually(denies).Should(Equal(want))
+		Expect(policy().Annotations).To(HaveKeyWithValue("example.org/audited", "yes"), "others' fields stay")
+
+		By("a change made while the operator was down is repaired after its restart")
+		waitQuiet(ctx)
+		stopManager()
+		np = policy()
+		np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
+		Expect(k8s.Update(ctx, np)).To(Succeed())
+		startManager()
+		Eventually(denies).Should(Equal(want))
+	})
 })
 
 // ownedObjects lists "Kind/name" of the workspace's baseline objects, sorted.

@@ -26,10 +26,14 @@ import (
 // objects that were up to date, by desired.Key, for judging health: an object just applied has
 // not been seen in its new form yet. An object the API server rejects as invalid is a problem
 // of the input, reported as such; other errors are transient.
-func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured.Unstructured) (map[string]client.Object, *status.Problem, error) {
+func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured) (map[string]client.Object, *status.Problem, error) {
 	observed := make(map[string]client.Object, len(objs))
+	vouched, err := r.vouchedByStatus(ctx, ws, objs)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, u := range objs {
-		current, upToDate, err := r.upToDate(ctx, u)
+		current, upToDate, err := r.upToDate(ctx, ws, u, vouched)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -38,9 +42,13 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured
 			continue
 		}
 		log.FromContext(ctx).V(1).Info("Applying object", "object", desired.Key(u))
-		err = r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), client.FieldOwner(ownership.FieldOwner), client.ForceOwnership)
+		applied := u.DeepCopy()
+		err = r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied), client.FieldOwner(ownership.FieldOwner), client.ForceOwnership)
 		switch {
 		case err == nil:
+			if err := r.rememberApplied(ws, u, applied); err != nil {
+				return nil, nil, err
+			}
 		case apierrors.IsInvalid(err):
 			return nil, &status.Problem{Reason: rathausv1alpha1.ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
 		default:
@@ -52,13 +60,59 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, objs []*unstructured
 
 // upToDate reads the object from the cache: typed for the kinds of the scheme, so that no
 // second (unstructured) informer is started per kind; unstructured for kinds of other
-// operators (CloudNativePG's Cluster).
-func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unstructured) (client.Object, bool, error) {
+// operators (CloudNativePG's Cluster). A whole cached object is compared with the desired
+// one; a trimmed one (trimForCache) by its fingerprint.
+func (r *WorkspaceReconciler) upToDate(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, u *unstructured.Unstructured, vouched bool) (client.Object, bool, error) {
+	observed, err := r.cached(ctx, u)
+	if observed == nil || err != nil {
+		return nil, false, err
+	}
+	fp, trimmed := observed.GetAnnotations()[apply.FingerprintAnnotation]
+	if !trimmed {
+		upToDate, err := apply.UpToDate(u, observed)
+		return observed, upToDate, err
+	}
+	hash := u.GetAnnotations()[ownership.HashAnnotation]
+	if observed.GetAnnotations()[ownership.HashAnnotation] != hash {
+		return observed, false, nil
+	}
+	wsKey, key := client.ObjectKeyFromObject(ws), desired.Key(u)
+	if match, known := r.fingerprints.matches(wsKey, key, hash, fp); known {
+		return observed, match, nil
+	}
+	if vouched {
+		r.fingerprints.record(wsKey, key, hash, fp)
+		return observed, true, nil
+	}
+	// Neither this process nor the workspace's status knows the object (an operator started
+	// on a workspace it had not settled): the API server's whole copy decides, once.
+	whole, err := r.Client.Scheme().New(u.GroupVersionKind())
+	if err != nil {
+		return nil, false, err
+	}
+	live := whole.(client.Object)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(u), live); err != nil {
+		return nil, false, client.IgnoreNotFound(err)
+	}
+	upToDate, err := apply.UpToDate(u, live)
+	if err != nil || !upToDate {
+		return observed, false, err
+	}
+	liveFP, err := apply.Fingerprint(live)
+	if err != nil {
+		return nil, false, err
+	}
+	r.fingerprints.record(wsKey, key, hash, liveFP)
+	return observed, true, nil
+}
+
+// cached reads the object from the cache; nil when it is not there.
+func (r *WorkspaceReconciler) cached(ctx context.Context, u *unstructured.Unstructured) (client.Object, error) {
 	var observed client.Object
 	if obj, err := r.Client.Scheme().New(u.GroupVersionKind()); err == nil {
 		typed, ok := obj.(client.Object)
 		if !ok {
-			return nil, false, fmt.Errorf("kind %s is not an object", u.GroupVersionKind())
+			return nil, fmt.Errorf("kind %s is not an object", u.GroupVersionKind())
 		}
 		observed = typed
 	} else {
@@ -69,12 +123,11 @@ func (r *WorkspaceReconciler) upToDate(ctx context.Context, u *unstructured.Unst
 	err := r.Client.Get(ctx, types.NamespacedName{Namespace: u.GetNamespace(), Name: u.GetName()}, observed)
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil, false, nil
+		return nil, nil
 	case err != nil:
-		return nil, false, fmt.Errorf("reading %s: %w", desired.Key(u), err)
+		return nil, fmt.Errorf("reading %s: %w", desired.Key(u), err)
 	}
-	upToDate, err := apply.UpToDate(u, observed)
-	return observed, upToDate, err
+	return observed, nil
 }
 
 // owned returns the workspace's objects as the cache holds them, by stack.Key. Renderers read

@@ -48,6 +48,8 @@ type WorkspaceReconciler struct {
 	capabilities *capabilities
 	// platformSecrets serves the Secrets platforms name, from a watch each.
 	platformSecrets *platformSecrets
+	// fingerprints are those of the objects the cache holds trimmed, as last applied.
+	fingerprints fingerprints
 	// rulebook holds the components' upgrade rules and inventory the kinds they create, both
 	// derived once from the components (SetupWithManager).
 	rulebook     upgrade.Rulebook
@@ -84,6 +86,7 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.Client.Get(ctx, req.NamespacedName, ws); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.statusWrites.forget(req.NamespacedName)
+			r.fingerprints.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -159,6 +162,9 @@ type stackResult struct {
 
 	// upgrade is where the workspace stands between releases; nil before it is decided.
 	upgrade *upgrade.Outcome
+
+	// objectsFingerprint is the digest of the objects' fingerprints, once all are known.
+	objectsFingerprint string
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -199,7 +205,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
-	if _, problem, err := r.applyAll(ctx, []*unstructured.Unstructured{ns}); err != nil || problem != nil {
+	if _, problem, err := r.applyAll(ctx, ws, []*unstructured.Unstructured{ns}); err != nil || problem != nil {
 		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
 	}
@@ -226,11 +232,12 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		}
 		return res
 	}
-	observed, problem, err := r.applyAll(ctx, objs)
+	observed, problem, err := r.applyAll(ctx, ws, objs)
 	if err != nil || problem != nil {
 		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
 	}
+	res.objectsFingerprint = r.objectsFingerprint(ws, objs)
 	res.release = in.Release.Spec.Version
 	if err := r.prune(ctx, ws, owned, objs, secrets.Names(specs)); err != nil {
 		res.outcome.Err = err
@@ -339,6 +346,9 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	}
 	if res.dnsKnown {
 		st.DNSRecords = res.dnsRecords
+	}
+	if res.objectsFingerprint != "" {
+		st.ObjectsFingerprint = res.objectsFingerprint
 	}
 	r.applyUpgradeStatus(ws, st, res.upgrade)
 	status.SortByType(st.Conditions)

@@ -354,6 +354,13 @@ type MunicipalityWorkspaceStatus struct {
 	// +optional
 	ProvisionedTime *metav1.Time `json:"provisionedTime,omitempty"`
 
+	// ObjectsFingerprint is a digest of the fingerprints of the workspace's objects as the
+	// operator last applied or verified them. The operator's cache keeps only the parts of
+	// its objects it reads; after a restart this digest tells it, from the cache alone, that
+	// none of them changed meanwhile.
+	// +optional
+	ObjectsFingerprint string `json:"objectsFingerprint,omitempty"`
+
 	// Credentials summarises the Gaia-X credentials published for the workspace; unset when
 	// its platform publishes none.
 	// +optional

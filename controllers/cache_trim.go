@@ -1,0 +1,96 @@
+package controllers
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/apply"
+)
+
+// trimForCache is the cache's transform of the operator's own objects. Of most kinds the
+// operator reads only metadata and status (health, prune, status reports); their content
+// (pod templates, policies, configuration files) is most of an object and of the operator's
+// memory, and was kept only to tell whether an object is still as applied. The cache keeps
+// instead its fingerprint (apply.Fingerprint, taken before anything is dropped) and what the
+// operator does read. Kinds whose content is read (Services' node ports, claims, Secrets,
+// other operators' objects) are kept whole. Managed fields go in every case.
+func trimForCache(obj any) (any, error) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return obj, nil
+	}
+	if trimmable(o) {
+		if fp, err := apply.Fingerprint(o); err == nil {
+			annotations := o.GetAnnotations()
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[apply.FingerprintAnnotation] = fp
+			o.SetAnnotations(annotations)
+			trim(o)
+		}
+	}
+	o.SetManagedFields(nil)
+	return o, nil
+}
+
+// trimmable reports whether the cache trims objects like o.
+func trimmable(o client.Object) bool {
+	switch o.(type) {
+	case *appsv1.Deployment, *appsv1.StatefulSet, *batchv1.CronJob, *batchv1.Job, *corev1.ConfigMap,
+		*networkingv1.NetworkPolicy, *networkingv1.Ingress, *policyv1.PodDisruptionBudget,
+		*rbacv1.Role, *rbacv1.RoleBinding, *corev1.ResourceQuota, *corev1.LimitRange:
+		return true
+	}
+	return false
+}
+
+// trim drops what the operator never reads of o: everything of the spec but the replicas and
+// the pod template's metadata (health, Stalwart's applied plan) and a CronJob's schedule and
+// suspension; a ConfigMap's data; rules, subjects and policies.
+func trim(o client.Object) {
+	switch t := o.(type) {
+	case *appsv1.Deployment:
+		t.Spec = appsv1.DeploymentSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
+	case *appsv1.StatefulSet:
+		t.Spec = appsv1.StatefulSetSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
+	case *batchv1.CronJob:
+		t.Spec = batchv1.CronJobSpec{Schedule: t.Spec.Schedule, Suspend: t.Spec.Suspend}
+	case *batchv1.Job:
+		t.Spec = batchv1.JobSpec{}
+	case *corev1.ConfigMap:
+		t.Data, t.BinaryData = nil, nil
+	case *networkingv1.NetworkPolicy:
+		t.Spec = networkingv1.NetworkPolicySpec{}
+	case *networkingv1.Ingress:
+		t.Spec = networkingv1.IngressSpec{}
+	case *policyv1.PodDisruptionBudget:
+		t.Spec = policyv1.PodDisruptionBudgetSpec{}
+	case *rbacv1.Role:
+		t.Rules = nil
+	case *rbacv1.RoleBinding:
+		t.Subjects, t.RoleRef = nil, rbacv1.RoleRef{}
+	case *corev1.ResourceQuota:
+		t.Spec = corev1.ResourceQuotaSpec{}
+	case *corev1.LimitRange:
+		t.Spec = corev1.LimitRangeSpec{}
+	}
+}
+
+// trimmedKind reports whether the cache trims objects of gvk, whose fingerprints the
+// operator must therefore remember when it applies them.
+func trimmedKind(scheme *runtime.Scheme, gvk schema.GroupVersionKind) bool {
+	obj, err := scheme.New(gvk)
+	if err != nil {
+		return false
+	}
+	o, ok := obj.(client.Object)
+	return ok && trimmable(o)
+}

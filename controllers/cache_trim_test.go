@@ -1,0 +1,93 @@
+package controllers
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/health"
+)
+
+// TestTrimKeepsWhatTheOperatorReads: a trimmed object still carries what health, prune and the
+// renderers read (labels, replicas, the pod template's annotations, status) and its
+// fingerprint; its content is gone. Kinds whose content is read stay whole.
+func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
+	meta := func() metav1.ObjectMeta {
+		return metav1.ObjectMeta{
+			Name: "x", Namespace: "kiel", Generation: 2, Labels: map[string]string{"rathaus.io/workspace": "kiel"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply}},
+		}
+	}
+	sts := &appsv1.StatefulSet{
+		ObjectMeta: meta(),
+		Spec: appsv1.StatefulSetSpec{
+			Replicas: ptr.To[int32](1),
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{"rathaus.io/applied-plan": "p1"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "stalwart", Image: "stalwart:v0.16.18", Command: []string{"/bin/sh", "-c", "a long script"}}}},
+			},
+		},
+		Status: appsv1.StatefulSetStatus{ObservedGeneration: 2, UpdatedReplicas: 1, AvailableReplicas: 1},
+	}
+	want, err := apply.Fingerprint(sts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := trimForCache(sts)
+	trimmed := got.(*appsv1.StatefulSet)
+	if trimmed.Annotations[apply.FingerprintAnnotation] != want || trimmed.ManagedFields != nil {
+		t.Errorf("fingerprint %q (want %q), managed fields %v", trimmed.Annotations[apply.FingerprintAnnotation], want, trimmed.ManagedFields)
+	}
+	if len(trimmed.Spec.Template.Spec.Containers) != 0 || *trimmed.Spec.Replicas != 1 || trimmed.Spec.Template.Annotations["rathaus.io/applied-plan"] != "p1" {
+		t.Errorf("trimmed spec: %+v", trimmed.Spec)
+	}
+	if s := health.Of("StatefulSet", "x", trimmed); !s.Ready {
+		t.Errorf("a trimmed, rolled-out StatefulSet is judged %+v", s)
+	}
+
+	for _, o := range []client.Object{
+		&networkingv1.NetworkPolicy{ObjectMeta: meta(), Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}}},
+		&corev1.ConfigMap{ObjectMeta: meta(), Data: map[string]string{"zone.txt": "kiel.de. 3600 IN A 192.0.2.1"}},
+		&batchv1.CronJob{ObjectMeta: meta(), Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](2)}}}},
+	} {
+		got, _ := trimForCache(o)
+		if got.(client.Object).GetAnnotations()[apply.FingerprintAnnotation] == "" {
+			t.Errorf("%T kept whole", o)
+		}
+	}
+	if cm := must(trimForCache(&corev1.ConfigMap{ObjectMeta: meta(), Data: map[string]string{"k": "v"}})).(*corev1.ConfigMap); cm.Data != nil {
+		t.Error("a ConfigMap's data is kept")
+	}
+	if cj := must(trimForCache(&batchv1.CronJob{ObjectMeta: meta(), Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *"}})).(*batchv1.CronJob); cj.Spec.Schedule != "0 2 * * *" {
+		t.Error("a CronJob's schedule is lost")
+	}
+
+	for _, o := range []client.Object{
+		&corev1.Service{ObjectMeta: meta(), Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 10000, NodePort: 31000}}}},
+		&corev1.Secret{ObjectMeta: meta(), Data: map[string][]byte{"password": []byte("p")}},
+		&corev1.PersistentVolumeClaim{ObjectMeta: meta(), Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany}}},
+	} {
+		got, _ := trimForCache(o)
+		kept := got.(client.Object)
+		if kept.GetAnnotations()[apply.FingerprintAnnotation] != "" || kept.GetManagedFields() != nil {
+			t.Errorf("%T: read whole, must be kept whole (managed fields aside)", o)
+		}
+	}
+	if svc := must(trimForCache(&corev1.Service{ObjectMeta: meta(), Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{NodePort: 31000}}}})).(*corev1.Service); svc.Spec.Ports[0].NodePort != 31000 {
+		t.Error("a Service's node port is lost")
+	}
+}
+
+func must(obj any, err error) any {
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}

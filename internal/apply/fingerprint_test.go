@@ -1,0 +1,98 @@
+package apply
+
+import (
+	"encoding/json"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
+)
+
+// deployment is a Deployment as the API server returns it after the operator applied it: its
+// managed fields say which labels and annotations are the operator's.
+func deployment() *appsv1.Deployment {
+	return &appsv1.Deployment{
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "rathaus-nextcloud", Namespace: "kiel", ResourceVersion: "41", Generation: 3, UID: "u-1",
+			Labels:      map[string]string{"app.kubernetes.io/managed-by": "rathaus"},
+			Annotations: map[string]string{"rathaus.io/desired-hash": "abc"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{
+				Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply, APIVersion: "apps/v1",
+				FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:annotations":{"f:rathaus.io/desired-hash":{}},"f:labels":{"f:app.kubernetes.io/managed-by":{}}},"f:spec":{"f:replicas":{}}}`)},
+			}},
+		},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](2),
+			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "nextcloud", Image: "nextcloud:34.0.2-apache"}}}},
+		},
+		Status: appsv1.DeploymentStatus{AvailableReplicas: 2},
+	}
+}
+
+func fingerprint(t *testing.T, obj runtime.Object) string {
+	t.Helper()
+	fp, err := Fingerprint(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fp
+}
+
+func TestFingerprintChangesWithWhatAWriteChanges(t *testing.T) {
+	base := fingerprint(t, deployment())
+	tests := []struct {
+		name    string
+		mutate  func(*appsv1.Deployment)
+		changes bool
+	}{
+		{"the image", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "nextcloud:35.0.0-apache" }, true},
+		{"the replicas (kubectl scale)", func(d *appsv1.Deployment) { d.Spec.Replicas = ptr.To[int32](0) }, true},
+		{"a template annotation (kubectl rollout restart)", func(d *appsv1.Deployment) {
+			d.Spec.Template.Annotations = map[string]string{"kubectl.kubernetes.io/restartedAt": "now"}
+		}, true},
+		{"an annotation the operator applies", func(d *appsv1.Deployment) { d.Annotations["rathaus.io/desired-hash"] = "def" }, true},
+		{"the status", func(d *appsv1.Deployment) { d.Status.AvailableReplicas = 0 }, false},
+		{"the resource version and generation", func(d *appsv1.Deployment) { d.ResourceVersion, d.Generation = "99", 4 }, false},
+		{"another controller's annotation (the deployment's revision)", func(d *appsv1.Deployment) {
+			d.Annotations["deployment.kubernetes.io/revision"] = "2"
+		}, false},
+		{"the cache's own annotation", func(d *appsv1.Deployment) { d.Annotations[FingerprintAnnotation] = "x" }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := deployment()
+			tt.mutate(d)
+			if got := fingerprint(t, d) != base; got != tt.changes {
+				t.Errorf("fingerprint changed: %v, want %v", got, tt.changes)
+			}
+		})
+	}
+}
+
+// TestFingerprintOfAnApplyResponse: the response of an apply (unstructured, as the API
+// server sent it) fingerprints like the same object decoded into the cache (typed).
+func TestFingerprintOfAnApplyResponse(t *testing.T) {
+	typed := deployment()
+	raw, err := json.Marshal(typed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	response := &unstructured.Unstructured{}
+	if err := json.Unmarshal(raw, &response.Object); err != nil {
+		t.Fatal(err)
+	}
+	typed.TypeMeta = metav1.TypeMeta{} // the cache's typed objects carry none
+	got, err := FingerprintOf(clientgoscheme.Scheme, response)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fingerprint(t, typed); got != want {
+		t.Errorf("response %s, cached %s", got, want)
+	}
+}
