@@ -63,6 +63,28 @@ func Scheme() *runtime.Scheme {
 	return s
 }
 
+// cacheOptions: the cache holds the rathaus kinds and, of every other kind, only objects
+// labelled as managed by rathaus, trimmed to what the operator reads (trimForCache): memory
+// grows with the operator's own objects, not with the cluster.
+func cacheOptions(opts Options) cache.Options {
+	everything := cache.ByObject{Label: labels.Everything()}
+	return cache.Options{
+		SyncPeriod:           &opts.SyncPeriod,
+		DefaultLabelSelector: ownership.ManagedSelector(),
+		DefaultTransform:     trimForCache,
+		ByObject: map[client.Object]cache.ByObject{
+			&rathausv1alpha1.MunicipalityWorkspace{}: everything,
+			&rathausv1alpha1.WorkspacePlatform{}:     everything,
+			&rathausv1alpha1.StackRelease{}:          everything,
+			// All nodes, for data residency; without their image lists, the bulk of a node.
+			&corev1.Node{}:            {Label: labels.Everything(), Transform: stripNodeImages},
+			&storagev1.StorageClass{}: everything,
+			// Pods only of backup runs, for their summaries; not the workspaces' others.
+			&corev1.Pod{}: {Label: backup.Pods(), Transform: stripBackupPod},
+		},
+	}
+}
+
 // MetricsServerOptions serves metrics where opts say, behind authentication and authorization when
 // MetricsSecure (a self-signed certificate; Prometheus scrapes with its ServiceAccount token).
 func MetricsServerOptions(opts Options) metricsserver.Options {
@@ -74,14 +96,11 @@ func MetricsServerOptions(opts Options) metricsserver.Options {
 	return o
 }
 
-// NewManager builds the operator's manager with its reconcilers. The cache holds the rathaus
-// kinds and, of every other kind, only objects labelled as managed by rathaus, with managed
-// fields stripped: memory grows with the operator's own objects, not with the cluster.
+// NewManager builds the operator's manager with its reconcilers.
 func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	everything := cache.ByObject{Label: labels.Everything()}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  Scheme(),
 		Metrics:                 MetricsServerOptions(opts),
@@ -90,21 +109,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionID:        "rathaus.rathaus.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Controller:              config.Controller{SkipNameValidation: &opts.SkipNameValidation},
-		Cache: cache.Options{
-			SyncPeriod:           &opts.SyncPeriod,
-			DefaultLabelSelector: ownership.ManagedSelector(),
-			DefaultTransform:     trimForCache,
-			ByObject: map[client.Object]cache.ByObject{
-				&rathausv1alpha1.MunicipalityWorkspace{}: everything,
-				&rathausv1alpha1.WorkspacePlatform{}:     everything,
-				&rathausv1alpha1.StackRelease{}:          everything,
-				// All nodes, for data residency; without their image lists, the bulk of a node.
-				&corev1.Node{}:            {Label: labels.Everything(), Transform: stripNodeImages},
-				&storagev1.StorageClass{}: everything,
-				// Pods only of backup runs, for their summaries; not the workspaces' others.
-				&corev1.Pod{}: {Label: backup.Pods(), Transform: stripBackupPod},
-			},
-		},
+		Cache:                   cacheOptions(opts),
 	})
 	if err != nil {
 		return nil, err

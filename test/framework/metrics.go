@@ -231,3 +231,24 @@ func RequestsByMethod(before, after Metrics) (byMethod map[string]int, mutating 
 	}
 	return byMethod, mutating
 }
+
+// RequestsByResource is the increase of the operator's API requests from before to after,
+// by "METHOD resource" (the resource as internal/metrics.Resource names it).
+func RequestsByResource(before, after Metrics) map[string]int {
+	count := func(m Metrics) map[string]float64 {
+		out := map[string]float64{}
+		for _, s := range m {
+			if s.Name == APIRequests {
+				out[s.Labels["method"]+" "+s.Labels["resource"]] += s.Value
+			}
+		}
+		return out
+	}
+	prev, out := count(before), map[string]int{}
+	for k, v := range count(after) {
+		if d := int(v - prev[k]); d > 0 {
+			out[k] = d
+		}
+	}
+	return out
+}

@@ -51,3 +51,17 @@ func TestQuantile(t *testing.T) {
 		t.Error("empty histogram must give NaN")
 	}
 }
+
+func TestRequestsByResource(t *testing.T) {
+	before := Parse([]byte(`rathaus_kube_api_requests_total{method="GET",resource="secrets"} 10
+rathaus_kube_api_requests_total{method="PATCH",resource="deployments.apps"} 3
+`))
+	after := Parse([]byte(`rathaus_kube_api_requests_total{method="GET",resource="secrets"} 10
+rathaus_kube_api_requests_total{method="PATCH",resource="deployments.apps"} 5
+rathaus_kube_api_requests_total{method="PATCH",resource="municipalityworkspaces.rathaus.io/status"} 1
+`))
+	got := RequestsByResource(before, after)
+	if len(got) != 2 || got["PATCH deployments.apps"] != 2 || got["PATCH municipalityworkspaces.rathaus.io/status"] != 1 {
+		t.Errorf("RequestsByResource = %v: only what grew, by method and resource", got)
+	}
+}

@@ -3,16 +3,18 @@
 # service (files, video, mail, media; size S) are created at once; the operator's figures are
 # taken until all are Ready (time, peak RSS, reconciles, API requests by verb, reconcile
 # latency), then the operator is restarted and the same figures are taken for the resync of
-# the settled fleet, which must send no mutating request. Then the operator is stopped and the
-# baseline runs: the same objects, applied by a plain server-side apply into N fresh namespaces
-# with the same workers and client rate limit, until their workloads are ready; the ratio
-# operator time / baseline time bounds what the operator adds. Prints a Markdown table and
-# writes .demo/bench.json. docs/performance.md has the method and the figures.
+# the settled fleet, which must send no mutating request, and for a steady-state pass in which
+# every workspace is reconciled once more with nothing to do (the no-op reconcile). Then the
+# operator is stopped, its objects are captured, and the baseline runs on a cluster of its own,
+# prepared the same way: the same objects, applied by a plain server-side apply into N fresh
+# namespaces with the same workers and client rate limit, until their workloads are ready; the
+# ratio operator time / baseline time bounds what the operator adds. Prints a Markdown table
+# and writes .demo/bench.json. docs/performance.md has the method and the figures.
 #
 # It prepares the cluster like the demo (hack/demo.sh), starts the operator and runs
-# test/perf/bench three times: -phase install, after the restart -phase resync, after stopping
-# the operator -phase baseline. The operator's peak RSS is VmHWM of its process, read at the end
-# of each phase.
+# test/perf/bench: -phase install, after the restart -phase resync and -phase steady, after
+# stopping the operator -phase capture, and on the fresh cluster -phase baseline. The
+# operator's peak RSS is VmHWM of its process, read at the end of each phase.
 #
 # Environment:
 #   N               workspaces (default 1000); several, e.g. N="100 300 1000", run one after
@@ -22,6 +24,8 @@
 #                   the operator's --max-concurrent-reconciles, --kube-api-qps and
 #                   --kube-api-burst, which the baseline gets too (default: the operator's)
 #   BASELINE        0 skips the baseline (default 1)
+#   SAME_CLUSTER    1 runs the baseline on the operator's cluster, beside its workspaces, as
+#                   before (default 0: a cluster of its own)
 #   TIMEOUT         how long each phase may take (default 1h)
 #   KEEP            1 leaves the cluster and the operator running afterwards (default: torn down)
 #   NODES           simulated nodes (default: 10, or one per 5 workspaces and 2 more, for the
@@ -56,6 +60,7 @@ source "$root/hack/demo.sh"
 TIMEOUT=${TIMEOUT:-1h}
 KEEP=${KEEP:-0}
 BASELINE=${BASELINE:-1}
+SAME_CLUSTER=${SAME_CLUSTER:-0}
 # The concurrency budget: the same flags for the operator and, through test/perf/bench, the
 # baseline.
 budget=() bench_budget=()
@@ -97,8 +102,22 @@ bench -phase install
 log "restarting the operator: the resync of the settled fleet must not write"
 start_operator "${budget[@]}"
 bench -phase resync
+bench -phase steady
 if [[ "$BASELINE" == 1 ]]; then
 	log "stopping the operator for the baseline"
 	stop_operator
-	bench -phase baseline
+	if [[ "$SAME_CLUSTER" == 1 ]]; then
+		bench -phase baseline
+	else
+		objects=$(mktemp -d)
+		bench -phase capture --objects "$objects/objects.json"
+		cp "$demo"/bench*.json "$operator_log" "$objects/"
+		log "a cluster of its own for the baseline: the same nodes and settings, prepared the same way"
+		down
+		mkdir -p "$demo"
+		cp "$objects"/bench*.json "$objects/$(basename "$operator_log")" "$demo/"
+		prepare
+		bench -phase baseline --objects "$objects/objects.json"
+		rm -rf "$objects"
+	fi
 fi

@@ -303,14 +303,19 @@ func unready(workloads []client.Object, n int) int {
 // runBaselinePhase adds the baseline to the figures of the install and resync phases.
 func runBaselinePhase(ctx context.Context, o options) error {
 	var res result
-	if err := framework.ReadJSON(o.out, &res); err != nil {
+	err := framework.ReadJSON(o.out, &res)
+	if err != nil {
 		return fmt.Errorf("figures of the earlier phases: %w", err)
 	}
-	c, err := framework.Client(o.kubeconfig)
-	if err != nil {
-		return err
+	var copies []namespaceCopy
+	if o.objects != "" {
+		copies, err = captured(o.objects)
+	} else {
+		var c client.Client
+		if c, err = framework.Client(o.kubeconfig); err == nil {
+			copies, err = collect(ctx, c, o.n)
+		}
 	}
-	copies, err := collect(ctx, c, o.n)
 	if err != nil {
 		return err
 	}

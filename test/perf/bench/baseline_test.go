@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -179,5 +182,28 @@ func TestUnready(t *testing.T) {
 		if got := unready(tc.workloads, 2); got != tc.want {
 			t.Errorf("%s: %d unready, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestCapturedCopiesComeBackAsWritten: what capture writes for a baseline on a cluster of its
+// own reads back as the same copies, in the same order.
+func TestCapturedCopiesComeBackAsWritten(t *testing.T) {
+	ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "base-0000"}}}
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "rathaus-dns", "namespace": "base-0000"}, "data": map[string]any{"zone.txt": "x"}}}
+	path := filepath.Join(t.TempDir(), "objects.json")
+	out := []capturedNamespace{{Namespace: ns.Object, Objects: []map[string]any{cm.Object}}}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := captured(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0].namespace.Object, ns.Object) || len(got[0].objects) != 1 || !reflect.DeepEqual(got[0].objects[0].Object, cm.Object) {
+		t.Errorf("captured = %+v", got)
 	}
 }

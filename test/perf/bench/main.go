@@ -7,10 +7,15 @@
 //	-phase resync   after the wrapper restarted the operator, waits until it reconciled every
 //	                workspace and went quiet, records the same figures, prints both phases as a
 //	                Markdown table and JSON, and fails if the resync wrote anything.
-//	-phase baseline after the wrapper stopped the operator, applies exactly the objects the
-//	                operator created into N fresh namespaces with a plain server-side apply at
-//	                the same concurrency budget, waits until their workloads are ready, and
-//	                adds that time and the ratio operator / baseline to the figures.
+//	-phase steady   after the resync, annotates every workspace so that the operator
+//	                reconciles each once more with nothing to do, and adds that pass's figures
+//	                (the no-op reconcile's latency and requests); fails if it wrote.
+//	-phase capture  writes the objects the operator created, as copies, to -objects.
+//	-phase baseline after the wrapper stopped the operator (and, with -objects, started a
+//	                cluster of its own), applies exactly the objects the operator created into
+//	                N fresh namespaces with a plain server-side apply at the same concurrency
+//	                budget, waits until their workloads are ready, and adds that time and the
+//	                ratio operator / baseline to the figures.
 //	-phase growth   reads the JSON files of runs of several N (-runs) and prints how the
 //	                figures per workspace grow with N.
 //
@@ -67,6 +72,8 @@ type options struct {
 	burst   int
 	// runs are the JSON files of earlier runs the growth phase compares.
 	runs string
+	// objects is the file capture writes and baseline reads; empty: baseline reads the cluster.
+	objects string
 }
 
 // phase holds the operator's figures over one phase. Counters are increases over the phase.
@@ -79,6 +86,9 @@ type phase struct {
 	PeakRSSMiB           float64        `json:"peakRSSMiB"`
 	Reconciles           int            `json:"reconciles"`
 	RequestsByMethod     map[string]int `json:"requestsByMethod"`
+	// RequestsByResource counts requests by "METHOD resource" (rathaus_kube_api_requests_total).
+	RequestsByResource   map[string]int `json:"requestsByResource,omitempty"`
+	RequestsPerWorkspace float64        `json:"requestsPerWorkspace"`
 	MutatingRequests     int            `json:"mutatingRequests"`
 	MutatingPerWorkspace float64        `json:"mutatingPerWorkspace"`
 	ReconcileSecondsP50  float64        `json:"reconcileSecondsP50"`
@@ -93,6 +103,7 @@ type result struct {
 	CPUs       int       `json:"cpus"`
 	Install    phase     `json:"install"`
 	Resync     *phase    `json:"resync,omitempty"`
+	Steady     *phase    `json:"steady,omitempty"`
 	Baseline   *baseline `json:"baseline,omitempty"`
 }
 
@@ -104,7 +115,7 @@ func main() {
 	// Its own flag set: controller-runtime, imported for the operator's kinds and defaults,
 	// registers --kubeconfig on the global one.
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
-	fs.StringVar(&o.phase, "phase", "install", "install, resync, baseline or growth.")
+	fs.StringVar(&o.phase, "phase", "install", "install, resync, steady, capture, baseline or growth.")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Kubeconfig of the cluster.")
 	fs.IntVar(&o.n, "n", 1000, "Number of workspaces.")
 	fs.StringVar(&o.platform, "platform", "default", "WorkspacePlatform the workspaces run on.")
@@ -117,6 +128,7 @@ func main() {
 	fs.Float64Var(&o.qps, "qps", kubeclient.DefaultQPS, "The operator's --kube-api-qps; the baseline's client gets the same limit.")
 	fs.IntVar(&o.burst, "burst", kubeclient.DefaultBurst, "The operator's --kube-api-burst.")
 	fs.StringVar(&o.runs, "runs", "", "Comma-separated JSON files of runs of several N (growth).")
+	fs.StringVar(&o.objects, "objects", "", "File of the operator's objects: written by capture, read by baseline (which otherwise reads the cluster).")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
@@ -126,6 +138,10 @@ func main() {
 		err = install(context.Background(), o)
 	case "resync":
 		err = resync(context.Background(), o)
+	case "steady":
+		err = steady(context.Background(), o)
+	case "capture":
+		err = capture(context.Background(), o)
 	case "baseline":
 		err = runBaselinePhase(context.Background(), o)
 	case "growth":
@@ -229,6 +245,12 @@ func figures(before, after framework.Metrics, elapsed time.Duration, o options) 
 	p := phase{Seconds: math.Round(elapsed.Seconds()*10) / 10}
 	p.Reconciles = int(after.Sum(reconcileTotal, workspaceController) - before.Sum(reconcileTotal, workspaceController))
 	p.RequestsByMethod, p.MutatingRequests = framework.RequestsByMethod(before, after)
+	p.RequestsByResource = framework.RequestsByResource(before, after)
+	total := 0
+	for _, v := range p.RequestsByMethod {
+		total += v
+	}
+	p.RequestsPerWorkspace = math.Round(float64(total)/float64(o.n)*10) / 10
 	p.MutatingPerWorkspace = math.Round(float64(p.MutatingRequests)/float64(o.n)*10) / 10
 	buckets := framework.Delta(after.Buckets(reconcileTime, workspaceController), before.Buckets(reconcileTime, workspaceController))
 	p.ReconcileSecondsP50 = round3(framework.Quantile(0.50, buckets))
@@ -329,13 +351,16 @@ func printTable(r result) {
 	t.Row("Workspaces", "%d (%s; size %s; one namespace each)", r.Workspaces, r.Services, r.Size)
 	t.Row("CPUs", "%d", r.CPUs)
 	both := func(name, format string, f func(phase) any) {
-		resync := "–"
+		resync, steady := "–", "–"
 		if r.Resync != nil {
 			resync = fmt.Sprintf(format, f(*r.Resync))
 		}
-		t.Row(name, "%s / %s", fmt.Sprintf(format, f(r.Install)), resync)
+		if r.Steady != nil {
+			steady = fmt.Sprintf(format, f(*r.Steady))
+		}
+		t.Row(name, "%s / %s / %s", fmt.Sprintf(format, f(r.Install)), resync, steady)
 	}
-	t.Row("Phase", "install / resync after restart")
+	t.Row("Phase", "install / resync after restart / steady state (each workspace reconciled once more)")
 	both("Time (until all Ready / until quiet)", "%.0fs", func(p phase) any { return p.Seconds })
 	t.Row("Install: first / half Ready after", "%.0fs / %.0fs", r.Install.FirstReadySeconds, r.Install.HalfReadySeconds)
 	both("Operator peak RSS (VmHWM)", "%.0f MiB", func(p phase) any { return p.PeakRSSMiB })
@@ -345,6 +370,7 @@ func printTable(r result) {
 	both("API requests by verb", "%s", func(p phase) any { return verbs(p.RequestsByMethod) })
 	both("Mutating requests", "%d", func(p phase) any { return p.MutatingRequests })
 	both("Mutating requests per workspace", "%.1f", func(p phase) any { return p.MutatingPerWorkspace })
+	both("Requests per workspace", "%.1f", func(p phase) any { return p.RequestsPerWorkspace })
 	if b := r.Baseline; b != nil {
 		t.Row("Baseline: plain server-side apply of the same objects", "%d objects, %d workers, %g requests/s (burst %d)", b.Objects, b.Workers, b.QPS, b.Burst)
 		t.Row("Baseline time (until every workload ready / applying)", "%.0fs / %.0fs", b.Seconds, b.ApplySeconds)
