@@ -81,11 +81,11 @@ type phase struct {
 	Seconds float64 `json:"seconds"`
 	// FirstReadySeconds and HalfReadySeconds (install only): when the first workspace, and
 	// half of them, were Ready; as precise as the poll interval.
-	FirstReadySeconds    float64        `json:"firstReadySeconds,omitempty"`
-	HalfReadySeconds     float64        `json:"halfReadySeconds,omitempty"`
-	PeakRSSMiB           float64        `json:"peakRSSMiB"`
-	Reconciles           int            `json:"reconciles"`
-	RequestsByMethod     map[string]int `json:"requestsByMethod"`
+	FirstReadySeconds float64        `json:"firstReadySeconds,omitempty"`
+	HalfReadySeconds  float64        `json:"halfReadySeconds,omitempty"`
+	PeakRSSMiB        float64        `json:"peakRSSMiB"`
+	Reconciles        int            `json:"reconciles"`
+	RequestsByMethod  map[string]int `json:"requestsByMethod"`
 	// RequestsByResource counts requests by "METHOD resource" (rathaus_kube_api_requests_total).
 	RequestsByResource   map[string]int `json:"requestsByResource,omitempty"`
 	RequestsPerWorkspace float64        `json:"requestsPerWorkspace"`
