@@ -26,6 +26,12 @@ func trimForCache(obj any) (any, error) {
 	if !ok {
 		return obj, nil
 	}
+	// client-go may pass an object through the transform again (a resync, a relist after the
+	// API server was away); it must stay what the first pass made of it. The API server always
+	// sends managed fields; the first pass drops them.
+	if _, done := o.GetAnnotations()[apply.FingerprintAnnotation]; done && o.GetManagedFields() == nil {
+		return o, nil
+	}
 	if trimmable(o) {
 		if fp, err := apply.Fingerprint(o); err == nil {
 			annotations := o.GetAnnotations()

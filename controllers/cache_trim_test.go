@@ -45,6 +45,9 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	if trimmed.Annotations[apply.FingerprintAnnotation] != want || trimmed.ManagedFields != nil {
 		t.Errorf("fingerprint %q (want %q), managed fields %v", trimmed.Annotations[apply.FingerprintAnnotation], want, trimmed.ManagedFields)
 	}
+	if again, _ := trimForCache(trimmed.DeepCopy()); again.(*appsv1.StatefulSet).Annotations[apply.FingerprintAnnotation] != want {
+		t.Error("a second pass (client-go's resync, a relist) changes the fingerprint: the transform must be idempotent")
+	}
 	if len(trimmed.Spec.Template.Spec.Containers) != 0 || *trimmed.Spec.Replicas != 1 || trimmed.Spec.Template.Annotations["rathaus.io/applied-plan"] != "p1" {
 		t.Errorf("trimmed spec: %+v", trimmed.Spec)
 	}
