@@ -110,6 +110,10 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Controller:              config.Controller{SkipNameValidation: &opts.SkipNameValidation},
 		Cache:                   cacheOptions(opts),
+		// Other operators' objects (cert-manager's Certificates, CloudNativePG's Clusters) are
+		// read as unstructured; from the cache too, so that a reconcile with nothing to do
+		// costs no request for them.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 	})
 	if err != nil {
 		return nil, err

@@ -117,6 +117,7 @@ if [[ "$BASELINE" == 1 ]]; then
 		mkdir -p "$demo"
 		cp "$objects"/bench*.json "$objects/$(basename "$operator_log")" "$demo/"
 		prepare
+		(cd "$root" && go build -o "$demo/bin/bench" ./test/perf/bench)
 		bench -phase baseline --objects "$objects/objects.json"
 		rm -rf "$objects"
 	fi
