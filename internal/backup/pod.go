@@ -127,18 +127,24 @@ func resticEnv(in stack.Inputs, s rathausv1alpha1.BackupStore, src stack.BackupS
 // dumpContainer runs a dump program into the volume mounted at dir before restic starts, as
 // uid when the pod runs as another; when it fails, the Job fails without a snapshot.
 func dumpContainer(in stack.Inputs, dump *stack.BackupDump, volume, dir string, uid *int64) (corev1.Container, error) {
+	return databaseContainer(in, dump, "dump", dump.Script, corev1.VolumeMount{Name: volume, MountPath: dir}, uid)
+}
+
+// databaseContainer runs script in the dump program's image, with its credentials and
+// $DUMP_DIR the mount's path, as uid when the pod runs as another.
+func databaseContainer(in stack.Inputs, dump *stack.BackupDump, name, script string, mount corev1.VolumeMount, uid *int64) (corev1.Container, error) {
 	image, err := in.Image(dump.ReleaseComponent)
 	if err != nil {
 		return corev1.Container{}, err
 	}
 	c := corev1.Container{
-		Name:            "dump",
+		Name:            name,
 		Image:           image,
-		Command:         []string{"/bin/sh", "-c", dump.Script},
-		Env:             append([]corev1.EnvVar{{Name: "DUMP_DIR", Value: dir}}, dump.Env...),
+		Command:         []string{"/bin/sh", "-c", script},
+		Env:             append([]corev1.EnvVar{{Name: "DUMP_DIR", Value: mount.MountPath}}, dump.Env...),
 		Resources:       kit.Resources("100m", "256Mi", "1", "1Gi"),
 		SecurityContext: kit.ContainerSecurity(true),
-		VolumeMounts:    []corev1.VolumeMount{{Name: volume, MountPath: dir}, {Name: "tmp", MountPath: "/tmp"}},
+		VolumeMounts:    []corev1.VolumeMount{mount, {Name: "tmp", MountPath: "/tmp"}},
 	}
 	if uid != nil {
 		c.SecurityContext.RunAsUser = uid

@@ -365,18 +365,5 @@ func loadPaired(in stack.Inputs, pod *corev1.PodSpec, restic corev1.Container, d
 // loadContainer loads the dumps under dir into the database with the dump program's image
 // and credentials, as uid when the pod runs as another.
 func loadContainer(in stack.Inputs, dump *stack.BackupDump, volume, dir string, uid *int64) (corev1.Container, error) {
-	image, err := in.Image(dump.ReleaseComponent)
-	if err != nil {
-		return corev1.Container{}, err
-	}
-	c := corev1.Container{
-		Name: "load", Image: image, Command: []string{"/bin/sh", "-c", pgRestoreScript},
-		Env:       append([]corev1.EnvVar{{Name: "DUMP_DIR", Value: dir}}, dump.Env...),
-		Resources: kit.Resources("100m", "256Mi", "1", "1Gi"), SecurityContext: kit.ContainerSecurity(true),
-		VolumeMounts: []corev1.VolumeMount{{Name: volume, MountPath: dir, ReadOnly: true}, {Name: "tmp", MountPath: "/tmp"}},
-	}
-	if uid != nil {
-		c.SecurityContext.RunAsUser = uid
-	}
-	return c, nil
+	return databaseContainer(in, dump, "load", pgRestoreScript, corev1.VolumeMount{Name: volume, MountPath: dir, ReadOnly: true}, uid)
 }

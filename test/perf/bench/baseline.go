@@ -325,10 +325,5 @@ func runBaselinePhase(ctx context.Context, o options) error {
 	}
 	b.Ratio = math.Round(res.Install.Seconds/b.Seconds*100) / 100
 	res.Baseline = &b
-	printTable(res)
-	if err := framework.WriteJSON(o.out, res); err != nil {
-		return err
-	}
-	framework.Logf("figures written to %s", o.out)
-	return nil
+	return report(res, o)
 }

@@ -229,14 +229,22 @@ func resync(ctx context.Context, o options) error {
 		return err
 	}
 	res.Resync = &p
+	if err := report(res, o); err != nil {
+		return err
+	}
+	if p.MutatingRequests != 0 {
+		return fmt.Errorf("the resync of a settled fleet sent %d mutating requests (%v); it must send none", p.MutatingRequests, p.RequestsByMethod)
+	}
+	return nil
+}
+
+// report prints the figures so far and writes them to o.out.
+func report(res result, o options) error {
 	printTable(res)
 	if err := framework.WriteJSON(o.out, res); err != nil {
 		return err
 	}
 	framework.Logf("figures written to %s", o.out)
-	if p.MutatingRequests != 0 {
-		return fmt.Errorf("the resync of a settled fleet sent %d mutating requests (%v); it must send none", p.MutatingRequests, p.RequestsByMethod)
-	}
 	return nil
 }
 

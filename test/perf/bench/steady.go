@@ -69,8 +69,7 @@ func steady(ctx context.Context, o options) error {
 		return err
 	}
 	res.Steady = &p
-	printTable(res)
-	if err := framework.WriteJSON(o.out, res); err != nil {
+	if err := report(res, o); err != nil {
 		return err
 	}
 	if p.MutatingRequests != 0 {
