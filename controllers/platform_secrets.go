@@ -25,9 +25,13 @@ import (
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
-// platformSecretsSweep is how often watches of Secrets no platform names any more are
-// stopped.
-const platformSecretsSweep = time.Minute
+const (
+	// platformSecretsSweep is how often watches of Secrets no platform names any more are
+	// stopped.
+	platformSecretsSweep = time.Minute
+	// platformSecretSyncTimeout bounds how long a reconcile waits for a new watch's first list.
+	platformSecretSyncTimeout = 30 * time.Second
+)
 
 // platformSecrets serves the Secrets the WorkspacePlatforms name (the object store's
 // credentials, the Gaia-X signing key, the mail relay's password) from one watch per Secret,
@@ -67,8 +71,12 @@ func newPlatformSecrets(c kubernetes.Interface, platforms client.Reader, compone
 // is shared: callers must not modify it.
 func (p *platformSecrets) Get(ctx context.Context, ref types.NamespacedName) (*corev1.Secret, error) {
 	w := p.watch(ref)
-	if !toolscache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced) {
-		return nil, fmt.Errorf("watching Secret %s: %w", ref, ctx.Err())
+	// A watch that cannot list (the API server away, access denied) retries on its own; the
+	// reconcile does not wait for it, but fails and is retried with its backoff.
+	wait, cancel := context.WithTimeout(ctx, platformSecretSyncTimeout)
+	defer cancel()
+	if !toolscache.WaitForCacheSync(wait.Done(), w.informer.HasSynced) {
+		return nil, fmt.Errorf("watching Secret %s: its first list did not arrive within %s", ref, platformSecretSyncTimeout)
 	}
 	obj, exists, err := w.informer.GetStore().GetByKey(ref.Namespace + "/" + ref.Name)
 	if err != nil {
