@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -28,10 +29,8 @@ import (
 // of the input, reported as such; other errors are transient.
 func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured) (map[string]client.Object, *status.Problem, error) {
 	observed := make(map[string]client.Object, len(objs))
-	vouched, err := r.vouchedByStatus(ctx, ws, objs)
-	if err != nil {
-		return nil, nil, err
-	}
+	// Asked only when an object is unknown to this process (it has just started).
+	vouched := sync.OnceValues(func() (bool, error) { return r.vouchedByStatus(ctx, ws, objs) })
 	for _, u := range objs {
 		current, upToDate, err := r.upToDate(ctx, ws, u, vouched)
 		if err != nil {
@@ -62,7 +61,7 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.
 // second (unstructured) informer is started per kind; unstructured for kinds of other
 // operators (CloudNativePG's Cluster). A whole cached object is compared with the desired
 // one; a trimmed one (trimForCache) by its fingerprint.
-func (r *WorkspaceReconciler) upToDate(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, u *unstructured.Unstructured, vouched bool) (client.Object, bool, error) {
+func (r *WorkspaceReconciler) upToDate(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, u *unstructured.Unstructured, vouched func() (bool, error)) (client.Object, bool, error) {
 	observed, err := r.cached(ctx, u)
 	if observed == nil || err != nil {
 		return nil, false, err
@@ -80,9 +79,11 @@ func (r *WorkspaceReconciler) upToDate(ctx context.Context, ws *rathausv1alpha1.
 	if match, known := r.fingerprints.matches(wsKey, key, hash, fp); known {
 		return observed, match, nil
 	}
-	if vouched {
-		r.fingerprints.record(wsKey, key, hash, fp)
-		return observed, true, nil
+	if ok, err := vouched(); err != nil || ok {
+		if ok {
+			r.fingerprints.record(wsKey, key, hash, fp)
+		}
+		return observed, ok, err
 	}
 	// Neither this process nor the workspace's status knows the object (an operator started
 	// on a workspace it had not settled): the API server's whole copy decides, once.

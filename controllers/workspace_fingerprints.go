@@ -29,8 +29,7 @@ func (r *WorkspaceReconciler) rememberApplied(ws *rathausv1alpha1.MunicipalityWo
 // vouchedByStatus reports whether the workspace's status.objectsFingerprint vouches for the
 // cached trimmed objects this process knows nothing of: the digest of their cached
 // fingerprints is the one the operator recorded when it last knew them all. That is what lets
-// a restarted operator resync a settled fleet without a request. Computed only when some
-// trimmed object is unknown.
+// a restarted operator resync a settled fleet without a request.
 func (r *WorkspaceReconciler) vouchedByStatus(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured) (bool, error) {
 	recorded := ws.Status.ObjectsFingerprint
 	if recorded == "" {
