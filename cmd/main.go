@@ -37,6 +37,7 @@ func main() {
 	flag.DurationVar(&opts.SyncPeriod, "sync-period", 10*time.Hour, "Interval of full resyncs of every workspace.")
 	flag.Float64Var(&qps, "kube-api-qps", kubeclient.DefaultQPS, "Sustained requests per second to the Kubernetes API, for the operator as a whole.")
 	flag.IntVar(&burst, "kube-api-burst", kubeclient.DefaultBurst, "Burst of requests to the Kubernetes API, for the operator as a whole.")
+	flag.StringVar(&opts.PprofAddr, "pprof-bind-address", "", "Address to serve Go's profiles (/debug/pprof/) on, e.g. 127.0.0.1:6060, for measuring; off when empty.")
 	flag.StringVar(&opts.OperatorImage, "operator-image", os.Getenv("RATHAUS_OPERATOR_IMAGE"), "The operator's own image, which a restore's Job runs to put a workspace's credentials back; without it, credentials are not restored.")
 	zapOpts := logOptions(flag.CommandLine)
 	flag.Parse()

@@ -53,6 +53,8 @@ type Options struct {
 	// OperatorImage is the operator's own image, which the Job restoring a workspace's
 	// credentials runs (cmd: restore-credentials); empty when unknown.
 	OperatorImage string
+	// PprofAddr serves Go's profiles (/debug/pprof/) when set, for measuring; off by default.
+	PprofAddr string
 }
 
 // Scheme returns the scheme with the Kubernetes and rathaus kinds.
@@ -105,6 +107,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Scheme:                  Scheme(),
 		Metrics:                 MetricsServerOptions(opts),
 		HealthProbeBindAddress:  opts.ProbeAddr,
+		PprofBindAddress:        opts.PprofAddr,
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "rathaus.rathaus.io",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
