@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"sync"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -90,13 +92,19 @@ func trim(o client.Object) {
 	}
 }
 
+// trimmedKinds remembers trimmedKind's answer per kind: it is asked for every desired object
+// of every reconcile.
+var trimmedKinds sync.Map
+
 // trimmedKind reports whether the cache trims objects of gvk, whose fingerprints the
 // operator must therefore remember when it applies them.
 func trimmedKind(scheme *runtime.Scheme, gvk schema.GroupVersionKind) bool {
-	obj, err := scheme.New(gvk)
-	if err != nil {
-		return false
+	if known, ok := trimmedKinds.Load(gvk); ok {
+		return known.(bool)
 	}
+	obj, err := scheme.New(gvk)
 	o, ok := obj.(client.Object)
-	return ok && trimmable(o)
+	trimmed := err == nil && ok && trimmable(o)
+	trimmedKinds.Store(gvk, trimmed)
+	return trimmed
 }

@@ -71,26 +71,36 @@ func Holding(in stack.Inputs) bool {
 	return st != nil && st.Phase != rathausv1alpha1.RestoreSucceeded && len(st.Stores) > 0
 }
 
-// Hold stops what writes to a workspace's data while it is restored: the workloads are scaled
-// to zero and CronJobs (Nextcloud's background jobs, the backups) suspended, except the
-// components a restore loads its dumps into (a BackupSource with a Dump: the database) once
-// the credentials are back: a database must first start with the passwords its dumps' data
-// was written with.
-func Hold(in stack.Inputs, obj client.Object) {
+// Hold returns what stops the writes to a workspace's data while it is restored, to be
+// applied to every rendered object: the workloads are scaled to zero and CronJobs
+// (Nextcloud's background jobs, the backups) suspended, except the components a restore loads
+// its dumps into (a BackupSource with a Dump: the database) once the credentials are back: a
+// database must first start with the passwords its dumps' data was written with. Nil while
+// nothing is held (Holding). The restore is judged once, not per object.
+func Hold(in stack.Inputs) func(client.Object) {
+	if !Holding(in) {
+		return nil
+	}
+	running := map[string]bool{}
 	if !credentialsPending(Restore(in)) {
 		for _, src := range in.BackupSources {
-			if src.Dump != nil && obj.GetLabels()[ownership.ComponentLabel] == src.Component {
-				return
+			if src.Dump != nil {
+				running[src.Component] = true
 			}
 		}
 	}
-	switch o := obj.(type) {
-	case *appsv1.Deployment:
-		o.Spec.Replicas = ptr.To[int32](0)
-	case *appsv1.StatefulSet:
-		o.Spec.Replicas = ptr.To[int32](0)
-	case *batchv1.CronJob:
-		o.Spec.Suspend = ptr.To(true)
+	return func(obj client.Object) {
+		if running[obj.GetLabels()[ownership.ComponentLabel]] {
+			return
+		}
+		switch o := obj.(type) {
+		case *appsv1.Deployment:
+			o.Spec.Replicas = ptr.To[int32](0)
+		case *appsv1.StatefulSet:
+			o.Spec.Replicas = ptr.To[int32](0)
+		case *batchv1.CronJob:
+			o.Spec.Suspend = ptr.To(true)
+		}
 	}
 }
 

@@ -98,7 +98,7 @@ func TestCredentialsComeBackFirst(t *testing.T) {
 	asked := restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1", Stores: []rathausv1alpha1.BackupStore{"Credentials", "Database", "Files"}})
 	in := inputs(asked, operatorImage)
 	postgres := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/component": "database"}}, Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1)}}
-	Hold(in, postgres)
+	Hold(in)(postgres)
 	if *postgres.Spec.Replicas != 0 {
 		t.Error("the database runs while its credentials are restored")
 	}
@@ -154,7 +154,7 @@ func TestCredentialsComeBackFirst(t *testing.T) {
 		t.Errorf("Jobs once the credentials are back: %v, want %v (the finished one stays, so that it is not run again)", jobs, want)
 	}
 	postgres.Spec.Replicas = ptr.To[int32](1)
-	Hold(back, postgres)
+	Hold(back)(postgres)
 	if *postgres.Spec.Replicas != 1 {
 		t.Error("the database is held although its dumps are to be loaded")
 	}
@@ -163,7 +163,10 @@ func TestCredentialsComeBackFirst(t *testing.T) {
 // TestHoldStopsWhatWrites: while a restore runs, nothing but the database writes: workloads
 // scale to zero and CronJobs (background jobs, backups) are suspended.
 func TestHoldStopsWhatWrites(t *testing.T) {
-	in := inputs()
+	if Hold(inputs()) != nil {
+		t.Fatal("nothing is held without a restore")
+	}
+	in := inputs(restoring(rathausv1alpha1.WorkspaceRestore{ID: "r1"}))
 	labelled := func(component string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/component": component}}
 	}
@@ -171,8 +174,9 @@ func TestHoldStopsWhatWrites(t *testing.T) {
 	stalwart := &appsv1.StatefulSet{ObjectMeta: labelled("mail"), Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1)}}
 	postgres := &appsv1.StatefulSet{ObjectMeta: labelled("database"), Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1)}}
 	cron := &batchv1.CronJob{ObjectMeta: labelled("backup")}
+	hold := Hold(in)
 	for _, o := range []client.Object{nextcloud, stalwart, postgres, cron} {
-		Hold(in, o)
+		hold(o)
 	}
 	if *nextcloud.Spec.Replicas != 0 || *stalwart.Spec.Replicas != 0 || *postgres.Spec.Replicas != 1 || cron.Spec.Suspend == nil || !*cron.Spec.Suspend {
 		t.Fatalf("held: nextcloud %d, stalwart %d, postgres %d, cron suspended %v", *nextcloud.Spec.Replicas, *stalwart.Spec.Replicas, *postgres.Spec.Replicas, cron.Spec.Suspend)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -103,7 +104,7 @@ func readValue(root, path string) ([]byte, error) {
 // the restore's Job, and this Job's Role lets it read and update exactly those.
 func Apply(ctx context.Context, c client.Client, namespace string, restored map[string]map[string][]byte) ([]string, error) {
 	var changed []string
-	for _, name := range sortedKeys(restored) {
+	for _, name := range slices.Sorted(maps.Keys(restored)) {
 		var updated bool
 		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 			s := &corev1.Secret{}
@@ -111,7 +112,7 @@ func Apply(ctx context.Context, c client.Client, namespace string, restored map[
 				return err
 			}
 			updated = false
-			for _, key := range sortedKeys(restored[name]) {
+			for _, key := range slices.Sorted(maps.Keys(restored[name])) {
 				if value := restored[name][key]; string(s.Data[key]) != string(value) {
 					if s.Data == nil {
 						s.Data = map[string][]byte{}
@@ -132,13 +133,4 @@ func Apply(ctx context.Context, c client.Client, namespace string, restored map[
 		}
 	}
 	return changed, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -151,14 +151,7 @@ func TestContainersHonourImageContracts(t *testing.T) {
 // container that does not honour its image's contract; it returns the rendered objects.
 func renderHonouringContracts(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
 	t.Helper()
-	in, err := Derive(in, Components)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := State(in, Components)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, objs := derivedState(t, in)
 	violations, err := contract.Check(contract.Rendered{Objects: objs, Contracts: contractsByImage(t, in), Provided: provided(t, in)})
 	if err != nil {
 		t.Fatal(err)

@@ -132,15 +132,15 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 	}
 	var out []*unstructured.Unstructured
 	seen := map[string]string{}
-	holding := backup.Holding(in)
+	hold := backup.Hold(in)
 	for _, c := range components {
 		objs, err := c.Render(in)
 		if err != nil {
 			return nil, &InvalidInputError{Component: c.Name(), Err: err}
 		}
 		for _, obj := range objs {
-			if holding {
-				backup.Hold(in, obj)
+			if hold != nil {
+				hold(obj)
 			}
 			applyPodPolicies(in, obj)
 			keepVolumeSize(in, obj)

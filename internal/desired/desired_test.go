@@ -50,6 +50,13 @@ func render(t *testing.T, in stack.Inputs) []byte {
 // state derives in and renders every component, failing the test on an error.
 func state(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
 	t.Helper()
+	_, objs := derivedState(t, in)
+	return objs
+}
+
+// derivedState is state with the derived inputs it rendered from.
+func derivedState(t *testing.T, in stack.Inputs) (stack.Inputs, []*unstructured.Unstructured) {
+	t.Helper()
 	in, err := Derive(in, Components)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +65,7 @@ func state(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return objs
+	return in, objs
 }
 
 func TestStateGolden(t *testing.T) {

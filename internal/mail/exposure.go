@@ -137,8 +137,7 @@ func publicPolicy(in stack.Inputs, p Plan) *networkingv1.NetworkPolicy {
 // own through the ingress; SMTP and IMAP need one in the workspace namespace for the server
 // itself (cert-manager docs, "Certificate resources").
 func certificate(in stack.Inputs, p Plan, issuer string) *unstructured.Unstructured {
-	meta := kit.Meta(in, ComponentName, TLSSecret)
-	u := &unstructured.Unstructured{Object: map[string]any{
+	return kit.Foreign(in, ComponentName, TLSSecret, CertificateKind, map[string]any{
 		"spec": map[string]any{
 			"secretName": TLSSecret,
 			"dnsNames":   []any{p.Host},
@@ -146,13 +145,7 @@ func certificate(in stack.Inputs, p Plan, issuer string) *unstructured.Unstructu
 			// Mail clients and MTAs everywhere accept RSA; a new key on every renewal.
 			"privateKey": map[string]any{"algorithm": "RSA", "size": int64(2048), "rotationPolicy": "Always"},
 		},
-	}}
-	u.SetGroupVersionKind(CertificateKind)
-	u.SetName(meta.Name)
-	u.SetNamespace(meta.Namespace)
-	u.SetLabels(meta.Labels)
-	u.SetOwnerReferences(meta.OwnerReferences)
-	return u
+	})
 }
 
 // PublicAddresses are where the internet reaches the mail server: the platform's addresses

@@ -120,12 +120,5 @@ func timeAt(u *unstructured.Unstructured, fields ...string) *metav1.Time {
 // cnpgObject is an object of another project that the workspace owns (garbage-collected with
 // it): configuration, not data.
 func cnpgObject(in stack.Inputs, gvk schema.GroupVersionKind, name string, spec map[string]any) *unstructured.Unstructured {
-	m := kit.Meta(in, ComponentName, name)
-	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
-	u.SetGroupVersionKind(gvk)
-	u.SetName(m.Name)
-	u.SetNamespace(m.Namespace)
-	u.SetLabels(m.Labels)
-	u.SetOwnerReferences(m.OwnerReferences)
-	return u
+	return kit.Foreign(in, ComponentName, name, gvk, map[string]any{"spec": spec})
 }

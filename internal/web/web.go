@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -49,12 +48,11 @@ func Route(in stack.Inputs, component, name, host, service string, port int32) c
 	if gw == nil {
 		return Ingress(in, component, name, host, service, port)
 	}
-	meta := kit.Meta(in, component, name)
 	parent := map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": gw.Namespace, "name": gw.Name}
 	if gw.SectionName != "" {
 		parent["sectionName"] = gw.SectionName
 	}
-	u := &unstructured.Unstructured{Object: map[string]any{
+	return kit.Foreign(in, component, name, HTTPRouteKind, map[string]any{
 		"spec": map[string]any{
 			"parentRefs": []any{parent},
 			"hostnames":  []any{host},
@@ -63,13 +61,7 @@ func Route(in stack.Inputs, component, name, host, service string, port int32) c
 				"backendRefs": []any{map[string]any{"name": service, "port": int64(port)}},
 			}},
 		},
-	}}
-	u.SetGroupVersionKind(HTTPRouteKind)
-	u.SetName(meta.Name)
-	u.SetNamespace(meta.Namespace)
-	u.SetLabels(meta.Labels)
-	u.SetOwnerReferences(meta.OwnerReferences)
-	return u
+	})
 }
 
 // Ingress routes host to the Service. With a ClusterIssuer, cert-manager issues a certificate

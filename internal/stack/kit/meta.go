@@ -3,6 +3,8 @@ package kit
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"strings"
 
@@ -107,4 +109,18 @@ func IngressHosts(enabled bool, hosts ...string) []stack.Host {
 		out = append(out, stack.Host{Name: h, Ingress: true})
 	}
 	return out
+}
+
+// Foreign is an object of a kind of another project (cert-manager's Certificate, a Gateway
+// API route, CloudNativePG's objects) with the workspace object's metadata of Meta and the
+// given content (spec and the like).
+func Foreign(in stack.Inputs, component, name string, gvk schema.GroupVersionKind, content map[string]any) *unstructured.Unstructured {
+	m := Meta(in, component, name)
+	u := &unstructured.Unstructured{Object: content}
+	u.SetGroupVersionKind(gvk)
+	u.SetName(m.Name)
+	u.SetNamespace(m.Namespace)
+	u.SetLabels(m.Labels)
+	u.SetOwnerReferences(m.OwnerReferences)
+	return u
 }
