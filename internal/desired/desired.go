@@ -20,6 +20,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/backup"
 	"github.com/rathaus-io/rathaus/internal/contract"
 	"github.com/rathaus-io/rathaus/internal/keycloak"
+	"github.com/rathaus-io/rathaus/internal/netpol"
 	"github.com/rathaus-io/rathaus/internal/residency"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/sizing"
@@ -138,6 +139,7 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 		if err != nil {
 			return nil, &InvalidInputError{Component: c.Name(), Err: err}
 		}
+		objs = netpol.Combine(objs)
 		for _, obj := range objs {
 			if hold != nil {
 				hold(obj)

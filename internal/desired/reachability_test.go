@@ -304,3 +304,58 @@ func TestNoPathBetweenTenants(t *testing.T) {
 		}
 	}
 }
+
+// TestCombinedPoliciesAdmitWhatTheSeparateOnesDid compares, at every point of the contract
+// matrix and for every pod pair and port (inside the workspace and to the platform's pods),
+// what the combined policies State renders admit with what the policies each component
+// rendered admitted on their own.
+func TestCombinedPoliciesAdmitWhatTheSeparateOnesDid(t *testing.T) {
+	for _, c := range contractMatrix() {
+		if c.size != rathausv1alpha1.SizeS && c.size != rathausv1alpha1.SizeM {
+			continue // L and XL run the media nodes M does, more of them
+		}
+		in := contractInputs(c)
+		combined := renderFleet(t, in)
+		separate := *combined
+		separate.policies = separatePolicies(t, in)
+		if len(combined.policies) >= len(separate.policies) {
+			t.Errorf("%s: %d policies combined from %d: nothing was combined", c, len(combined.policies), len(separate.policies))
+		}
+		checked := 0
+		for _, src := range combined.pods {
+			for _, dst := range combined.pods {
+				for _, port := range dst.ports {
+					checked++
+					if got, want := combined.allowed(src, dst, port), separate.allowed(src, dst, port); got != want {
+						t.Errorf("%s: %s/%s to %s/%s on %s %d: combined %v, separate %v", c, src.namespace, src.name, dst.namespace, dst.name, port.Protocol, port.ContainerPort, got, want)
+					}
+				}
+			}
+		}
+		if c.extras && c.size == rathausv1alpha1.SizeS {
+			t.Logf("%s: %d policies combined from %d; %d pod-port pairs compared", c, len(combined.policies), len(separate.policies), checked)
+		}
+	}
+}
+
+// separatePolicies are the NetworkPolicies of in's components as each rendered them.
+func separatePolicies(t *testing.T, in stack.Inputs) []networkingv1.NetworkPolicy {
+	t.Helper()
+	derived, err := Derive(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []networkingv1.NetworkPolicy
+	for _, c := range Components {
+		objs, err := c.Render(derived)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, obj := range objs {
+			if np, ok := obj.(*networkingv1.NetworkPolicy); ok {
+				out = append(out, *np)
+			}
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 // Package netpol renders the NetworkPolicies that open one path between a workspace's
 // components on top of the tenant baseline's default deny. A path needs two policies: egress
-// from the clients and ingress to the servers, because the baseline denies both.
+// from the clients and ingress to the servers, because the baseline denies both. Combine then
+// folds a component's policies for the same pods into one.
 package netpol
 
 import (
