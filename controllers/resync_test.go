@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -133,6 +134,53 @@ var _ = Describe("Operator restarts", Serial, func() {
 		Expect(k8s.Update(ctx, np)).To(Succeed())
 		startManager()
 		Eventually(denies).Should(Equal(want))
+	})
+
+	It("skips rendering a settled workspace, and a settled workspace still has its drift repaired", func() {
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.TenantAccess.Users = []string{"admin"} })
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		waitQuiet(ctx)
+		settled := func() float64 { return testutil.ToFloat64(metrics.SettledReconciles) }
+		poke := func(value string) {
+			reconciles := reconcileCount()
+			updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+				w.Annotations = map[string]string{"example.org/poke": value}
+			})
+			Eventually(func() float64 { return reconcileCount() - reconciles }).Should(BeNumerically(">=", 1))
+		}
+
+		By("an annotation changes nothing the stack is rendered from: the reconcile skips rendering and writes nothing")
+		before, writes := settled(), metrics.MutatingRequests()
+		for _, v := range []string{"1", "2", "3"} {
+			poke(v)
+		}
+		Eventually(func() float64 { return settled() - before }).Should(BeNumerically(">=", 3))
+		Expect(metrics.MutatingRequests() - writes).To(BeZero())
+
+		By("drift of a settled workspace's object gives it a new resource version, so it is compared and applied again")
+		role := &rbacv1.Role{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-tenant"}, role)).To(Succeed())
+		want := role.Rules
+		role.Rules = append(role.Rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}})
+		Expect(k8s.Update(ctx, role)).To(Succeed())
+		Eventually(func() []rbacv1.PolicyRule {
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-tenant"}, role)).To(Succeed())
+			return role.Rules
+		}).Should(Equal(want))
+
+		By("a workspace's spec is an input: changing it renders again")
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.TenantAccess.Users = []string{"admin", "anna"} })
+		Eventually(func() []string {
+			rb := &rbacv1.RoleBinding{}
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "rathaus-tenant"}, rb)).To(Succeed())
+			var names []string
+			for _, s := range rb.Subjects {
+				names = append(names, s.Name)
+			}
+			return names
+		}).Should(ContainElement("anna"))
 	})
 })
 

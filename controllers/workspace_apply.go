@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/ownership"
+	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
 )
@@ -55,6 +57,44 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.
 		}
 	}
 	return observed, nil, nil
+}
+
+// converge renders the desired state from in, applies what is not as desired and prunes what
+// is no longer desired; ok is false when res says why it could not. A pass that wrote nothing
+// is remembered as settled under digest, the digest of in.
+func (r *WorkspaceReconciler) converge(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, in stack.Inputs, digest string, res *stackResult) (objs []*unstructured.Unstructured, observed map[string]client.Object, ok bool) {
+	wsKey := client.ObjectKeyFromObject(ws)
+	r.settled.forget(wsKey)
+	objs, err := desired.State(in, r.Components)
+	if err != nil {
+		var invalid *desired.InvalidInputError
+		if errors.As(err, &invalid) {
+			reason := rathausv1alpha1.ReasonInvalidSpec
+			if r := invalid.Reason(); r != "" {
+				reason = r // the platform lacks what a component needs, e.g. shared storage
+			}
+			res.outcome.Stalled = &status.Problem{Reason: reason, Message: invalid.Error()}
+		} else {
+			res.outcome.Err = err
+		}
+		return nil, nil, false
+	}
+	observed, problem, err := r.applyAll(ctx, ws, objs)
+	if err != nil || problem != nil {
+		res.outcome = status.Outcome{Stalled: problem, Err: err}
+		return nil, nil, false
+	}
+	res.objectsFingerprint = r.objectsFingerprint(ws, objs)
+	res.release = in.Release.Spec.Version
+	pruned, err := r.prune(ctx, ws, in.Observed, objs, secrets.Names(in.Credentials))
+	if err != nil {
+		res.outcome.Err = err
+		return nil, nil, false
+	}
+	if len(observed) == len(objs) && !pruned && res.objectsFingerprint != "" {
+		r.settled.record(wsKey, digest, objs, res.objectsFingerprint)
+	}
+	return objs, observed, true
 }
 
 // upToDate reads the object from the cache: typed for the kinds of the scheme, so that no
@@ -145,7 +185,9 @@ func (r *WorkspaceReconciler) owned(ctx context.Context, ws *rathausv1alpha1.Mun
 // prune deletes the workspace's objects (from owned) that are no longer desired: found by
 // their inventory labels, never by name patterns. Objects holding data survive unless the
 // deletion policy is Delete; the generated Secrets still needed (secretNames) always survive.
-func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, owned map[string]client.Object, objs []*unstructured.Unstructured, secretNames []string) error {
+// It reports whether it deleted anything.
+func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, owned map[string]client.Object, objs []*unstructured.Unstructured, secretNames []string) (bool, error) {
+	deleted := false
 	keep := make(map[string]bool, len(objs)+len(secretNames))
 	for _, u := range objs {
 		keep[desired.Key(u)] = true
@@ -163,10 +205,11 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 		}
 		log.FromContext(ctx).Info("Deleting object no longer desired", "object", key)
 		if err := r.delete(ctx, obj); err != nil {
-			return err
+			return true, err
 		}
+		deleted = true
 	}
-	return nil
+	return deleted, nil
 }
 
 // forEachOwned calls fn for every object of a managed kind in the workspace's namespace that

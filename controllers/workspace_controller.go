@@ -26,7 +26,6 @@ import (
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/ownership"
-	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/status"
 	"github.com/rathaus-io/rathaus/internal/upgrade"
@@ -50,6 +49,8 @@ type WorkspaceReconciler struct {
 	platformSecrets *platformSecrets
 	// fingerprints are those of the objects the cache holds trimmed, as last applied.
 	fingerprints fingerprints
+	// settled are the inputs of each workspace's last reconcile that had nothing to do.
+	settled settledWorkspaces
 	// rulebook holds the components' upgrade rules and inventory the kinds they create, both
 	// derived once from the components (SetupWithManager).
 	rulebook     upgrade.Rulebook
@@ -87,6 +88,7 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		if apierrors.IsNotFound(err) {
 			r.statusWrites.forget(req.NamespacedName)
 			r.fingerprints.forget(req.NamespacedName)
+			r.settled.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -205,7 +207,8 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
-	if _, problem, err := r.applyAll(ctx, ws, []*unstructured.Unstructured{ns}); err != nil || problem != nil {
+	nsObserved, problem, err := r.applyAll(ctx, ws, []*unstructured.Unstructured{ns})
+	if err != nil || problem != nil {
 		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
 	}
@@ -218,30 +221,16 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	res.in = in
 	in.Records = desired.Records(in, r.Components)
 	res.dnsRecords, res.dnsKnown = in.Records, true
-	objs, err := desired.State(in, r.Components)
+	digest, err := desired.InputsDigest(in)
 	if err != nil {
-		var invalid *desired.InvalidInputError
-		if errors.As(err, &invalid) {
-			reason := rathausv1alpha1.ReasonInvalidSpec
-			if r := invalid.Reason(); r != "" {
-				reason = r // the platform lacks what a component needs, e.g. shared storage
-			}
-			res.outcome.Stalled = &status.Problem{Reason: reason, Message: invalid.Error()}
-		} else {
-			res.outcome.Err = err
-		}
-		return res
-	}
-	observed, problem, err := r.applyAll(ctx, ws, objs)
-	if err != nil || problem != nil {
-		res.outcome = status.Outcome{Stalled: problem, Err: err}
-		return res
-	}
-	res.objectsFingerprint = r.objectsFingerprint(ws, objs)
-	res.release = in.Release.Spec.Version
-	if err := r.prune(ctx, ws, owned, objs, secrets.Names(specs)); err != nil {
 		res.outcome.Err = err
 		return res
+	}
+	objs, observed := r.settledState(client.ObjectKeyFromObject(ws), digest, in, nsObserved, &res)
+	if objs == nil {
+		if objs, observed, ok = r.converge(ctx, ws, in, digest, &res); !ok {
+			return res
+		}
 	}
 	res.reports = health.Components(in, r.Components, objs, observed)
 	res.outcome = status.OutcomeOf(res.reports)

@@ -72,7 +72,7 @@ if [[ -n "${BURST:-}" ]]; then budget+=(--kube-api-burst="$BURST") bench_budget+
 finish() {
 	local keep
 	keep=$(mktemp -d)
-	cp "$demo"/bench*.json "$demo"/heap-*.pb.gz "$operator_log" "$keep/" 2>/dev/null || true
+	cp "$demo"/bench*.json "$demo"/*.pb.gz "$operator_log" "$keep/" 2>/dev/null || true
 	down
 	mkdir -p "$demo"
 	cp "$keep"/* "$demo/" 2>/dev/null || true
@@ -97,7 +97,8 @@ bench() {
 		--install "$demo/bench-install.json" --out "$demo/bench.json" "${bench_budget[@]}" "$@"
 }
 # Go's heap profile after the install and after the resync (.demo/heap-*.pb.gz, for
-# `go tool pprof`): what the operator's memory holds.
+# `go tool pprof`): what the operator's memory holds; and its CPU profile across the
+# steady-state pass (.demo/cpu-steady.pb.gz).
 budget+=(--pprof-bind-address=127.0.0.1:16060)
 heap() { curl -sf -o "$demo/heap-$1.pb.gz" http://127.0.0.1:16060/debug/pprof/heap || true; }
 log "starting the operator on $NODES simulated nodes (log $operator_log)"
@@ -108,7 +109,11 @@ log "restarting the operator: the resync of the settled fleet must not write"
 start_operator "${budget[@]}"
 bench -phase resync
 heap resync
+# Where a no-op reconcile's time goes: a CPU profile across the steady-state pass.
+curl -sf -o "$demo/cpu-steady.pb.gz" "http://127.0.0.1:16060/debug/pprof/profile?seconds=${STEADY_PROFILE_SECONDS:-20}" &
+profile=$!
 bench -phase steady
+wait "$profile" || true
 if [[ "$BASELINE" == 1 ]]; then
 	log "stopping the operator for the baseline"
 	stop_operator
@@ -117,11 +122,11 @@ if [[ "$BASELINE" == 1 ]]; then
 	else
 		objects=$(mktemp -d)
 		bench -phase capture --objects "$objects/objects.json"
-		cp "$demo"/bench*.json "$demo"/heap-*.pb.gz "$operator_log" "$objects/"
+		cp "$demo"/bench*.json "$demo"/*.pb.gz "$operator_log" "$objects/"
 		log "a cluster of its own for the baseline: the same nodes and settings, prepared the same way"
 		down
 		mkdir -p "$demo"
-		cp "$objects"/bench*.json "$objects"/heap-*.pb.gz "$objects/$(basename "$operator_log")" "$demo/"
+		cp "$objects"/bench*.json "$objects"/*.pb.gz "$objects/$(basename "$operator_log")" "$demo/"
 		prepare
 		(cd "$root" && go build -o "$demo/bin/bench" ./test/perf/bench)
 		bench -phase baseline --objects "$objects/objects.json"

@@ -1,0 +1,111 @@
+package desired
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/testutil/golden"
+)
+
+// digestInputs is a derived workspace with every service, backups and an observed object.
+func digestInputs(t *testing.T) stack.Inputs {
+	t.Helper()
+	in, err := Derive(contractInputs(contractCase{rathausv1alpha1.SizeS, rathausv1alpha1.DatabaseBundled, "bundled", "LoadBalancer", true}), Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "kiel", Name: "rathaus-mail-public", ResourceVersion: "41"}}
+	in.Observed = map[string]client.Object{stack.Key("Service", "kiel", "rathaus-mail-public"): svc}
+	in.BackupPods = []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Name: "rathaus-backup-files-1", ResourceVersion: "7"}}}
+	return in
+}
+
+func digest(t *testing.T, in stack.Inputs) string {
+	t.Helper()
+	d, err := InputsDigest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestInputsDigest(t *testing.T) {
+	cases := []struct {
+		name    string
+		mutate  func(*stack.Inputs)
+		changes bool
+	}{
+		{"nothing", func(*stack.Inputs) {}, false},
+		{"an annotation of the workspace", func(in *stack.Inputs) { in.Workspace.Annotations = map[string]string{"rathaus.io/bench-steady": "1"} }, false},
+		{"a label of the workspace", func(in *stack.Inputs) { in.Workspace.Labels = map[string]string{"team": "it"} }, false},
+		{"the workspace's resource version", func(in *stack.Inputs) { in.Workspace.ResourceVersion = "99" }, false},
+		{"the platform's managed fields", func(in *stack.Inputs) {
+			in.Platform.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+			in.Platform.ResourceVersion = "12"
+		}, false},
+		{"the workspace's spec", func(in *stack.Inputs) { in.Workspace.Spec.DisplayName = "Kiel" }, true},
+		{"the workspace's status", func(in *stack.Inputs) { in.Workspace.Status.ObservedGeneration = 3 }, true},
+		{"the workspace's generation", func(in *stack.Inputs) { in.Workspace.Generation = 8 }, true},
+		{"the platform's spec", func(in *stack.Inputs) { in.Platform.Spec.Registry.Mirror = "registry.example.eu/other" }, true},
+		{"the release", func(in *stack.Inputs) { in.Release.Spec.Version = "2099.1.0" }, true},
+		{"a platform Secret's data", func(in *stack.Inputs) {
+			for _, data := range in.PlatformSecrets {
+				for k := range data {
+					data[k] = []byte("rotated")
+				}
+			}
+		}, true},
+		{"an observed object's resource version", func(in *stack.Inputs) {
+			in.Observed[stack.Key("Service", "kiel", "rathaus-mail-public")].SetResourceVersion("42")
+		}, true},
+		{"an observed object more", func(in *stack.Inputs) {
+			in.Observed[stack.Key("Service", "kiel", "x")] = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "x", ResourceVersion: "1"}}
+		}, true},
+		{"a backup pod's resource version", func(in *stack.Inputs) { in.BackupPods[0].ResourceVersion = "8" }, true},
+		{"a public key", func(in *stack.Inputs) { in.PublicKeys = map[string][]byte{"rathaus-mail-dkim/key": {1}} }, true},
+		{"the operator's image", func(in *stack.Inputs) { in.OperatorImage = "ghcr.io/rathaus-io/rathaus:0.5.0" }, true},
+	}
+	base := digest(t, digestInputs(t))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := digestInputs(t)
+			tc.mutate(&in)
+			if got := digest(t, in) != base; got != tc.changes {
+				t.Errorf("digest changed: %v, want %v", got, tc.changes)
+			}
+		})
+	}
+}
+
+// TestStateReadsNoWorkspaceMetadataTheDigestLeavesOut holds renderers to what InputsDigest
+// takes of the workspace: a renderer that read its labels, annotations or resource version
+// would render differently here, and a reconciler trusting the digest would miss the change.
+func TestStateReadsNoWorkspaceMetadataTheDigestLeavesOut(t *testing.T) {
+	in := digestInputs(t)
+	want := golden.YAML(t, mustState(t, in))
+	in.Workspace.Labels = map[string]string{"rathaus.io/workspace": "other", "team": "it"}
+	in.Workspace.Annotations = map[string]string{"rathaus.io/suspend": "true", "note": "x"}
+	in.Workspace.ResourceVersion = "12345"
+	in.Workspace.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	in.Workspace.CreationTimestamp = metav1.Unix(1_800_000_000, 0)
+	in.Platform.ResourceVersion = "777"
+	in.Release.ResourceVersion = "888"
+	if got := golden.YAML(t, mustState(t, in)); string(got) != string(want) {
+		t.Error("the rendered objects depend on workspace metadata InputsDigest does not take")
+	}
+}
+
+func mustState(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
+	t.Helper()
+	objs, err := State(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
