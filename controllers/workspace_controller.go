@@ -51,6 +51,8 @@ type WorkspaceReconciler struct {
 	fingerprints fingerprints
 	// settled are the inputs of each workspace's last reconcile that had nothing to do.
 	settled settledWorkspaces
+	// publicKeys are the public halves of generated private keys, as last derived.
+	publicKeys publicKeys
 	// rulebook holds the components' upgrade rules and inventory the kinds they create, both
 	// derived once from the components (SetupWithManager).
 	rulebook     upgrade.Rulebook
@@ -89,6 +91,7 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			r.statusWrites.forget(req.NamespacedName)
 			r.fingerprints.forget(req.NamespacedName)
 			r.settled.forget(req.NamespacedName)
+			r.publicKeys.forget(req.Namespace)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

@@ -51,7 +51,7 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 			}
 			// A key that does not parse is left unpublished rather than stalling everything;
 			// the service that signs with it reports the problem.
-			if der, err := secrets.PublicKeyDER(data[k.Name]); err == nil {
+			if der, err := r.publicKeys.derive(in.Workspace.Namespace, stack.KeyRef(spec.Name, k.Name), data[k.Name]); err == nil {
 				public[stack.KeyRef(spec.Name, k.Name)] = der
 			} else {
 				log.FromContext(ctx).Info("Generated key does not parse; its public half is not published", "secret", spec.Name, "key", k.Name, "error", err.Error())

@@ -56,6 +56,8 @@ const (
 
 var workspaceController = framework.WorkspaceController
 
+const settledReconciles = "rathaus_workspace_settled_reconciles_total"
+
 type options struct {
 	phase       string
 	kubeconfig  string
@@ -81,10 +83,13 @@ type phase struct {
 	Seconds float64 `json:"seconds"`
 	// FirstReadySeconds and HalfReadySeconds (install only): when the first workspace, and
 	// half of them, were Ready; as precise as the poll interval.
-	FirstReadySeconds float64        `json:"firstReadySeconds,omitempty"`
-	HalfReadySeconds  float64        `json:"halfReadySeconds,omitempty"`
-	PeakRSSMiB        float64        `json:"peakRSSMiB"`
-	Reconciles        int            `json:"reconciles"`
+	FirstReadySeconds float64 `json:"firstReadySeconds,omitempty"`
+	HalfReadySeconds  float64 `json:"halfReadySeconds,omitempty"`
+	PeakRSSMiB        float64 `json:"peakRSSMiB"`
+	Reconciles        int     `json:"reconciles"`
+	// SettledReconciles are those that skipped rendering: nothing had changed since the
+	// workspace settled (rathaus_workspace_settled_reconciles_total).
+	SettledReconciles int            `json:"settledReconciles"`
 	RequestsByMethod  map[string]int `json:"requestsByMethod"`
 	// RequestsByResource counts requests by "METHOD resource" (rathaus_kube_api_requests_total).
 	RequestsByResource   map[string]int `json:"requestsByResource,omitempty"`
@@ -252,6 +257,7 @@ func report(res result, o options) error {
 func figures(before, after framework.Metrics, elapsed time.Duration, o options) (phase, error) {
 	p := phase{Seconds: math.Round(elapsed.Seconds()*10) / 10}
 	p.Reconciles = int(after.Sum(reconcileTotal, workspaceController) - before.Sum(reconcileTotal, workspaceController))
+	p.SettledReconciles = int(after.Sum(settledReconciles, nil) - before.Sum(settledReconciles, nil))
 	p.RequestsByMethod, p.MutatingRequests = framework.RequestsByMethod(before, after)
 	p.RequestsByResource = framework.RequestsByResource(before, after)
 	total := 0
@@ -373,6 +379,7 @@ func printTable(r result) {
 	t.Row("Install: first / half Ready after", "%.0fs / %.0fs", r.Install.FirstReadySeconds, r.Install.HalfReadySeconds)
 	both("Operator peak RSS (VmHWM)", "%.0f MiB", func(p phase) any { return p.PeakRSSMiB })
 	both("Reconciles (municipalityworkspace)", "%d", func(p phase) any { return p.Reconciles })
+	both("of which skipped rendering (settled)", "%d", func(p phase) any { return p.SettledReconciles })
 	both("Reconcile p50", "%.3fs", func(p phase) any { return p.ReconcileSecondsP50 })
 	both("Reconcile p99", "%.3fs", func(p phase) any { return p.ReconcileSecondsP99 })
 	both("API requests by verb", "%s", func(p phase) any { return verbs(p.RequestsByMethod) })
