@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rathaus-io/rathaus/controllers"
 	"github.com/rathaus-io/rathaus/internal/kubeclient"
+	"github.com/rathaus-io/rathaus/internal/memlimit"
 	"github.com/rathaus-io/rathaus/internal/metrics"
 )
 
@@ -26,7 +28,7 @@ func main() {
 		return
 	}
 	var opts controllers.Options
-	var qps float64
+	var qps, memoryRatio float64
 	var burst int
 	flag.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	flag.BoolVar(&opts.MetricsSecure, "metrics-secure", true, "Serve metrics over HTTPS to requesters allowed to GET /metrics (TokenReview and SubjectAccessReview); false only for a loopback address.")
@@ -39,6 +41,7 @@ func main() {
 	flag.IntVar(&burst, "kube-api-burst", kubeclient.DefaultBurst, "Burst of requests to the Kubernetes API, for the operator as a whole.")
 	flag.StringVar(&opts.PprofAddr, "pprof-bind-address", "", "Address to serve Go's profiles (/debug/pprof/) on, e.g. 127.0.0.1:6060, for measuring; off when empty.")
 	flag.StringVar(&opts.OperatorImage, "operator-image", os.Getenv("RATHAUS_OPERATOR_IMAGE"), "The operator's own image, which a restore's Job runs to put a workspace's credentials back; without it, credentials are not restored.")
+	flag.Float64Var(&memoryRatio, "memory-limit-ratio", 0.9, "Share of the container's memory limit the Go runtime keeps its heap within (GOMEMLIMIT), unless GOMEMLIMIT is set; 0 leaves the runtime's default.")
 	zapOpts := logOptions(flag.CommandLine)
 	flag.Parse()
 
@@ -47,6 +50,14 @@ func main() {
 	// client-go (leader election, watch errors) logs through klog: the same format and sink.
 	klog.SetLogger(logger)
 	log := ctrl.Log.WithName("setup")
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if limit, ok := memlimit.FromCgroup(os.DirFS("/")); ok {
+			if soft := memlimit.Soft(limit, memoryRatio); soft > 0 {
+				debug.SetMemoryLimit(soft)
+				log.Info("Soft memory limit set from the container's", "containerLimitBytes", limit, "softLimitBytes", soft)
+			}
+		}
+	}
 
 	cfg, err := ctrl.GetConfig()
 	if err != nil {

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"sync"
+	"unique"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // trimForCache is the cache's transform of the operator's own objects. Of most kinds the
@@ -43,6 +45,7 @@ func trimForCache(obj any) (any, error) {
 			annotations[apply.FingerprintAnnotation] = fp
 			o.SetAnnotations(annotations)
 			trim(o)
+			slimMeta(o)
 		}
 	}
 	o.SetManagedFields(nil)
@@ -90,6 +93,35 @@ func trim(o client.Object) {
 	case *corev1.LimitRange:
 		t.Spec = corev1.LimitRangeSpec{}
 	}
+}
+
+// keptLabels are the labels the operator reads of its trimmed objects: the cache's and the
+// inventory's selectors, and whether an object holds data (prune). Each is kept under the
+// constant's own string, so that the keys cost no memory per object.
+var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ownership.ComponentLabel, ownership.DataLabel}
+
+// slimMeta drops the metadata no one reads of a trimmed object, which at a thousand
+// workspaces is most of what the cache holds of them: owner references (the API server's
+// garbage collector reads them there, the operator maps events by label), other labels and
+// annotations. The namespace and label values, shared by every object of a workspace, are
+// interned.
+func slimMeta(o client.Object) {
+	o.SetOwnerReferences(nil)
+	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
+	labels := map[string]string{}
+	for _, k := range keptLabels {
+		if v, ok := o.GetLabels()[k]; ok {
+			labels[k] = unique.Make(v).Value()
+		}
+	}
+	o.SetLabels(labels)
+	annotations := map[string]string{}
+	for _, k := range []string{ownership.HashAnnotation, apply.FingerprintAnnotation} {
+		if v, ok := o.GetAnnotations()[k]; ok {
+			annotations[k] = v
+		}
+	}
+	o.SetAnnotations(annotations)
 }
 
 // trimmedKinds remembers trimmedKind's answer per kind: it is asked for every desired object

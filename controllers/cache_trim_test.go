@@ -13,6 +13,7 @@ import (
 
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/health"
+	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // TestTrimKeepsWhatTheOperatorReads: a trimmed object still carries what health, prune and the
@@ -21,8 +22,14 @@ import (
 func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	meta := func() metav1.ObjectMeta {
 		return metav1.ObjectMeta{
-			Name: "x", Namespace: "kiel", Generation: 2, Labels: map[string]string{"rathaus.io/workspace": "kiel"},
-			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply}},
+			Name: "x", Namespace: "kiel", Generation: 2, UID: "u1", ResourceVersion: "7",
+			Labels: map[string]string{
+				ownership.WorkspaceLabel: "kiel", ownership.ManagedByLabel: ownership.ManagedByValue, ownership.ComponentLabel: "files",
+				ownership.DataLabel: "true", "app.kubernetes.io/part-of": "rathaus", "app.kubernetes.io/name": "nextcloud",
+			},
+			Annotations:     map[string]string{ownership.HashAnnotation: "h1", "deployment.kubernetes.io/revision": "3"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "rathaus.io/v1alpha1", Kind: "MunicipalityWorkspace", Name: "kiel", UID: "w1"}},
+			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply}},
 		}
 	}
 	sts := &appsv1.StatefulSet{
@@ -50,6 +57,13 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	}
 	if len(trimmed.Spec.Template.Spec.Containers) != 0 || *trimmed.Spec.Replicas != 1 || trimmed.Spec.Template.Annotations["rathaus.io/applied-plan"] != "p1" {
 		t.Errorf("trimmed spec: %+v", trimmed.Spec)
+	}
+	if trimmed.OwnerReferences != nil || len(trimmed.Labels) != 4 || trimmed.Labels[ownership.DataLabel] != "true" || trimmed.Labels[ownership.WorkspaceLabel] != "kiel" ||
+		len(trimmed.Annotations) != 2 || trimmed.Annotations[ownership.HashAnnotation] != "h1" {
+		t.Errorf("trimmed metadata keeps more or less than the operator reads: labels %v, annotations %v, owners %v", trimmed.Labels, trimmed.Annotations, trimmed.OwnerReferences)
+	}
+	if trimmed.UID != "u1" || trimmed.ResourceVersion != "7" || trimmed.Generation != 2 || trimmed.Namespace != "kiel" {
+		t.Errorf("trimmed identity: %+v", trimmed.ObjectMeta)
 	}
 	if s := health.Of("StatefulSet", "x", trimmed); !s.Ready {
 		t.Errorf("a trimmed, rolled-out StatefulSet is judged %+v", s)
