@@ -18,29 +18,28 @@ const (
 	v1Max = "sys/fs/cgroup/memory/memory.limit_in_bytes"
 )
 
-// unlimitedV1 is the smallest value cgroup v1 reports for "no limit" (the largest page-aligned
-// int64); any such value means none.
+// unlimitedV1 is the value cgroup v1 reports for "no limit" (the largest page-aligned int64),
+// which some hosts show in the v2 file too; it or more means none.
 const unlimitedV1 = math.MaxInt64 &^ (1<<12 - 1)
 
 // FromCgroup returns the memory limit of the process's cgroup in bytes, read from fsys rooted
 // at "/"; false when there is none.
 func FromCgroup(fsys fs.FS) (int64, bool) {
-	if raw, err := fs.ReadFile(fsys, v2Max); err == nil {
-		return parse(raw, math.MaxInt64)
-	}
-	if raw, err := fs.ReadFile(fsys, v1Max); err == nil {
-		return parse(raw, unlimitedV1)
+	for _, name := range []string{v2Max, v1Max} {
+		if raw, err := fs.ReadFile(fsys, name); err == nil {
+			return parse(raw)
+		}
 	}
 	return 0, false
 }
 
-func parse(raw []byte, unlimited int64) (int64, bool) {
+func parse(raw []byte) (int64, bool) {
 	s := strings.TrimSpace(string(raw))
 	if s == "max" {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n >= unlimited {
+	if err != nil || n <= 0 || n >= unlimitedV1 {
 		return 0, false
 	}
 	return n, true

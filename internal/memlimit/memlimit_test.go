@@ -17,6 +17,7 @@ func TestFromCgroup(t *testing.T) {
 		{"cgroup v2 without one", map[string]string{v2Max: "max\n"}, 0, false},
 		{"cgroup v1 with a limit", map[string]string{v1Max: "314572800\n"}, 314572800, true},
 		{"cgroup v1 without one", map[string]string{v1Max: "9223372036854771712\n"}, 0, false},
+		{"cgroup v2 showing v1's no-limit value", map[string]string{v2Max: "9223372036854771712\n"}, 0, false},
 		{"v2 wins over v1", map[string]string{v2Max: "1048576", v1Max: "2097152"}, 1048576, true},
 		{"no cgroup files", map[string]string{}, 0, false},
 		{"garbage", map[string]string{v2Max: "a lot"}, 0, false},
