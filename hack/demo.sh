@@ -41,7 +41,10 @@ start_operator() {
 	stop_operator
 	local image
 	image="ghcr.io/rathaus-io/rathaus:$(awk '$1 == "appVersion:" { gsub(/"/, "", $2); print $2 }' "$root/charts/rathaus/Chart.yaml")"
-	setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" --operator-image "$image" \
+	# OPERATOR_GOMEMLIMIT: the soft memory limit the operator would derive from a container
+	# limit (the chart's manager.memoryLimitRatio of resources.limits.memory), for the operator
+	# alone, not the simulated cluster's processes.
+	env ${OPERATOR_GOMEMLIMIT:+GOMEMLIMIT="$OPERATOR_GOMEMLIMIT"} setsid "$demo/bin/rathaus-manager" --kubeconfig "$operator_kubeconfig" --operator-image "$image" \
 		--metrics-bind-address "$metrics_addr" --metrics-secure=false --health-probe-bind-address 127.0.0.1:18081 "$@" \
 		</dev/null >>"$operator_log" 2>&1 &
 	echo $! >"$operator_pid"
