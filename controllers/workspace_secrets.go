@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -89,7 +90,9 @@ func (r *WorkspaceReconciler) createSecret(ctx context.Context, in stack.Inputs,
 		data[k] = []byte(v)
 	}
 	secret.Data = data
-	err = r.Client.Create(ctx, secret, client.FieldOwner(ownership.FieldOwner))
+	err = retry.OnError(admissionLag, deniedForUnlabelledNamespace, func() error {
+		return r.Client.Create(ctx, secret, client.FieldOwner(ownership.FieldOwner))
+	})
 	switch {
 	case err == nil:
 		log.FromContext(ctx).Info("Created generated credentials", "secret", spec.Name, "keys", len(spec.Keys))
