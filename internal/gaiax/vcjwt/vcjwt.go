@@ -176,6 +176,35 @@ func Verify(compact string, public crypto.PublicKey) (Header, []byte, error) {
 	return header, payload, nil
 }
 
+// Presentation is the VC 2.0 presentation of signed credentials (compact JWS), issued by
+// issuer, for signing as a vp+jwt: the Loire compliance service takes a participant's or an
+// offering's credentials in one (ICAM 25.11 §5.5; issuer and validFrom are mandatory there
+// too, §5.6).
+func Presentation(id, issuer, validFrom string, credentials ...string) map[string]any {
+	enveloped := make([]any, len(credentials))
+	for i, c := range credentials {
+		enveloped[i] = Enveloped(c)
+	}
+	return map[string]any{
+		"@context":             []any{"https://www.w3.org/ns/credentials/v2"},
+		"id":                   id,
+		"type":                 []any{"VerifiablePresentation"},
+		"issuer":               issuer,
+		"validFrom":            validFrom,
+		"verifiableCredential": enveloped,
+	}
+}
+
+// Unenveloped is the compact JWS an enveloped credential carries; false when v is not one.
+func Unenveloped(v any) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || m["type"] != "EnvelopedVerifiableCredential" {
+		return "", false
+	}
+	id, _ := m["id"].(string)
+	return strings.CutPrefix(id, "data:application/vc+jwt,")
+}
+
 // Enveloped is a signed credential as a VC 2.0 presentation lists it (ICAM 25.11 §5.4.2).
 func Enveloped(compact string) map[string]any {
 	return map[string]any{

@@ -160,3 +160,19 @@ func TestEnveloped(t *testing.T) {
 		t.Errorf("%v", e)
 	}
 }
+
+func TestPresentationEnvelopesInOrder(t *testing.T) {
+	vp := Presentation("did:web:p.example#vp", "did:web:p.example", "2026-12-06T00:00:00Z", "a.b.c", "d.e.f")
+	list := vp["verifiableCredential"].([]any)
+	for i, want := range []string{"a.b.c", "d.e.f"} {
+		if got, ok := Unenveloped(list[i]); !ok || got != want {
+			t.Errorf("credential %d: %q, %v", i, got, ok)
+		}
+	}
+	if _, ok := Unenveloped(map[string]any{"type": "VerifiableCredential", "id": "data:application/vc+jwt,x"}); ok {
+		t.Error("a credential that is not enveloped was unwrapped")
+	}
+	if vp["issuer"] != "did:web:p.example" || vp["validFrom"] == "" {
+		t.Errorf("issuer and validFrom are mandatory in a presentation: %v", vp)
+	}
+}
