@@ -21,7 +21,7 @@ import (
 // from the cache and one digest, not rendering and comparing a hundred objects.
 //
 // It holds per workspace a digest and the identity of each desired object (what judging the
-// components' health needs), about 10 KB, not the objects themselves.
+// components' health needs): 5.5 MB for 1,000 workspaces in the heap profile, not the objects.
 type settledWorkspaces struct {
 	mu   sync.Mutex
 	byWS map[types.NamespacedName]settled
