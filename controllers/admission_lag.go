@@ -21,7 +21,9 @@ func deniedForUnlabelledNamespace(err error) bool {
 	return apierrors.IsForbidden(err) && strings.Contains(err.Error(), operatorScopeDenial)
 }
 
-// admissionLag is how long the first write into a freshly labelled namespace is retried
-// while the policy catches up: 0.1 s doubling, about 3 s in all, before the reconcile fails
-// and is retried as any other.
+// admissionLag is how long a write refused so is retried while the policy catches up: 0.1 s
+// doubling, about 3 s in all, before the reconcile fails and is retried as any other. Both
+// ways the operator writes into a workspace's namespace use it: creating generated Secrets,
+// which usually come first, and applying objects, which come first when a workspace needs no
+// Secret.
 var admissionLag = wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Steps: 6}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -44,7 +45,9 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.
 		}
 		log.FromContext(ctx).V(1).Info("Applying object", "object", desired.Key(u))
 		applied := u.DeepCopy()
-		err = r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied), client.FieldOwner(ownership.FieldOwner), client.ForceOwnership)
+		err = retry.OnError(admissionLag, deniedForUnlabelledNamespace, func() error {
+			return r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied), client.FieldOwner(ownership.FieldOwner), client.ForceOwnership)
+		})
 		switch {
 		case err == nil:
 			if err := r.rememberApplied(ws, u, applied); err != nil {

@@ -209,36 +209,27 @@ func resync(ctx context.Context, o options) error {
 	// count. It is over when every workspace was reconciled and the count stays put.
 	framework.Logf("waiting for the restarted operator to resync %d workspaces", o.n)
 	start := time.Now()
-	deadline := start.Add(o.timeout)
-	var last float64 = -1
-	var m framework.Metrics
-	var err error
-	for {
-		m, err = framework.Scrape(o.metricsURL)
-		if err != nil {
-			return err
-		}
-		n := m.Sum(reconcileTotal, workspaceController)
-		if n >= float64(o.n) && n == last {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the restarted operator reconciled %.0f of %d workspaces within %s", n, o.n, o.timeout)
-		}
-		last = n
-		time.Sleep(3 * time.Second)
+	m, err := waitQuiet(o, float64(o.n), start)
+	if err != nil {
+		return fmt.Errorf("the restarted operator's resync: %w", err)
 	}
-	// The quiet wait at the end is not part of the resync's duration.
-	p, err := figures(nil, m, time.Since(start)-3*time.Second, o)
+	return finishPhase(&res, &res.Resync, nil, m, start, o, "the resync of a settled fleet")
+}
+
+// finishPhase adds a phase's figures (from before to m; the 3-second quiet wait at its end not
+// counted) to res, reports them, and fails when the phase wrote: what resync and steady
+// state, named by what, measure must send no mutating request.
+func finishPhase(res *result, slot **phase, before, m framework.Metrics, start time.Time, o options, what string) error {
+	p, err := figures(before, m, time.Since(start)-3*time.Second, o)
 	if err != nil {
 		return err
 	}
-	res.Resync = &p
-	if err := report(res, o); err != nil {
+	*slot = &p
+	if err := report(*res, o); err != nil {
 		return err
 	}
 	if p.MutatingRequests != 0 {
-		return fmt.Errorf("the resync of a settled fleet sent %d mutating requests (%v); it must send none", p.MutatingRequests, p.RequestsByMethod)
+		return fmt.Errorf("%s sent %d mutating requests (%v); it must send none", what, p.MutatingRequests, p.RequestsByResource)
 	}
 	return nil
 }

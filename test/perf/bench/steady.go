@@ -64,18 +64,7 @@ func steady(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	p, err := figures(before, m, time.Since(start)-3*time.Second, o)
-	if err != nil {
-		return err
-	}
-	res.Steady = &p
-	if err := report(res, o); err != nil {
-		return err
-	}
-	if p.MutatingRequests != 0 {
-		return fmt.Errorf("the steady-state pass sent %d mutating requests (%v); a reconcile with nothing to do must send none", p.MutatingRequests, p.RequestsByResource)
-	}
-	return nil
+	return finishPhase(&res, &res.Steady, before, m, start, o, "the steady-state pass, a reconcile of each workspace with nothing to do,")
 }
 
 // waitQuiet waits until the workspace reconciles reached want and stayed put for 3 seconds.
