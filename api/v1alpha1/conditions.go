@@ -20,6 +20,17 @@ const (
 	// ConditionBackupsHealthy says whether every backed-up store has a recent successful
 	// backup (status.backups). It does not affect Ready.
 	ConditionBackupsHealthy = "BackupsHealthy"
+	// ConditionGaiaXCompliant says whether the platform's Gaia-X compliance service issued a
+	// compliance credential for the workspace's current credentials
+	// (status.credentials.compliance); its reason is the state. It does not affect Ready, and
+	// it is absent when the platform names no compliance service.
+	ConditionGaiaXCompliant = "GaiaXCompliant"
+)
+
+// Reasons of GaiaXCompliant besides the states Compliant, Rejected and Unreachable.
+const (
+	// ReasonCompliancePending: the current credentials have not been submitted yet.
+	ReasonCompliancePending = "SubmissionPending"
 )
 
 // Reasons of Ready, Reconciling and Stalled that are not specific to one check.

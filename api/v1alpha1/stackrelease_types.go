@@ -49,6 +49,16 @@ type Component struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
 	Digest string `json:"digest,omitempty"`
+	// License is the SPDX identifier of the image's licence, e.g. AGPL-3.0-or-later, for the
+	// gx:SoftwareResource of Gaia-X offerings; the operator knows the licences of the images
+	// of its own releases and uses this for others.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	License string `json:"license,omitempty"`
+	// CopyrightOwner is who holds the copyright of the image's software, by name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	CopyrightOwner string `json:"copyrightOwner,omitempty"`
 }
 
 // StackRelease is a curated, immutable set of component versions with the channels it belongs

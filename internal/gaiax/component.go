@@ -32,18 +32,45 @@ func (Component) Name() string { return "gaiax" }
 
 // Render implements stack.Component.
 func (Component) Render(in stack.Inputs) ([]client.Object, error) {
-	docs, err := Documents(in)
-	if err != nil || docs == nil {
+	data, err := configMapData(in)
+	if err != nil || data == nil {
 		return nil, err
 	}
 	return []client.Object{&corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: kit.Meta(in, Component{}.Name(), ConfigMapName),
-		Data: map[string]string{
-			LegalParticipantKey: string(docs.LegalParticipant),
-			ServiceOfferingKey:  string(docs.ServiceOffering),
-		},
+		Data:       data,
 	}}, nil
+}
+
+// configMapData is what the ConfigMap publishes in the platform's format; nil when the
+// platform publishes no credentials.
+func configMapData(in stack.Inputs) (map[string]string, error) {
+	_, gx := settings(in.Platform)
+	switch {
+	case gx == nil:
+		return nil, nil
+	case gx.EffectiveFormat() == rathausv1alpha1.GaiaXFormatLoire:
+		b, err := Loire(in)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{
+			LegalPersonKey:        b.LegalPerson,
+			IssuerKey:             b.Issuer,
+			ServiceOfferingJWTKey: b.ServiceOffering,
+			PresentationKey:       b.Presentation,
+			DIDKeyKey:             string(b.DIDKey),
+		}, nil
+	}
+	docs, err := Documents(in)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		LegalParticipantKey: string(docs.LegalParticipant),
+		ServiceOfferingKey:  string(docs.ServiceOffering),
+	}, nil
 }
 
 // Published are a workspace's credentials as published JSON.
@@ -175,15 +202,40 @@ func marshal(vc Credential) ([]byte, error) {
 // Summary is the credentials' summary for the workspace's status; nil when the platform
 // publishes none or they cannot be rendered (the workspace then stalls on the render error).
 func Summary(in stack.Inputs) *rathausv1alpha1.CredentialsStatus {
+	_, gx := settings(in.Platform)
+	if gx == nil {
+		return nil
+	}
+	if gx.EffectiveFormat() == rathausv1alpha1.GaiaXFormatLoire {
+		b, err := Loire(in)
+		if err != nil {
+			return nil
+		}
+		return &rathausv1alpha1.CredentialsStatus{
+			ConfigMap:  ConfigMapName,
+			Format:     rathausv1alpha1.GaiaXFormatLoire,
+			OfferingID: b.OfferingID,
+			Signed:     true,
+			Digest:     PresentationDigest(b.Presentation),
+		}
+	}
 	docs, err := Documents(in)
 	if err != nil || docs == nil {
 		return nil
 	}
-	sum := sha256.Sum256(docs.ServiceOffering)
 	return &rathausv1alpha1.CredentialsStatus{
 		ConfigMap:  ConfigMapName,
+		Format:     rathausv1alpha1.GaiaXFormatTagus,
 		OfferingID: docs.OfferingID,
 		Signed:     docs.Signed,
-		Digest:     "sha256:" + hex.EncodeToString(sum[:]),
+		Digest:     digest(docs.ServiceOffering),
 	}
+}
+
+// PresentationDigest is the digest status.credentials.digest gives of a Loire presentation.
+func PresentationDigest(presentation string) string { return digest([]byte(presentation)) }
+
+func digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

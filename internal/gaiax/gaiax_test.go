@@ -39,7 +39,7 @@ func pkcs8PEM(t testing.TB, key any) []byte {
 }
 
 // inputs are the inputs of workspace kiel on a platform with a provider identity, Gaia-X
-// settings and allowed regions in Germany; signed when key is not nil.
+// settings in the Tagus format and allowed regions in Germany; signed when key is not nil.
 func inputs(t testing.TB, key any, mutate ...func(*stack.Inputs)) stack.Inputs {
 	t.Helper()
 	rel := release.BuiltIn()
@@ -62,6 +62,7 @@ func inputs(t testing.TB, key any, mutate ...func(*stack.Inputs)) stack.Inputs {
 					TermsAndConditionsURL:  "https://provider.example.eu/terms",
 					TermsAndConditionsHash: "4ad7ee8b2f7c4a1ac4bd7e1f1f7b5c0b7d2d6e8c4f7d0a6e5b5c1f0e9d8c7b6a",
 					GaiaX: &rathausv1alpha1.GaiaXCredentials{
+						Format:          rathausv1alpha1.GaiaXFormatTagus,
 						Issuer:          "did:web:provider.example.eu",
 						RegionCountries: []rathausv1alpha1.RegionCountry{{Region: "eu-central-2", Country: "DE"}, {Region: "eu-central", Country: "DE"}},
 					},

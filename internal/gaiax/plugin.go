@@ -15,13 +15,21 @@ func (Component) Kinds() []schema.GroupVersionKind {
 	return []schema.GroupVersionKind{kit.ConfigMapKind}
 }
 
-// PlatformSecrets implements stack.PlatformSecretUser: the key that signs the credentials,
-// read and never copied.
+// PlatformSecrets implements stack.PlatformSecretUser: the key that signs the credentials
+// and, for Loire, the notary's registration credential; read and never copied.
 func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathausv1alpha1.NamespacedName {
-	if p.Spec.Provider == nil || p.Spec.Provider.GaiaX == nil || p.Spec.Provider.GaiaX.SigningKeySecret == nil {
+	_, gx := settings(p)
+	if gx == nil {
 		return nil
 	}
-	return []rathausv1alpha1.NamespacedName{*p.Spec.Provider.GaiaX.SigningKeySecret}
+	var out []rathausv1alpha1.NamespacedName
+	if gx.SigningKeySecret != nil {
+		out = append(out, *gx.SigningKeySecret)
+	}
+	if gx.RegistrationCredentialSecret != nil && gx.EffectiveFormat() == rathausv1alpha1.GaiaXFormatLoire {
+		out = append(out, *gx.RegistrationCredentialSecret)
+	}
+	return out
 }
 
 // ReportStatus implements stack.StatusReporter: status.credentials.

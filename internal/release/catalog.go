@@ -20,14 +20,27 @@ import (
 // builtIn is the newest release of the embedded catalog. A catalog that does not decode or
 // check stops the program here, at start, and fails every test of a package that imports
 // this one: a broken release must never ship, nor fall back to something else.
-var builtIn = mustNewest(releases.FS)
+var (
+	embedded = mustDecode(releases.FS)
+	builtIn  = &embedded[len(embedded)-1]
+)
 
-func mustNewest(fsys fs.FS) *rathausv1alpha1.StackRelease {
+func mustDecode(fsys fs.FS) []rathausv1alpha1.StackRelease {
 	catalog, err := decodeCatalog(fsys)
 	if err != nil {
 		panic(fmt.Sprintf("release: the embedded catalog (config/releases): %v", err))
 	}
-	return &catalog[len(catalog)-1]
+	return catalog
+}
+
+// Catalog returns copies of the releases of the embedded catalog (config/releases), oldest
+// first.
+func Catalog() []rathausv1alpha1.StackRelease {
+	out := make([]rathausv1alpha1.StackRelease, len(embedded))
+	for i := range embedded {
+		embedded[i].DeepCopyInto(&out[i])
+	}
+	return out
 }
 
 // The patterns of the StackRelease CRD's CEL rules (api/v1alpha1/stackrelease_types.go), and

@@ -125,8 +125,9 @@ func TestDecodeCatalogOrdersNumerically(t *testing.T) {
 	if len(catalog) != 2 || catalog[0].Name != "2026.9.0" || catalog[1].Name != "2026.10.0" {
 		t.Fatalf("got %d releases %v, want 2026.9.0 then 2026.10.0", len(catalog), catalog)
 	}
-	if got := mustNewest(fsys); got.Name != "2026.10.0" || len(got.Spec.Components) != 2 || got.Spec.Components[1].Version != "17.11" {
-		t.Fatalf("mustNewest = %+v, want 2026.10.0 with its two components", got)
+	decoded := mustDecode(fsys)
+	if got := decoded[len(decoded)-1]; got.Name != "2026.10.0" || len(got.Spec.Components) != 2 || got.Spec.Components[1].Version != "17.11" {
+		t.Fatalf("the newest release = %+v, want 2026.10.0 with its two components", got)
 	}
 }
 
@@ -190,10 +191,10 @@ func TestDecodeCatalogRefuses(t *testing.T) {
 			}
 			defer func() {
 				if recover() == nil {
-					t.Error("mustNewest did not panic")
+					t.Error("mustDecode did not panic")
 				}
 			}()
-			mustNewest(fstest.MapFS{file: {Data: []byte(text)}})
+			mustDecode(fstest.MapFS{file: {Data: []byte(text)}})
 		})
 	}
 }

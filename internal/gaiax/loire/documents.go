@@ -14,6 +14,7 @@
 package loire
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -58,7 +59,8 @@ type Participant struct {
 
 // Offering is a workspace as a gx:ServiceOffering.
 type Offering struct {
-	// ID is the offering credential's id; its subject is ID + "#cs".
+	// ID is the offering credential's id (an https URL, see CredentialURL); its subject is
+	// SubjectID of it.
 	ID          string
 	Name        string
 	Description string
@@ -71,8 +73,10 @@ type Offering struct {
 	// Endpoint is the one user-facing endpoint with the standards it conforms to; empty URL
 	// for none.
 	Endpoint  Endpoint
-	Export    DataAccountExport
-	Location  Address
+	Export DataAccountExport
+	// Locations are where the offering runs, the gx:location of its gx:PhysicalResource; none
+	// claims no place, and the offering then aggregates no physical resource.
+	Locations []Address
 	Software  []Software
 	Protected []string // gx:dataProtectionRegime, e.g. GDPR2016
 }
@@ -96,8 +100,9 @@ type DataAccountExport struct {
 // Software is an image of the release as a gx:SoftwareResource.
 type Software struct {
 	Name, Version string
-	// License is an SPDX identifier (e.g. AGPL-3.0-or-later) or a URL to the licence.
-	License string
+	// Licenses are SPDX identifiers (e.g. AGPL-3.0-or-later) or URLs to licences, one per
+	// licence the image's software comes under.
+	Licenses []string
 	// CopyrightOwner is who holds the copyright, by name.
 	CopyrightOwner string
 }
@@ -123,15 +128,20 @@ func anyURI(v string) map[string]any { return map[string]any{"@value": v, "@type
 
 func ref(id string) map[string]any { return map[string]any{"id": id} }
 
+// envelope is a credential around subject. validFrom comes from the inputs, never the clock,
+// so that the same inputs give the same bytes; it is omitted when the inputs have none.
 func envelope(id, issuer, validFrom string, types []string, subject map[string]any) Credential {
-	return Credential{
+	vc := Credential{
 		"@context":          context(),
 		"id":                id,
 		"type":              append([]any{"VerifiableCredential"}, anys(types)...),
 		"issuer":            issuer,
-		"validFrom":         validFrom,
 		"credentialSubject": subject,
 	}
+	if validFrom != "" {
+		vc["validFrom"] = validFrom
+	}
+	return vc
 }
 
 func anys(s []string) []any {
@@ -150,12 +160,26 @@ func address(a Address) map[string]any {
 	return out
 }
 
+// CredentialURL is the https URL of a credential the provider did issues, below the
+// origin did:web resolves to (did:web:provider.example.eu:gx gives
+// https://provider.example.eu/gx/<path>), where the provider may publish it next to its
+// did.json. Credential ids are URLs, as in the Gaia-X examples, so that a subject id
+// (SubjectID) is the credential's URL with a fragment.
+func CredentialURL(did, path string) string {
+	parts := strings.Split(strings.TrimPrefix(did, "did:web:"), ":")
+	host, err := url.PathUnescape(parts[0]) // a port is written %3A
+	if err != nil {
+		host = parts[0]
+	}
+	return "https://" + strings.Join(append([]string{host}, parts[1:]...), "/") + "/" + path
+}
+
 // LegalPersonID is the id of the provider's gx:LegalPerson credential; its subject, which
 // offerings name as their provider, is SubjectID of it.
-func LegalPersonID(did string) string { return did + "#legal-person" }
+func LegalPersonID(did string) string { return CredentialURL(did, "credentials/legal-person.json") }
 
 // IssuerID is the id of the provider's gx:Issuer credential.
-func IssuerID(did string) string { return did + "#issuer" }
+func IssuerID(did string) string { return CredentialURL(did, "credentials/issuer.json") }
 
 // SubjectID is the id of a credential's subject.
 func SubjectID(credentialID string) string { return credentialID + "#cs" }
@@ -236,12 +260,19 @@ func ServiceOffering(p Participant, o Offering, validFrom string) Credential {
 // by name.
 func resources(p Participant, o Offering, subjectID string) []any {
 	provider := ref(SubjectID(LegalPersonID(p.DID)))
-	out := []any{map[string]any{
-		"id":              subjectID + "-location",
-		"type":            "gx:PhysicalResource",
-		"gx:maintainedBy": provider,
-		"gx:location":     address(o.Location),
-	}}
+	var out []any
+	if len(o.Locations) > 0 {
+		locations := make([]any, len(o.Locations))
+		for i, a := range o.Locations {
+			locations[i] = address(a)
+		}
+		out = append(out, map[string]any{
+			"id":              subjectID + "-location",
+			"type":            "gx:PhysicalResource",
+			"gx:maintainedBy": provider,
+			"gx:location":     locations,
+		})
+	}
 	software := slices.Clone(o.Software)
 	slices.SortFunc(software, func(a, b Software) int { return strings.Compare(a.Name, b.Name) })
 	for _, s := range software {
@@ -249,7 +280,7 @@ func resources(p Participant, o Offering, subjectID string) []any {
 			"id":                  subjectID + "-software-" + s.Name,
 			"type":                "gx:SoftwareResource",
 			"schema:name":         s.Name,
-			"gx:license":          s.License,
+			"gx:license":          anys(s.Licenses),
 			"gx:copyrightOwnedBy": s.CopyrightOwner,
 			"gx:resourcePolicy":   o.PolicyDocument,
 		}

@@ -1,6 +1,7 @@
 package loire
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func participant() Participant {
 
 func offering() Offering {
 	return Offering{
-		ID:             "did:web:provider.example.eu#workspace/kiel",
+		ID:             CredentialURL("did:web:provider.example.eu", "workspaces/kiel/kiel/service-offering.json"),
 		Name:           "Digitaler Arbeitsplatz Kiel",
 		Description:    "Files, video conferencing, mail and media for the Landeshauptstadt Kiel",
 		Keywords:       []string{"files", "video"},
@@ -33,11 +34,11 @@ func offering() Offering {
 			{Title: "WebDAV", Reference: "https://www.rfc-editor.org/rfc/rfc4918"},
 		}},
 		Export:    DataAccountExport{RequestType: "API", AccessType: "digital", FormatType: "application/zip"},
-		Location:  Address{CountryCode: "DE", Region: "DEF0"},
+		Locations: []Address{{CountryCode: "DE", Region: "DEF0"}},
 		Protected: []string{"GDPR2016"},
 		Software: []Software{
-			{Name: "stalwart", Version: "v0.16.18", License: "AGPL-3.0-only", CopyrightOwner: "Stalwart Labs LLC"},
-			{Name: "nextcloud", Version: "31.0.9", License: "AGPL-3.0-or-later", CopyrightOwner: "Nextcloud GmbH and contributors"},
+			{Name: "stalwart", Version: "v0.16.18", Licenses: []string{"AGPL-3.0-only"}, CopyrightOwner: "Stalwart Labs LLC"},
+			{Name: "nextcloud", Version: "31.0.9", Licenses: []string{"AGPL-3.0-or-later"}, CopyrightOwner: "Nextcloud GmbH and contributors"},
 		},
 	}
 }
@@ -63,7 +64,7 @@ func bundle() []Credential {
 }
 
 func TestDocumentsSatisfyTheShapes(t *testing.T) {
-	if errs := check(bundle()...); len(errs) > 0 {
+	if errs := Check(bundle()...); len(errs) > 0 {
 		t.Errorf("25.11 shape violations:\n%s", strings.Join(errs, "\n"))
 	}
 }
@@ -102,7 +103,7 @@ func TestTheShapeTableCatches(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := bundle()
 			tc.change(b)
-			errs := strings.Join(check(b...), "\n")
+			errs := strings.Join(Check(b...), "\n")
 			if !strings.Contains(errs, tc.want) {
 				t.Errorf("want a violation containing %q, got:\n%s", tc.want, errs)
 			}
@@ -121,5 +122,33 @@ func TestDocumentsAreDeterministic(t *testing.T) {
 	resources := ServiceOffering(participant(), offering(), validFrom)["credentialSubject"].(map[string]any)["gx:aggregationOfResources"].([]any)
 	if resources[1].(map[string]any)["schema:name"] != "nextcloud" || resources[0].(map[string]any)["type"] != "gx:PhysicalResource" {
 		t.Errorf("resources: %v", resources)
+	}
+}
+
+func TestRegistration(t *testing.T) {
+	encode := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	header := encode(map[string]string{"alg": "PS256", "typ": "vc+jwt"})
+	good := header + "." + encode(registration()) + ".c2ln"
+	if _, id, err := Registration(good); err != nil || id != participant().RegistrationNumber {
+		t.Fatalf("Registration(notary credential) = %q, %v; want %q", id, err, participant().RegistrationNumber)
+	}
+	if _, id, err := Registration(header + "." + encode(map[string]any{"vc": registration()}) + ".c2ln"); err != nil || id == "" {
+		t.Errorf("a credential in a vc claim: %q, %v", id, err)
+	}
+	notNumber := registration()
+	notNumber["credentialSubject"] = map[string]any{"id": "x", "type": "gx:LegalPerson"}
+	for name, compact := range map[string]string{
+		"two parts":        header + "." + encode(registration()),
+		"payload not b64":  header + ".%%%.c2ln",
+		"payload not JSON": header + "." + base64.RawURLEncoding.EncodeToString([]byte("nope")) + ".c2ln",
+		"no subject id":    header + "." + encode(map[string]any{"credentialSubject": map[string]any{"type": "gx:VatID"}}) + ".c2ln",
+		"not a number":     header + "." + encode(notNumber) + ".c2ln",
+	} {
+		if _, _, err := Registration(compact); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }

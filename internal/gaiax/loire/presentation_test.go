@@ -70,7 +70,7 @@ func TestSignedPresentationVerifiesAndConforms(t *testing.T) {
 	if len(decoded) != 4 {
 		t.Fatalf("%d credentials in the presentation, want 4", len(decoded))
 	}
-	if errs := check(decoded...); len(errs) > 0 {
+	if errs := Check(decoded...); len(errs) > 0 {
 		t.Errorf("the presented credentials violate the 25.11 shapes:\n%s", strings.Join(errs, "\n"))
 	}
 }

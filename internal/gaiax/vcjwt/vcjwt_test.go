@@ -176,3 +176,32 @@ func TestPresentationEnvelopesInOrder(t *testing.T) {
 		t.Errorf("issuer and validFrom are mandatory in a presentation: %v", vp)
 	}
 }
+
+// TestPublicJWKVerifiesWithGoJose reads the JWK the DID document publishes with go-jose and
+// verifies a signature with the key it yields: what a compliance service does with did.json.
+func TestPublicJWKVerifiesWithGoJose(t *testing.T) {
+	for name, key := range testKeys {
+		t.Run(name, func(t *testing.T) {
+			jwk, err := PublicJWK(key.Public())
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := json.Marshal(jwk)
+			var parsed jose.JSONWebKey
+			if err := parsed.UnmarshalJSON(raw); err != nil {
+				t.Fatalf("go-jose does not read %s: %v", raw, err)
+			}
+			compact, err := Sign(key, header(), map[string]any{"id": "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			jws, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.PS256, jose.ES256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := jws.Verify(parsed.Key); err != nil {
+				t.Errorf("the JWK's key does not verify: %v", err)
+			}
+		})
+	}
+}

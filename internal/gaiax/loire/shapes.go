@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// The 25.11 SHACL shapes the documents must satisfy, as this project's own table: the
+// The 25.11 SHACL shapes the documents must satisfy, as this project's own table (Check): the
 // shapes file cannot be shipped here, so each shape is written down from
 // GAIA-X4PLC-AAD/ontology-management-base at f35d7c37 (tag v0.1.0),
 // artifacts/gx/gx.shacl.ttl, version 25.11+fix.1 (docs/design/gaiax-loire-research.md §3).
@@ -33,7 +33,7 @@ var (
 	mediaType = regexp.MustCompile(`^[a-z]+/[a-zA-Z0-9.+-]+$`)
 	// licences is the part of gx:VirtualResourceShape's sh:in of 567 SPDX identifiers that
 	// the release's images use.
-	licences = []string{"AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-2.0", "BSD-3-Clause", "ECL-2.0", "MIT", "PostgreSQL"}
+	licences = []string{"AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ECL-2.0", "MIT", "PostgreSQL"}
 )
 
 // shapes is filled in init: its rules check nested nodes against it.
@@ -137,7 +137,11 @@ type checker struct {
 	errors []string
 }
 
-func check(credentials ...Credential) []string {
+// Check returns every violation of the 25.11 shapes (and of ICAM 25.11's envelope) in a bundle
+// of decoded credentials, which it judges as one graph, as a compliance service judges a
+// presentation: a reference from one credential finds its node in another. The table is the
+// project's own reading of the shapes, not the shapes file.
+func Check(credentials ...Credential) []string {
 	c := &checker{types: map[string]string{}}
 	for _, cred := range credentials {
 		c.index(cred["credentialSubject"])

@@ -1,0 +1,194 @@
+package gaiax
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"strings"
+
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/gaiax/loire"
+	"github.com/rathaus-io/rathaus/internal/gaiax/vcjwt"
+	"github.com/rathaus-io/rathaus/internal/stack"
+)
+
+// Keys of the Loire credentials in the ConfigMap rathaus-gaiax, and of the registration
+// credential in the provider's Secret.
+const (
+	LegalPersonKey            = "legal-person.jwt"
+	IssuerKey                 = "issuer.jwt"
+	ServiceOfferingJWTKey     = "service-offering.jwt"
+	PresentationKey           = "presentation.jwt"
+	DIDKeyKey                 = "did-key.json"
+	RegistrationCredentialKey = "credential.jwt"
+)
+
+// LoireBundle is a workspace's credentials in the Loire format: each a compact vc+jwt, the
+// presentation of all of them (with the notary's registration credential) a vp+jwt, and the
+// public key's entry for the provider's DID document.
+type LoireBundle struct {
+	LegalPerson, Issuer, ServiceOffering, Presentation string
+	DIDKey                                             []byte
+	OfferingID                                         string
+}
+
+// Loire renders and signs a workspace's Loire credentials. The dates come from the inputs
+// (issuanceDate), the signatures are deterministic (vcjwt), and signed documents are
+// remembered by what they were made from, so that the same inputs give the same bytes
+// cheaply.
+func Loire(in stack.Inputs) (*LoireBundle, error) {
+	provider, gx := settings(in.Platform)
+	key, err := loireKey(in, gx)
+	if err != nil {
+		return nil, err
+	}
+	registration, err := registrationCredential(in, gx)
+	if err != nil {
+		return nil, err
+	}
+	_, registrationID, err := loire.Registration(registration)
+	if err != nil {
+		return nil, fmt.Errorf("registration credential Secret %s: %w", stack.RefKey(*gx.RegistrationCredentialSecret), err)
+	}
+	participant, err := loireParticipant(in.Platform, registrationID)
+	if err != nil {
+		return nil, err
+	}
+	offering, err := loireOffering(in, provider, gx)
+	if err != nil {
+		return nil, err
+	}
+	platformDate := issuanceDate(in.Platform.CreationTimestamp.Time)
+	offeringDate := issuanceDate(latest(in.Platform.CreationTimestamp.Time, in.Workspace.CreationTimestamp.Time, in.Release.CreationTimestamp.Time))
+	out := &LoireBundle{OfferingID: offering.ID}
+	credential := vcjwt.Header{Typ: vcjwt.TypeCredential, Cty: vcjwt.ContentCredential, Kid: key.kid, Iss: gx.Issuer}
+	if out.LegalPerson, err = key.sign(credential, loire.LegalPerson(participant, platformDate)); err != nil {
+		return nil, err
+	}
+	if out.Issuer, err = key.sign(credential, loire.Issuer(participant, platformDate)); err != nil {
+		return nil, err
+	}
+	if out.ServiceOffering, err = key.sign(credential, loire.ServiceOffering(participant, offering, offeringDate)); err != nil {
+		return nil, err
+	}
+	presentation := vcjwt.Presentation(offering.ID+"#presentation", gx.Issuer, offeringDate,
+		out.LegalPerson, registration, out.Issuer, out.ServiceOffering)
+	if out.Presentation, err = key.sign(vcjwt.Header{Typ: vcjwt.TypePresentation, Cty: vcjwt.ContentPresent, Kid: key.kid, Iss: gx.Issuer}, presentation); err != nil {
+		return nil, err
+	}
+	if out.DIDKey, err = didKey(key, gx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loireSigner is the platform's key as it signs Loire credentials.
+type loireSigner struct {
+	key crypto.Signer
+	alg string
+	kid string
+	// identity is what, besides the payload and header, decides a signature: the public key.
+	identity []byte
+}
+
+func loireKey(in stack.Inputs, gx *rathausv1alpha1.GaiaXCredentials) (*loireSigner, error) {
+	if gx.SigningKeySecret == nil {
+		return nil, fmt.Errorf("WorkspacePlatform %s: provider.gaiaX.signingKeySecret is required for Loire credentials", in.Platform.Name)
+	}
+	ref := stack.RefKey(*gx.SigningKeySecret)
+	pemBytes, err := platformSecretKey(in, *gx.SigningKeySecret, SigningKeyKey)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("signing key Secret %s: not a PKCS#8 PEM block (\"PRIVATE KEY\")", ref)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("signing key Secret %s: not a valid PKCS#8 private key", ref)
+	}
+	key, ok := parsed.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("signing key Secret %s: a %T cannot sign", ref, parsed)
+	}
+	alg, err := vcjwt.Algorithm(key)
+	if err != nil {
+		return nil, fmt.Errorf("signing key Secret %s: %w; Loire credentials need RSA of 2048 bits or more (PS256) or EC P-256 (ES256), or set provider.gaiaX.format: Tagus", ref, err)
+	}
+	public, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return nil, fmt.Errorf("signing key Secret %s: no encodable public key", ref)
+	}
+	kid := gx.VerificationMethod
+	if kid == "" {
+		kid = gx.Issuer + "#key-1"
+	}
+	return &loireSigner{key: key, alg: alg, kid: kid, identity: public}, nil
+}
+
+// sign returns the compact JWS of payload under header, remembered by the key, header and
+// payload (vcjwt signs deterministically, so a remembered signature is the one it would make).
+func (s *loireSigner) sign(header vcjwt.Header, payload any) (string, error) {
+	h, err := json.Marshal(header)
+	if err != nil {
+		return "", err
+	}
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return "", err
+	}
+	key := memoKey([]byte("loire"), s.identity, h, p)
+	if b, ok := published.get(key); ok {
+		return string(b), nil
+	}
+	compact, err := vcjwt.Sign(s.key, header, payload)
+	if err != nil {
+		return "", err
+	}
+	published.put(key, []byte(compact))
+	return compact, nil
+}
+
+func platformSecretKey(in stack.Inputs, ref rathausv1alpha1.NamespacedName, key string) ([]byte, error) {
+	data, ok := in.PlatformSecrets[stack.RefKey(ref)]
+	if !ok {
+		return nil, fmt.Errorf("Secret %s was not read", stack.RefKey(ref))
+	}
+	v, ok := data[key]
+	if !ok || len(v) == 0 {
+		return nil, fmt.Errorf("Secret %s has no key %s", stack.RefKey(ref), key)
+	}
+	return v, nil
+}
+
+func registrationCredential(in stack.Inputs, gx *rathausv1alpha1.GaiaXCredentials) (string, error) {
+	if gx.RegistrationCredentialSecret == nil {
+		return "", fmt.Errorf("WorkspacePlatform %s: provider.gaiaX.registrationCredentialSecret is required for Loire credentials", in.Platform.Name)
+	}
+	v, err := platformSecretKey(in, *gx.RegistrationCredentialSecret, RegistrationCredentialKey)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(v)), nil
+}
+
+// didKey is the signing key's verification method for the provider's did.json: a
+// JsonWebKey2020 whose JWK names the algorithm and, when the platform gives it, the
+// certificate chain (x5u) a compliance service checks.
+func didKey(s *loireSigner, gx *rathausv1alpha1.GaiaXCredentials) ([]byte, error) {
+	jwk, err := vcjwt.PublicJWK(s.key.Public())
+	if err != nil {
+		return nil, err
+	}
+	jwk["alg"] = s.alg
+	jwk["kid"] = s.kid
+	if gx.CertificateChainURL != "" {
+		jwk["x5u"] = gx.CertificateChainURL
+	}
+	return marshal(map[string]any{
+		"id": s.kid, "type": "JsonWebKey2020", "controller": gx.Issuer, "publicKeyJwk": jwk,
+	})
+}
