@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"net/http"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,6 +56,9 @@ type Options struct {
 	OperatorImage string
 	// PprofAddr serves Go's profiles (/debug/pprof/) when set, for measuring; off by default.
 	PprofAddr string
+	// ComplianceHTTP is the HTTP client of submissions to Gaia-X compliance services; one
+	// with a 30 s timeout and the system's trust store when nil.
+	ComplianceHTTP *http.Client
 }
 
 // Scheme returns the scheme with the Kubernetes and rathaus kinds.
@@ -144,6 +148,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Now:             opts.Now,
 		OperatorImage:   opts.OperatorImage,
 		capabilities:    newCapabilities(mgr.GetRESTMapper(), opts.Now),
+		compliance:      newComplianceSubmitter(opts.ComplianceHTTP),
 	}
 	if err := r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/desired"
+	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/secrets"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -89,7 +90,7 @@ func (r *WorkspaceReconciler) converge(ctx context.Context, ws *rathausv1alpha1.
 	}
 	res.objectsFingerprint = r.objectsFingerprint(ws, objs)
 	res.release = in.Release.Spec.Version
-	pruned, err := r.prune(ctx, ws, in.Observed, objs, secrets.Names(in.Credentials))
+	pruned, err := r.prune(ctx, ws, in.Observed, objs, keptBeside(in))
 	if err != nil {
 		res.outcome.Err = err
 		return nil, nil, false
@@ -98,6 +99,20 @@ func (r *WorkspaceReconciler) converge(ctx context.Context, ws *rathausv1alpha1.
 		r.settled.record(wsKey, digest, objs, res.objectsFingerprint)
 	}
 	return objs, observed, true
+}
+
+// keptBeside are the keys of the objects the workspace keeps besides its desired ones: the
+// generated Secrets still needed, which are created once and never applied, and the
+// compliance credential a clearing house issued while the platform names one.
+func keptBeside(in stack.Inputs) []string {
+	var out []string
+	for _, name := range secrets.Names(in.Credentials) {
+		out = append(out, stack.Key("Secret", in.Workspace.Namespace, name))
+	}
+	if gaiax.ComplianceService(in) != "" {
+		out = append(out, stack.Key("ConfigMap", in.Workspace.Namespace, gaiax.ComplianceConfigMapName))
+	}
+	return out
 }
 
 // upToDate reads the object from the cache: typed for the kinds of the scheme, so that no
@@ -189,14 +204,14 @@ func (r *WorkspaceReconciler) owned(ctx context.Context, ws *rathausv1alpha1.Mun
 // their inventory labels, never by name patterns. Objects holding data survive unless the
 // deletion policy is Delete; the generated Secrets still needed (secretNames) always survive.
 // It reports whether it deleted anything.
-func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, owned map[string]client.Object, objs []*unstructured.Unstructured, secretNames []string) (bool, error) {
+func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, owned map[string]client.Object, objs []*unstructured.Unstructured, kept []string) (bool, error) {
 	deleted := false
-	keep := make(map[string]bool, len(objs)+len(secretNames))
+	keep := make(map[string]bool, len(objs)+len(kept))
 	for _, u := range objs {
 		keep[desired.Key(u)] = true
 	}
-	for _, name := range secretNames {
-		keep[stack.Key("Secret", ws.Namespace, name)] = true
+	for _, key := range kept {
+		keep[key] = true
 	}
 	for _, key := range slices.Sorted(maps.Keys(owned)) {
 		obj := owned[key]

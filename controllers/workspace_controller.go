@@ -53,6 +53,8 @@ type WorkspaceReconciler struct {
 	settled settledWorkspaces
 	// publicKeys are the public halves of generated private keys, as last derived.
 	publicKeys publicKeys
+	// compliance submits Gaia-X credentials to the platforms' compliance services.
+	compliance *complianceSubmitter
 	// rulebook holds the components' upgrade rules and inventory the kinds they create, both
 	// derived once from the components (SetupWithManager).
 	rulebook     upgrade.Rulebook
@@ -122,7 +124,7 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 	}()
 	result, err := resultFor(res.outcome)
-	return upgradeRequeue(res.upgrade, result), err
+	return requeueWithin(res.compliance.requeue, upgradeRequeue(res.upgrade, result)), err
 }
 
 // resultFor tells controller-runtime what to do after a reconcile with this outcome.
@@ -170,6 +172,9 @@ type stackResult struct {
 
 	// objectsFingerprint is the digest of the objects' fingerprints, once all are known.
 	objectsFingerprint string
+
+	// compliance is what the Gaia-X compliance step found.
+	compliance complianceResult
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -238,6 +243,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 	res.reports = health.Components(in, r.Components, objs, observed)
 	res.outcome = status.OutcomeOf(res.reports)
 	r.finishUpgrade(&res, decision)
+	res.compliance = r.checkCompliance(ctx, ws, in)
 	return res
 }
 
@@ -335,6 +341,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 				reporter.ReportStatus(res.in, now.Time, st)
 			}
 		}
+		applyCompliance(st, res.compliance, ws.Generation, now.Time)
 	}
 	if res.dnsKnown {
 		st.DNSRecords = res.dnsRecords

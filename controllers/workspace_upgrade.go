@@ -162,13 +162,10 @@ func (r *WorkspaceReconciler) announceUpgrade(ctx context.Context, ws *rathausv1
 
 // upgradeRequeue shortens the result's requeue to what the upgrade waits for.
 func upgradeRequeue(up *upgrade.Outcome, res ctrl.Result) ctrl.Result {
-	if up == nil || up.RequeueAfter <= 0 {
+	if up == nil {
 		return res
 	}
-	if res.RequeueAfter == 0 || up.RequeueAfter < res.RequeueAfter {
-		res.RequeueAfter = up.RequeueAfter
-	}
-	return res
+	return requeueWithin(up.RequeueAfter, res)
 }
 
 // platformUpgrades returns the platform's step timeout, canary soak and concurrency limit.

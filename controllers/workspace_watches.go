@@ -70,6 +70,9 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 		return err
 	}
 	r.rulebook = rulebook
+	if r.compliance == nil {
+		r.compliance = newComplianceSubmitter(nil)
+	}
 	r.inventory = inventoryOf(r.Components, mgr.GetScheme())
 	indexes := r.workspaceIndexes()
 	for _, name := range slices.Sorted(maps.Keys(indexes)) {

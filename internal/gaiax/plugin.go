@@ -32,7 +32,15 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 	return out
 }
 
-// ReportStatus implements stack.StatusReporter: status.credentials.
+// ReportStatus implements stack.StatusReporter: status.credentials. The last submission to a
+// compliance service stays; the reconciler's compliance step owns it.
 func (Component) ReportStatus(in stack.Inputs, _ time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
+	var last *rathausv1alpha1.ComplianceStatus
+	if st.Credentials != nil {
+		last = st.Credentials.Compliance
+	}
 	st.Credentials = Summary(in)
+	if st.Credentials != nil {
+		st.Credentials.Compliance = last
+	}
 }
