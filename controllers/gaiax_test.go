@@ -24,9 +24,9 @@ import (
 var _ = Describe("Gaia-X credentials", func() {
 	ctx := context.Background()
 
-	// gaiaXPlatform creates a platform with a provider identity whose credentials are signed
-	// with the key in keyRef.
-	gaiaXPlatform := func(keyRef rathausv1alpha1.NamespacedName) string {
+	// gaiaXPlatform creates a platform with a provider identity whose Tagus credentials are
+	// signed with the key in keyRef, changed by mutate.
+	gaiaXPlatform := func(keyRef rathausv1alpha1.NamespacedName, mutate ...func(*rathausv1alpha1.GaiaXCredentials)) string {
 		name := uniqueName("gaiax")
 		ensurePlatform(ctx, name, func(p *rathausv1alpha1.WorkspacePlatform) {
 			p.Spec.DataResidency.AllowedRegions = []string{"eu-central"}
@@ -38,16 +38,20 @@ var _ = Describe("Gaia-X credentials", func() {
 				TermsAndConditionsURL:  "https://provider.example.eu/terms",
 				TermsAndConditionsHash: "4ad7ee8b2f7c4a1ac4bd7e1f1f7b5c0b7d2d6e8c4f7d0a6e5b5c1f0e9d8c7b6a",
 				GaiaX: &rathausv1alpha1.GaiaXCredentials{
+					Format:           rathausv1alpha1.GaiaXFormatTagus,
 					Issuer:           "did:web:provider.example.eu",
 					SigningKeySecret: &keyRef,
 					RegionCountries:  []rathausv1alpha1.RegionCountry{{Region: "eu-central", Country: "DE"}},
 				},
 			}
+			for _, m := range mutate {
+				m(p.Spec.Provider.GaiaX)
+			}
 		})
 		return name
 	}
 
-	It("publishes a signed service offering in the workspace namespace and summarises it in status", func() {
+	It("publishes a signed Tagus service offering in the workspace namespace and summarises it in status", func() {
 		key := ed25519.NewKeyFromSeed([]byte("envtest-gaiax-signing-seed-32byt"))
 		der, err := x509.MarshalPKCS8PrivateKey(key)
 		Expect(err).NotTo(HaveOccurred())
@@ -84,6 +88,7 @@ var _ = Describe("Gaia-X credentials", func() {
 		sum := sha256.Sum256(offering)
 		Eventually(func() *rathausv1alpha1.CredentialsStatus { return getWorkspace(ctx, ws).Status.Credentials }).Should(Equal(&rathausv1alpha1.CredentialsStatus{
 			ConfigMap:  gaiax.ConfigMapName,
+			Format:     rathausv1alpha1.GaiaXFormatTagus,
 			OfferingID: "did:web:provider.example.eu#workspace/" + ns + "/workspace/credential",
 			Signed:     true,
 			Digest:     "sha256:" + hex.EncodeToString(sum[:]),
@@ -111,7 +116,7 @@ var _ = Describe("Gaia-X credentials", func() {
 			p.Spec.Provider = &rathausv1alpha1.ProviderIdentity{
 				LegalName: "Nordcloud Kommunal GmbH", RegistrationNumber: "DE123456789", HeadquarterAddress: "DE-SH", LegalAddress: "DE-SH",
 				TermsAndConditionsURL: "https://provider.example.eu/terms", TermsAndConditionsHash: "4ad7",
-				GaiaX: &rathausv1alpha1.GaiaXCredentials{Issuer: "did:web:provider.example.eu"},
+				GaiaX: &rathausv1alpha1.GaiaXCredentials{Issuer: "did:web:provider.example.eu", Format: rathausv1alpha1.GaiaXFormatTagus},
 			}
 			mutate(p.Spec.Provider)
 			err := k8s.Create(ctx, p)
@@ -128,6 +133,31 @@ var _ = Describe("Gaia-X credentials", func() {
 		Entry("country that is no ISO code", func(p *rathausv1alpha1.ProviderIdentity) {
 			p.GaiaX.RegionCountries = []rathausv1alpha1.RegionCountry{{Region: "eu-central", Country: "de"}}
 		}, "country must be an ISO 3166-1 alpha-2 code"),
+		Entry("Loire, the default, without a signing key", func(p *rathausv1alpha1.ProviderIdentity) { p.GaiaX.Format = "" },
+			"provider.gaiaX.signingKeySecret is required for Loire credentials"),
+		Entry("Loire without the notary's registration credential", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.Format = rathausv1alpha1.GaiaXFormatLoire
+			p.GaiaX.SigningKeySecret = &rathausv1alpha1.NamespacedName{Namespace: "default", Name: "key"}
+		}, "provider.gaiaX.registrationCredentialSecret is required for Loire credentials"),
+		Entry("a compliance service for Tagus credentials", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.ComplianceServiceURL = "https://compliance.lab.gaia-x.eu/v2"
+			p.GaiaX.CertificateChainURL = "https://provider.example.eu/chain.pem"
+		}, "provider.gaiaX.complianceServiceURL needs format Loire and a certificateChainURL"),
+		Entry("a compliance service without a certificate chain", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.Format = rathausv1alpha1.GaiaXFormatLoire
+			p.GaiaX.SigningKeySecret = &rathausv1alpha1.NamespacedName{Namespace: "default", Name: "key"}
+			p.GaiaX.RegistrationCredentialSecret = &rathausv1alpha1.NamespacedName{Namespace: "default", Name: "registration"}
+			p.GaiaX.ComplianceServiceURL = "https://compliance.lab.gaia-x.eu/v2"
+		}, "provider.gaiaX.complianceServiceURL needs format Loire and a certificateChainURL"),
+		Entry("a compliance service over plain HTTP", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.ComplianceServiceURL = "http://compliance.lab.gaia-x.eu/v2"
+		}, "provider.gaiaX.complianceServiceURL must be an https:// URL"),
+		Entry("terms of Gaia-X the shapes do not accept", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.GaiaXTermsHash = "4ad7"
+		}, "gaiaXTermsHash"),
+		Entry("a region that is no NUTS-2 code", func(p *rathausv1alpha1.ProviderIdentity) {
+			p.GaiaX.LegalAddressRegion = "SH"
+		}, "provider.gaiaX.legalAddressRegion must be a NUTS-2 code"),
 	)
 
 	It("stalls while the signing key Secret is missing, and goes on as soon as it exists", func() {

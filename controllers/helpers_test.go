@@ -13,6 +13,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -148,5 +149,18 @@ func applyManifests(ctx context.Context, file string) int {
 			continue
 		}
 		created++
+	}
+}
+
+// eventReasons lists the reasons of the Events in namespace.
+func eventReasons(ctx context.Context, namespace string) func() []string {
+	return func() []string {
+		var events eventsv1.EventList
+		Expect(k8s.List(ctx, &events, client.InNamespace(namespace))).To(Succeed())
+		var reasons []string
+		for _, e := range events.Items {
+			reasons = append(reasons, e.Reason)
+		}
+		return reasons
 	}
 }

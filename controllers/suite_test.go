@@ -27,6 +27,8 @@ var (
 	k8s     client.Client // uncached, as a user would see the cluster
 	stopMgr context.CancelFunc
 	mgrDone chan struct{}
+	// clearingHouse is the Gaia-X compliance service the operator submits to.
+	clearingHouse = newFakeClearingHouse()
 )
 
 func TestControllers(t *testing.T) {
@@ -82,6 +84,7 @@ func startManager() {
 	mgr, err := controllers.NewManager(mgrCfg, controllers.Options{
 		MetricsAddr: "0", ProbeAddr: "0", MaxConcurrentReconciles: 4, SyncPeriod: time.Hour,
 		SkipNameValidation: true, OperatorImage: "ghcr.io/rathaus-io/rathaus:0.1.0",
+		ComplianceHTTP: clearingHouse.server.Client(),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,7 +11,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -373,15 +372,7 @@ var _ = Describe("Upgrades", Ordered, func() {
 		Expect(got.Status.Upgrade.Step.Halted).To(BeTrue())
 		Expect(got.Status.Upgrade.History[0].Result).To(Equal(rathausv1alpha1.UpgradeFailed))
 		Expect(got.Status.Release).To(Equal(second), "the state is kept, never rolled back")
-		Eventually(func() []string {
-			var events eventsv1.EventList
-			Expect(k8s.List(ctx, &events, client.InNamespace(ws.Namespace))).To(Succeed())
-			var reasons []string
-			for _, e := range events.Items {
-				reasons = append(reasons, e.Reason)
-			}
-			return reasons
-		}).Should(ContainElement("UpgradeHalted"))
+		Eventually(eventReasons(ctx, ws.Namespace)).Should(ContainElement("UpgradeHalted"))
 
 		By("fixing the service")
 		becomeHealthy(ctx, ws)

@@ -167,6 +167,12 @@ const (
 	ReasonRestoreStarted   = "RestoreStarted"
 	ReasonRestoreSucceeded = "RestoreSucceeded"
 	ReasonRestoreFailed    = "RestoreFailed"
+	// ReasonGaiaXCompliant, ReasonGaiaXComplianceRejected and
+	// ReasonGaiaXComplianceUnreachable mark what a compliance service answered to a new
+	// submission of the workspace's Gaia-X credentials.
+	ReasonGaiaXCompliant             = "GaiaXCompliant"
+	ReasonGaiaXComplianceRejected    = "GaiaXComplianceRejected"
+	ReasonGaiaXComplianceUnreachable = "GaiaXComplianceUnreachable"
 )
 
 // Condition types of a WorkspacePlatform: what the operator found out about the cluster.

@@ -62,7 +62,36 @@ func Transitions(old, new *rathausv1alpha1.MunicipalityWorkspaceStatus) []Event 
 			out = append(out, Event{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonServiceRecovered, Message: "service " + s.Name + " is ready again"})
 		}
 	}
-	return append(out, restoreTransitions(old.Restore, new.Restore)...)
+	out = append(out, restoreTransitions(old.Restore, new.Restore)...)
+	return append(out, complianceTransitions(old.Credentials, new.Credentials)...)
+}
+
+// complianceTransitions mark a compliance service's answer to a new submission: each
+// submission's time is new, so one Event per submission, none while nothing is submitted;
+// a service that stays unreachable is reported once, not on every retry.
+func complianceTransitions(old, new *rathausv1alpha1.CredentialsStatus) []Event {
+	var before, after *rathausv1alpha1.ComplianceStatus
+	if old != nil {
+		before = old.Compliance
+	}
+	if new != nil {
+		after = new.Compliance
+	}
+	if after == nil || before != nil && before.SubmittedAt.Equal(&after.SubmittedAt) {
+		return nil
+	}
+	switch after.State {
+	case rathausv1alpha1.ComplianceCompliant:
+		return []Event{{Type: corev1.EventTypeNormal, Reason: rathausv1alpha1.ReasonGaiaXCompliant, Message: "the compliance service issued " + after.CredentialID}}
+	case rathausv1alpha1.ComplianceRejected:
+		return []Event{{Type: corev1.EventTypeWarning, Reason: rathausv1alpha1.ReasonGaiaXComplianceRejected, Message: "the compliance service refused the credentials: " + after.Message}}
+	case rathausv1alpha1.ComplianceUnreachable:
+		if before != nil && before.State == rathausv1alpha1.ComplianceUnreachable {
+			return nil
+		}
+		return []Event{{Type: corev1.EventTypeWarning, Reason: rathausv1alpha1.ReasonGaiaXComplianceUnreachable, Message: "the compliance service did not answer: " + after.Message}}
+	}
+	return nil
 }
 
 // restoreTransitions mark a restore's start and end: the moments the services stop and come

@@ -178,3 +178,33 @@ func TestRestoreTransitions(t *testing.T) {
 		}
 	}
 }
+
+func TestComplianceTransitions(t *testing.T) {
+	at := func(minute int, state rathausv1alpha1.ComplianceState) *rathausv1alpha1.CredentialsStatus {
+		return &rathausv1alpha1.CredentialsStatus{Compliance: &rathausv1alpha1.ComplianceStatus{
+			State: state, SubmittedAt: metav1.NewTime(time.Date(2026, 12, 1, 10, minute, 0, 0, time.UTC)), Message: "m", CredentialID: "c",
+		}}
+	}
+	tests := []struct {
+		name     string
+		old, new *rathausv1alpha1.CredentialsStatus
+		want     string
+	}{
+		{"first answer, compliant", nil, at(0, rathausv1alpha1.ComplianceCompliant), "Normal GaiaXCompliant the compliance service issued c"},
+		{"no new submission", at(0, rathausv1alpha1.ComplianceCompliant), at(0, rathausv1alpha1.ComplianceCompliant), ""},
+		{"refused", at(0, rathausv1alpha1.ComplianceCompliant), at(5, rathausv1alpha1.ComplianceRejected), "Warning GaiaXComplianceRejected the compliance service refused the credentials: m"},
+		{"unreachable", at(0, rathausv1alpha1.ComplianceRejected), at(5, rathausv1alpha1.ComplianceUnreachable), "Warning GaiaXComplianceUnreachable the compliance service did not answer: m"},
+		{"still unreachable", at(0, rathausv1alpha1.ComplianceUnreachable), at(10, rathausv1alpha1.ComplianceUnreachable), ""},
+		{"renewed", at(0, rathausv1alpha1.ComplianceCompliant), at(10, rathausv1alpha1.ComplianceCompliant), "Normal GaiaXCompliant the compliance service issued c"},
+		{"no longer submitted", at(0, rathausv1alpha1.ComplianceCompliant), &rathausv1alpha1.CredentialsStatus{}, ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		for _, e := range Transitions(&rathausv1alpha1.MunicipalityWorkspaceStatus{Credentials: tt.old}, &rathausv1alpha1.MunicipalityWorkspaceStatus{Credentials: tt.new}) {
+			got = e.Type + " " + e.Reason + " " + e.Message
+		}
+		if got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

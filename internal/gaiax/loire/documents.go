@@ -72,8 +72,8 @@ type Offering struct {
 	PolicyLanguage, PolicyDocument string
 	// Endpoint is the one user-facing endpoint with the standards it conforms to; empty URL
 	// for none.
-	Endpoint  Endpoint
-	Export DataAccountExport
+	Endpoint Endpoint
+	Export   DataAccountExport
 	// Locations are where the offering runs, the gx:location of its gx:PhysicalResource; none
 	// claims no place, and the offering then aggregates no physical resource.
 	Locations []Address
