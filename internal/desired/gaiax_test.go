@@ -33,7 +33,7 @@ func TestStatePublishesCredentials(t *testing.T) {
 		in.Platform.Spec.Provider = &rathausv1alpha1.ProviderIdentity{
 			LegalName: "Nordcloud Kommunal GmbH", RegistrationNumber: "DE123456789", HeadquarterAddress: "DE-SH", LegalAddress: "DE-SH",
 			TermsAndConditionsURL: "https://provider.example.eu/terms", TermsAndConditionsHash: "4ad7",
-			GaiaX: &rathausv1alpha1.GaiaXCredentials{Issuer: "did:web:provider.example.eu"},
+			GaiaX: &rathausv1alpha1.GaiaXCredentials{Issuer: "did:web:provider.example.eu", Format: rathausv1alpha1.GaiaXFormatTagus},
 		}
 	}
 	in, err := Derive(inputs(withProvider), Components)
