@@ -20,6 +20,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == CheckGaiaXCommand {
+		if err := checkGaiaX(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == RestoreCredentialsCommand {
 		if err := restoreCredentials(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, err)

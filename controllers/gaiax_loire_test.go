@@ -20,6 +20,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/gaiax"
+	"github.com/rathaus-io/rathaus/internal/gaiax/loire"
 	"github.com/rathaus-io/rathaus/internal/gaiax/vcjwt"
 )
 
@@ -34,11 +35,8 @@ var _ = Describe("Gaia-X Loire credentials", func() {
 		Expect(err).NotTo(HaveOccurred())
 		der, err := x509.MarshalPKCS8PrivateKey(key)
 		Expect(err).NotTo(HaveOccurred())
-		notarised, err := vcjwt.Sign(key, vcjwt.Header{Typ: vcjwt.TypeCredential, Cty: vcjwt.ContentCredential, Kid: "did:web:notary.example.eu#key", Iss: "did:web:notary.example.eu"}, map[string]any{
-			"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "id": "https://notary.example.eu/DE123456789",
-			"type": []any{"VerifiableCredential", "gx:VatID"}, "issuer": "did:web:notary.example.eu", "validFrom": "2026-10-01T00:00:00Z",
-			"credentialSubject": map[string]any{"id": "https://notary.example.eu/DE123456789#cs", "type": "gx:VatID", "gx:vatID": "DE123456789"},
-		})
+		notarised, err := vcjwt.Sign(key, vcjwt.Header{Typ: vcjwt.TypeCredential, Cty: vcjwt.ContentCredential, Kid: "did:web:notary.example.eu#key", Iss: "did:web:notary.example.eu"},
+			loire.StandInRegistration("did:web:notary.example.eu", "DE123456789", "DE", "2026-10-01T00:00:00Z"))
 		Expect(err).NotTo(HaveOccurred())
 		for name, data := range map[string]map[string][]byte{
 			"gaiax-key":          {gaiax.SigningKeyKey: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})},

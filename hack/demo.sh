@@ -135,17 +135,23 @@ operator_kubeconfig_as_service_account() {
 	done
 }
 
-# create_signing_key creates the Secret with the Ed25519 key the sample platform signs Gaia-X
-# credentials with; a demo key, generated afresh for every cluster.
-create_signing_key() {
-	if k get secret -n default gaiax-signing-key >/dev/null 2>&1; then
-		return
+# create_gaiax_secrets creates the Secrets the sample platform's Gaia-X credentials need: the
+# EC P-256 key that signs them and a stand-in for the registration number credential a Gaia-X
+# notary would issue (hack/demonotary, a notary of its own that no compliance service trusts).
+# Demo values, generated afresh for every cluster.
+create_gaiax_secrets() {
+	if ! k get secret -n default gaiax-signing-key >/dev/null 2>&1; then
+		local key
+		key=$(mktemp)
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null
+		k create secret generic -n default gaiax-signing-key --from-file=key.pem="$key" >/dev/null
+		rm -f "$key"
 	fi
-	local key
-	key=$(mktemp)
-	openssl genpkey -algorithm ed25519 -out "$key" 2>/dev/null
-	k create secret generic -n default gaiax-signing-key --from-file=key.pem="$key" >/dev/null
-	rm -f "$key"
+	if ! k get secret -n default gaiax-registration >/dev/null 2>&1; then
+		local credential
+		credential=$(cd "$root" && go run ./hack/demonotary DE123456789 DE)
+		k create secret generic -n default gaiax-registration --from-literal=credential.jwt="$credential" >/dev/null
+	fi
 }
 
 # create_backup_secrets creates the Secrets the sample platform's backup policy names: a
@@ -160,18 +166,23 @@ create_backup_secrets() {
 	fi
 }
 
-# show_offering prints a summary of a workspace's Gaia-X service offering.
+# show_offering prints a summary of a workspace's Gaia-X service offering, decoded from its
+# VC-JWT, then checks every workspace's credentials as a verifier would (check-gaiax: each JWT
+# verified with go-jose against did-key.json, the 25.11 shapes).
 show_offering() {
 	local ns=$1 name=$2
-	log "the Gaia-X service offering of $ns/$name (ConfigMap rathaus-gaiax)"
-	k get mws -n "$ns" "$name" -o jsonpath='{.status.credentials.offeringID}: signed {.status.credentials.signed}, {.status.credentials.digest}{"\n"}'
-	k get configmap -n "$ns" rathaus-gaiax -o jsonpath='{.data.service-offering\.json}' | jq -r '
-		.credentialSubject as $s
-		| "  \($s["gx:name"]), provided by \($s["gx:providedBy"].id), \($s["gx:dataProtectionRegime"]), issued \(.issuanceDate)",
-		  "  located in: \([$s["gx:aggregationOf"][] | select(.type == "gx:PhysicalResource") | .["gx:locationAddress"][]["gx:countryCode"]] | join(", "))",
-		  "  endpoints: \([($s["gx:endpoint"] // [])[] | .["gx:endpointURL"]["@value"]] | join(", "))",
-		  "  components: \([$s["gx:aggregationOf"][] | select(.type == "gx:SoftwareResource") | "\(.["gx:name"]) \(.["gx:version"])"] | join(", "))",
-		  "  proof: \(.proof.type // "none") by \(.proof.verificationMethod // "-")"'
+	log "the Gaia-X service offering of $ns/$name (ConfigMap rathaus-gaiax, Loire format)"
+	k get mws -n "$ns" "$name" -o jsonpath='{.status.credentials.offeringID}: {.status.credentials.format}, presentation {.status.credentials.digest}{"\n"}'
+	k get configmap -n "$ns" rathaus-gaiax -o jsonpath='{.data.service-offering\.jwt}' | jq -rR '
+		def b64url: gsub("-"; "+") | gsub("_"; "/") | . + ("==="[0:((4 - (length % 4)) % 4)]) | @base64d;
+		split(".") | (.[0] | b64url | fromjson) as $h | (.[1] | b64url | fromjson) as $vc | $vc.credentialSubject as $s
+		| "  \($s["schema:name"]), provided by \($s["gx:providedBy"].id), \($s["gx:dataProtectionRegime"] | join(", ")), valid from \($vc.validFrom)",
+		  "  located in: \([$s["gx:aggregationOfResources"][] | select(.type == "gx:PhysicalResource") | .["gx:location"][]["gx:countryCode"]] | join(", "))",
+		  "  endpoint: \($s["gx:endpoint"]["gx:endpointURL"]["@value"] // "-") (\([($s["gx:endpoint"]["gx:standardConformity"] // [])[] | .["dcterms:title"]] | join(", ")))",
+		  "  software: \([$s["gx:aggregationOfResources"][] | select(.type == "gx:SoftwareResource") | "\(.["schema:name"]) \(.["gx:version"]) (\(.["gx:license"] | join(", ")))"] | join(", "))",
+		  "  signed: \($h.typ), \($h.alg) by \($h.kid)"'
+	log "checking every workspace's Gaia-X credentials (rathaus-manager check-gaiax)"
+	k get configmap -A --field-selector metadata.name=rathaus-gaiax -o json | "$demo/bin/rathaus-manager" check-gaiax
 	echo
 }
 
@@ -187,7 +198,7 @@ prepare() {
 	local helm
 	helm=$("$root/hack/build-helm.sh" | tail -n 1)
 
-	create_signing_key
+	create_gaiax_secrets
 	create_backup_secrets
 	install_chart "$helm"
 	# Mail on the sample platform (a ClusterIssuer) needs the cert-manager.io API.

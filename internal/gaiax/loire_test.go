@@ -29,16 +29,7 @@ var notaryKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 func notarised(t testing.TB) string {
 	t.Helper()
 	compact, err := vcjwt.Sign(notaryKey, vcjwt.Header{Typ: vcjwt.TypeCredential, Cty: vcjwt.ContentCredential, Kid: "did:web:notary.example.eu#key", Iss: "did:web:notary.example.eu"},
-		map[string]any{
-			"@context":  []any{loire.CredentialsV2Context, map[string]any{"gx": loire.Namespace}},
-			"id":        "https://notary.example.eu/registration/DE123456789",
-			"type":      []any{"VerifiableCredential", "gx:VatID"},
-			"issuer":    "did:web:notary.example.eu",
-			"validFrom": "2026-10-01T00:00:00Z",
-			"credentialSubject": map[string]any{
-				"id": "https://notary.example.eu/registration/DE123456789#cs", "type": "gx:VatID", "gx:vatID": "DE123456789", "gx:countryCode": "DE",
-			},
-		})
+		loire.StandInRegistration("did:web:notary.example.eu", "DE123456789", "DE", "2026-10-01T00:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,7 @@ func TestTheShapeTableCatches(t *testing.T) {
 		}, "gx:license has 0 values"},
 		{"a VC 1.1 context", func(b []Credential) { b[1]["@context"] = []any{"https://www.w3.org/2018/credentials/v1"} }, "must start with"},
 		{"a subject without id", func(b []Credential) { delete(subject(b[1]), "id") }, "needs an id"},
+		{"no validFrom", func(b []Credential) { delete(b[3], "validFrom") }, "validFrom are mandatory"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

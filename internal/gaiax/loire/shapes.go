@@ -181,11 +181,16 @@ func (c *checker) envelope(cred Credential) {
 		c.fail("%v: @context must start with %s", cred["id"], CredentialsV2Context)
 	case len(types) == 0 || types[0] != "VerifiableCredential":
 		c.fail("%v: type must start with VerifiableCredential", cred["id"])
-	case cred["id"] == "" || cred["issuer"] == "" || cred["validFrom"] == "":
+	case text(cred["id"]) == "" || text(cred["issuer"]) == "" || text(cred["validFrom"]) == "":
 		c.fail("%v: id, issuer and validFrom are mandatory", cred["id"])
 	case subject == nil || subject["id"] == nil:
 		c.fail("%v: the subject needs an id", cred["id"])
 	}
+}
+
+func text(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 func (c *checker) fail(format string, args ...any) {
