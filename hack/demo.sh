@@ -136,14 +136,14 @@ operator_kubeconfig_as_service_account() {
 }
 
 # create_gaiax_secrets creates the Secrets the sample platform's Gaia-X credentials need: the
-# EC P-256 key that signs them and a stand-in for the registration number credential a Gaia-X
+# RSA key that signs them (PS256, the algorithm every Gaia-X notary and example uses) and a stand-in for the registration number credential a Gaia-X
 # notary would issue (hack/demonotary, a notary of its own that no compliance service trusts).
 # Demo values, generated afresh for every cluster.
 create_gaiax_secrets() {
 	if ! k get secret -n default gaiax-signing-key >/dev/null 2>&1; then
 		local key
 		key=$(mktemp)
-		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$key" 2>/dev/null
 		k create secret generic -n default gaiax-signing-key --from-file=key.pem="$key" >/dev/null
 		rm -f "$key"
 	fi
