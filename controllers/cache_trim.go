@@ -103,18 +103,12 @@ var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ow
 // slimMeta drops the metadata no one reads of a trimmed object, which at a thousand
 // workspaces is most of what the cache holds of them: owner references (the API server's
 // garbage collector reads them there, the operator maps events by label), other labels and
-// annotations. The namespace and label values, shared by every object of a workspace, are
-// interned.
+// annotations. The namespace is interned, and the kept labels, the same for every object of a
+// workspace's component, are one map shared by all of them (sharedLabels).
 func slimMeta(o client.Object) {
 	o.SetOwnerReferences(nil)
 	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
-	labels := map[string]string{}
-	for _, k := range keptLabels {
-		if v, ok := o.GetLabels()[k]; ok {
-			labels[k] = unique.Make(v).Value()
-		}
-	}
-	o.SetLabels(labels)
+	o.SetLabels(sharedLabels(o.GetLabels()))
 	annotations := map[string]string{}
 	for _, k := range []string{ownership.HashAnnotation, apply.FingerprintAnnotation} {
 		if v, ok := o.GetAnnotations()[k]; ok {
@@ -122,6 +116,38 @@ func slimMeta(o client.Object) {
 		}
 	}
 	o.SetAnnotations(annotations)
+}
+
+// labelSets holds one map per distinct set of kept labels, keyed by the labels' values: about
+// fifteen per workspace, where the cache holds a hundred objects per workspace. An entry
+// outlives its workspace; one costs about 300 bytes.
+var labelSets sync.Map // labelKey -> map[string]string
+
+// labelKey is a set of kept labels' values, in keptLabels' order; present says which are set.
+type labelKey struct {
+	values  [4]string
+	present [4]bool
+}
+
+// sharedLabels returns the kept labels of all as a map shared by every cached object with the
+// same ones. The cache hands out deep copies (the operator never reads its objects without
+// one), so no one writes to a shared map.
+func sharedLabels(all map[string]string) map[string]string {
+	var key labelKey
+	for i, k := range keptLabels {
+		key.values[i], key.present[i] = all[k]
+	}
+	if m, ok := labelSets.Load(key); ok {
+		return m.(map[string]string)
+	}
+	labels := map[string]string{}
+	for i, k := range keptLabels {
+		if key.present[i] {
+			labels[k] = key.values[i]
+		}
+	}
+	m, _ := labelSets.LoadOrStore(key, labels)
+	return m.(map[string]string)
 }
 
 // trimmedKinds remembers trimmedKind's answer per kind: it is asked for every desired object

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"reflect"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -107,4 +108,35 @@ func must(obj any, err error) any {
 		panic(err)
 	}
 	return obj
+}
+
+// TestTrimmedObjectsShareTheirLabels: the objects of one workspace's component hold one label
+// map between them, another component its own, and a reader's copy is its own.
+func TestTrimmedObjectsShareTheirLabels(t *testing.T) {
+	object := func(name, component string) *networkingv1.NetworkPolicy {
+		return &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "kiel", Labels: map[string]string{
+			ownership.WorkspaceLabel: "kiel", ownership.ManagedByLabel: ownership.ManagedByValue, ownership.ComponentLabel: component, "app.kubernetes.io/name": name,
+		}}}
+	}
+	trimmed := func(o client.Object) map[string]string {
+		got, _ := trimForCache(o)
+		return got.(client.Object).GetLabels()
+	}
+	a, b, other := trimmed(object("a", "files")), trimmed(object("b", "files")), trimmed(object("c", "video"))
+	same := func(x, y map[string]string) bool {
+		return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	}
+	if !same(a, b) {
+		t.Error("two objects of one component hold two label maps")
+	}
+	if same(a, other) || other[ownership.ComponentLabel] != "video" || a[ownership.ComponentLabel] != "files" || len(a) != 3 {
+		t.Errorf("labels of files %v, of video %v", a, other)
+	}
+	cached := object("d", "files")
+	got, _ := trimForCache(cached)
+	copied := got.(*networkingv1.NetworkPolicy).DeepCopy()
+	copied.Labels[ownership.ComponentLabel] = "changed"
+	if a[ownership.ComponentLabel] != "files" {
+		t.Error("changing a reader's copy changed the shared labels")
+	}
 }

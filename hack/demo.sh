@@ -143,7 +143,7 @@ create_gaiax_secrets() {
 	if ! k get secret -n default gaiax-signing-key >/dev/null 2>&1; then
 		local key
 		key=$(mktemp)
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$key" 2>/dev/null
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null
 		k create secret generic -n default gaiax-signing-key --from-file=key.pem="$key" >/dev/null
 		rm -f "$key"
 	fi
