@@ -106,10 +106,7 @@ var _ = Describe("Gaia-X Loire credentials", func() {
 		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
 			w.Spec.Admins = []string{"admin@" + ns + ".example.de"}
 		})
-		Eventually(func() bool {
-			w := getWorkspace(ctx, ws)
-			return w.Status.ObservedGeneration == w.Generation
-		}).Should(BeTrue())
+		Eventually(observedCurrentGeneration(ctx, ws)).Should(BeTrue())
 		Consistently(func() int { return len(clearingHouse.submissions(vcid)) }, "2s").Should(Equal(1))
 		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(cm), cm)).To(Succeed())
 		Expect(cm.ResourceVersion).To(Equal(before))

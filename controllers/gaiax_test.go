@@ -99,10 +99,7 @@ var _ = Describe("Gaia-X credentials", func() {
 		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
 			w.Spec.Admins = []string{"admin@" + ns + ".example.de"}
 		})
-		Eventually(func() bool {
-			got := getWorkspace(ctx, ws)
-			return got.Status.ObservedGeneration == got.Generation
-		}).Should(BeTrue())
+		Eventually(observedCurrentGeneration(ctx, ws)).Should(BeTrue())
 		Consistently(func() string {
 			got := &corev1.ConfigMap{}
 			Expect(k8s.Get(ctx, client.ObjectKeyFromObject(cm), got)).To(Succeed())

@@ -164,3 +164,11 @@ func eventReasons(ctx context.Context, namespace string) func() []string {
 		return reasons
 	}
 }
+
+// observedCurrentGeneration tells whether the operator has reconciled ws's current spec.
+func observedCurrentGeneration(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) func() bool {
+	return func() bool {
+		got := getWorkspace(ctx, ws)
+		return got.Status.ObservedGeneration == got.Generation
+	}
+}

@@ -169,10 +169,7 @@ func TestRestoreTransitions(t *testing.T) {
 		{"removed", restore("r1", rathausv1alpha1.RestoreSucceeded), nil, ""},
 	}
 	for _, tt := range tests {
-		got := ""
-		for _, e := range Transitions(&rathausv1alpha1.MunicipalityWorkspaceStatus{Restore: tt.old}, &rathausv1alpha1.MunicipalityWorkspaceStatus{Restore: tt.new}) {
-			got = e.Type + " " + e.Reason + " " + e.Message
-		}
+		got := last(Transitions(&rathausv1alpha1.MunicipalityWorkspaceStatus{Restore: tt.old}, &rathausv1alpha1.MunicipalityWorkspaceStatus{Restore: tt.new}))
 		if got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
@@ -199,12 +196,18 @@ func TestComplianceTransitions(t *testing.T) {
 		{"no longer submitted", at(0, rathausv1alpha1.ComplianceCompliant), &rathausv1alpha1.CredentialsStatus{}, ""},
 	}
 	for _, tt := range tests {
-		got := ""
-		for _, e := range Transitions(&rathausv1alpha1.MunicipalityWorkspaceStatus{Credentials: tt.old}, &rathausv1alpha1.MunicipalityWorkspaceStatus{Credentials: tt.new}) {
-			got = e.Type + " " + e.Reason + " " + e.Message
-		}
+		got := last(Transitions(&rathausv1alpha1.MunicipalityWorkspaceStatus{Credentials: tt.old}, &rathausv1alpha1.MunicipalityWorkspaceStatus{Credentials: tt.new}))
 		if got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
+}
+
+// last is the last Event as "type reason message"; empty for none.
+func last(events []Event) string {
+	if len(events) == 0 {
+		return ""
+	}
+	e := events[len(events)-1]
+	return e.Type + " " + e.Reason + " " + e.Message
 }
