@@ -83,11 +83,11 @@ func (r *WorkspaceReconciler) submitIfDue(ctx context.Context, ws *rathausv1alph
 	if res.service == "" {
 		return res, nil
 	}
-	bundle, err := gaiax.Loire(in)
+	_, digest, err := gaiax.LoireSummary(in)
 	if err != nil {
 		return complianceResult{}, err
 	}
-	res.digest = gaiax.PresentationDigest(bundle.Presentation)
+	res.digest = digest
 	if ws.Status.Credentials != nil {
 		res.last = ws.Status.Credentials.Compliance
 	}
@@ -100,6 +100,10 @@ func (r *WorkspaceReconciler) submitIfDue(ctx context.Context, ws *rathausv1alph
 	if wait := r.compliance.wait(); wait > 0 {
 		res.requeue = wait
 		return res, nil
+	}
+	bundle, err := gaiax.Loire(in)
+	if err != nil {
+		return complianceResult{}, err
 	}
 	submitCtx, cancel := context.WithTimeout(ctx, complianceTimeout)
 	defer cancel()

@@ -72,6 +72,8 @@ type GaiaXCredentials struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z]{2}[0-9A-Z]{2}$')",message="provider.gaiaX.legalAddressRegion must be a NUTS-2 code such as DEF0"
 	// +kubebuilder:validation:MaxLength=4
 	LegalAddressRegion string `json:"legalAddressRegion,omitempty"`
+	// HeadquarterAddressRegion is the NUTS-2 code of provider.headquarterAddress, as
+	// LegalAddressRegion is of the legal address. Loire only.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z]{2}[0-9A-Z]{2}$')",message="provider.gaiaX.headquarterAddressRegion must be a NUTS-2 code such as DEF0"
 	// +kubebuilder:validation:MaxLength=4

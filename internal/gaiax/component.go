@@ -207,16 +207,16 @@ func Summary(in stack.Inputs) *rathausv1alpha1.CredentialsStatus {
 		return nil
 	}
 	if gx.EffectiveFormat() == rathausv1alpha1.GaiaXFormatLoire {
-		b, err := Loire(in)
+		offeringID, digest, err := LoireSummary(in)
 		if err != nil {
 			return nil
 		}
 		return &rathausv1alpha1.CredentialsStatus{
 			ConfigMap:  ConfigMapName,
 			Format:     rathausv1alpha1.GaiaXFormatLoire,
-			OfferingID: b.OfferingID,
+			OfferingID: offeringID,
 			Signed:     true,
-			Digest:     PresentationDigest(b.Presentation),
+			Digest:     digest,
 		}
 	}
 	docs, err := Documents(in)

@@ -2,6 +2,7 @@ package gaiax
 
 import (
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -35,10 +36,26 @@ type LoireBundle struct {
 }
 
 // Loire renders and signs a workspace's Loire credentials. The dates come from the inputs
-// (issuanceDate), the signatures are deterministic (vcjwt), and signed documents are
-// remembered by what they were made from, so that the same inputs give the same bytes
-// cheaply.
+// (issuanceDate) and the signatures are deterministic (vcjwt), so that the same inputs give
+// the same bytes.
 func Loire(in stack.Inputs) (*LoireBundle, error) {
+	d, err := prepareLoire(in)
+	if err != nil {
+		return nil, err
+	}
+	return d.sign()
+}
+
+// loireDocs are a workspace's Loire credentials before they are signed.
+type loireDocs struct {
+	key                            *loireSigner
+	issuer, registration           string
+	legalPerson, issuerVC, offered loire.Credential
+	offeringID, offeringDate       string
+	gx                             *rathausv1alpha1.GaiaXCredentials
+}
+
+func prepareLoire(in stack.Inputs) (*loireDocs, error) {
 	provider, gx := settings(in.Platform)
 	key, err := loireKey(in, gx)
 	if err != nil {
@@ -62,26 +79,79 @@ func Loire(in stack.Inputs) (*LoireBundle, error) {
 	}
 	platformDate := issuanceDate(in.Platform.CreationTimestamp.Time)
 	offeringDate := issuanceDate(latest(in.Platform.CreationTimestamp.Time, in.Workspace.CreationTimestamp.Time, in.Release.CreationTimestamp.Time))
-	out := &LoireBundle{OfferingID: offering.ID}
-	credential := vcjwt.Header{Typ: vcjwt.TypeCredential, Cty: vcjwt.ContentCredential, Kid: key.kid, Iss: gx.Issuer}
-	if out.LegalPerson, err = key.sign(credential, loire.LegalPerson(participant, platformDate)); err != nil {
+	return &loireDocs{
+		key: key, issuer: gx.Issuer, registration: registration, gx: gx,
+		legalPerson: loire.LegalPerson(participant, platformDate),
+		issuerVC:    loire.Issuer(participant, platformDate),
+		offered:     loire.ServiceOffering(participant, offering, offeringDate),
+		offeringID:  offering.ID, offeringDate: offeringDate,
+	}, nil
+}
+
+func (d *loireDocs) sign() (*LoireBundle, error) {
+	out := &LoireBundle{OfferingID: d.offeringID}
+	credential := vcjwt.Header{Typ: vcjwt.TypeCredential, Cty: vcjwt.ContentCredential, Kid: d.key.kid, Iss: d.issuer}
+	var err error
+	if out.LegalPerson, err = d.key.sign(credential, d.legalPerson); err != nil {
 		return nil, err
 	}
-	if out.Issuer, err = key.sign(credential, loire.Issuer(participant, platformDate)); err != nil {
+	if out.Issuer, err = d.key.sign(credential, d.issuerVC); err != nil {
 		return nil, err
 	}
-	if out.ServiceOffering, err = key.sign(credential, loire.ServiceOffering(participant, offering, offeringDate)); err != nil {
+	if out.ServiceOffering, err = d.key.sign(credential, d.offered); err != nil {
 		return nil, err
 	}
-	presentation := vcjwt.Presentation(offering.ID+"#presentation", gx.Issuer, offeringDate,
-		out.LegalPerson, registration, out.Issuer, out.ServiceOffering)
-	if out.Presentation, err = key.sign(vcjwt.Header{Typ: vcjwt.TypePresentation, Cty: vcjwt.ContentPresent, Kid: key.kid, Iss: gx.Issuer}, presentation); err != nil {
+	presentation := vcjwt.Presentation(d.offeringID+"#presentation", d.issuer, d.offeringDate,
+		out.LegalPerson, d.registration, out.Issuer, out.ServiceOffering)
+	if out.Presentation, err = d.key.sign(vcjwt.Header{Typ: vcjwt.TypePresentation, Cty: vcjwt.ContentPresent, Kid: d.key.kid, Iss: d.issuer}, presentation); err != nil {
 		return nil, err
 	}
-	if out.DIDKey, err = didKey(key, gx); err != nil {
+	if out.DIDKey, err = didKey(d.key, d.gx); err != nil {
 		return nil, err
+	}
+	if k, err := d.digestKey(); err == nil {
+		presentationDigests.put(k, []byte(PresentationDigest(out.Presentation)))
 	}
 	return out, nil
+}
+
+// digestKey is the digest of everything the presentation is made from: the key, the
+// documents before signing, the notary's credential and the dates. Signatures are
+// deterministic, so it decides the presentation.
+func (d *loireDocs) digestKey() ([sha256.Size]byte, error) {
+	parts := [][]byte{[]byte("loire-presentation"), d.key.identity, []byte(d.key.kid), []byte(d.issuer), []byte(d.registration), []byte(d.offeringDate)}
+	for _, doc := range []loire.Credential{d.legalPerson, d.issuerVC, d.offered} {
+		b, err := json.Marshal(doc)
+		if err != nil {
+			return [sha256.Size]byte{}, err
+		}
+		parts = append(parts, b)
+	}
+	return memoKey(parts...), nil
+}
+
+// LoireSummary is what status.credentials says of a workspace's Loire credentials: the
+// offering's id and the presentation's digest. The digest is remembered by what the
+// presentation is made from (digestKey), so that a reconcile that renders nothing, such as a
+// settled workspace's, reports it without signing and without keeping every workspace's
+// signed documents in memory.
+func LoireSummary(in stack.Inputs) (offeringID, digest string, err error) {
+	d, err := prepareLoire(in)
+	if err != nil {
+		return "", "", err
+	}
+	k, err := d.digestKey()
+	if err != nil {
+		return "", "", err
+	}
+	if v, ok := presentationDigests.get(k); ok {
+		return d.offeringID, string(v), nil
+	}
+	b, err := d.sign()
+	if err != nil {
+		return "", "", err
+	}
+	return b.OfferingID, PresentationDigest(b.Presentation), nil
 }
 
 // loireSigner is the platform's key as it signs Loire credentials.
@@ -130,7 +200,8 @@ func loireKey(in stack.Inputs, gx *rathausv1alpha1.GaiaXCredentials) (*loireSign
 }
 
 // sign returns the compact JWS of payload under header, remembered by the key, header and
-// payload (vcjwt signs deterministically, so a remembered signature is the one it would make).
+// payload (vcjwt signs deterministically, so a remembered signature is the one it would make)
+// among the recently signed ones (loireSignatures).
 func (s *loireSigner) sign(header vcjwt.Header, payload any) (string, error) {
 	h, err := json.Marshal(header)
 	if err != nil {
@@ -141,14 +212,14 @@ func (s *loireSigner) sign(header vcjwt.Header, payload any) (string, error) {
 		return "", err
 	}
 	key := memoKey([]byte("loire"), s.identity, h, p)
-	if b, ok := published.get(key); ok {
+	if b, ok := loireSignatures.get(key); ok {
 		return string(b), nil
 	}
 	compact, err := vcjwt.Sign(s.key, header, payload)
 	if err != nil {
 		return "", err
 	}
-	published.put(key, []byte(compact))
+	loireSignatures.put(key, []byte(compact))
 	return compact, nil
 }
 

@@ -251,3 +251,32 @@ func TestEveryReleaseImageHasALicence(t *testing.T) {
 		}
 	}
 }
+
+// TestLoireSummaryNeedsNoSignatureOnceRendered: the status of a workspace whose credentials
+// were rendered is reported from the remembered digest, without signing (a settled
+// workspace's reconcile renders nothing), and a forgotten digest is computed again to the
+// same value.
+func TestLoireSummaryNeedsNoSignatureOnceRendered(t *testing.T) {
+	signatures, digests := loireSignatures, presentationDigests
+	t.Cleanup(func() { loireSignatures, presentationDigests = signatures, digests })
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	in := loireInputs(t, ec)
+	want := PresentationDigest(loireData(t, in)[PresentationKey])
+
+	loireSignatures = newMemo(256)
+	_, digest, err := LoireSummary(in)
+	if err != nil || digest != want {
+		t.Fatalf("LoireSummary = %q, %v; want %q", digest, err, want)
+	}
+	if n := loireSignatures.len(); n != 0 {
+		t.Errorf("reporting a rendered workspace signed %d documents", n)
+	}
+	presentationDigests = newMemo(memoSize)
+	if _, again, err := LoireSummary(in); err != nil || again != want {
+		t.Errorf("a forgotten digest computed again: %q, %v; want %q", again, err, want)
+	}
+	in.Workspace.Spec.DisplayName = "Kiel"
+	if _, changed, _ := LoireSummary(in); changed == want {
+		t.Error("the digest did not change with the offering")
+	}
+}

@@ -19,6 +19,16 @@ const memoSize = 4096
 // so the memo changes how fast, never what, Documents returns.
 var published = newMemo(memoSize)
 
+// loireSignatures remembers recently signed Loire documents. It is small: the provider's
+// documents, the same for every workspace, stay in it, while a workspace's own are signed
+// again when it is rendered again (a signature takes 1-2 ms), which a settled workspace is
+// not. Keeping a thousand workspaces' presentations would cost 30 MB.
+var loireSignatures = newMemo(256)
+
+// presentationDigests remembers each workspace's presentation digest (about 100 bytes) by
+// what the presentation is made from, for status.
+var presentationDigests = newMemo(memoSize)
+
 type memo struct {
 	mu      sync.Mutex
 	max     int
