@@ -165,7 +165,7 @@ type loireSigner struct {
 
 func loireKey(in stack.Inputs, gx *rathausv1alpha1.GaiaXCredentials) (*loireSigner, error) {
 	if gx.SigningKeySecret == nil {
-		return nil, fmt.Errorf("WorkspacePlatform %s: provider.gaiaX.signingKeySecret is required for Loire credentials", in.Platform.Name)
+		return nil, fmt.Errorf("WorkspacePlatform %s: provider.gaiaX.signingKeySecret is required for Loire credentials (the default format); set it, or set provider.gaiaX.format: Tagus for the Trust Framework 22.10 credentials", in.Platform.Name)
 	}
 	ref := stack.RefKey(*gx.SigningKeySecret)
 	pemBytes, err := platformSecretKey(in, *gx.SigningKeySecret, SigningKeyKey)
@@ -237,7 +237,7 @@ func platformSecretKey(in stack.Inputs, ref rathausv1alpha1.NamespacedName, key 
 
 func registrationCredential(in stack.Inputs, gx *rathausv1alpha1.GaiaXCredentials) (string, error) {
 	if gx.RegistrationCredentialSecret == nil {
-		return "", fmt.Errorf("WorkspacePlatform %s: provider.gaiaX.registrationCredentialSecret is required for Loire credentials", in.Platform.Name)
+		return "", fmt.Errorf("WorkspacePlatform %s: provider.gaiaX.registrationCredentialSecret is required for Loire credentials (the default format); set it to the notary-issued registration credential, or set provider.gaiaX.format: Tagus", in.Platform.Name)
 	}
 	v, err := platformSecretKey(in, *gx.RegistrationCredentialSecret, RegistrationCredentialKey)
 	if err != nil {

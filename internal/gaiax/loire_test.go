@@ -219,6 +219,7 @@ func TestLoireRefusesWhatItCannotPublish(t *testing.T) {
 		}, "not a compact JWS"},
 		"a subdivision without country": {ec, func(in *stack.Inputs) { in.Platform.Spec.Provider.LegalAddress = "Hamburg" }, "not an ISO 3166-2 code"},
 		"no signing key":                {ec, func(in *stack.Inputs) { in.Platform.Spec.Provider.GaiaX.SigningKeySecret = nil }, "signingKeySecret is required"},
+		"a platform from before Loire":  {ec, func(in *stack.Inputs) { in.Platform.Spec.Provider.GaiaX.RegistrationCredentialSecret = nil }, "or set provider.gaiaX.format: Tagus"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
