@@ -212,17 +212,19 @@ func latest(times ...time.Time) time.Time {
 }
 
 func dataAccountExport(e rathausv1alpha1.DataAccountExport) map[string]any {
+	request, access, format := exportSettings(e)
+	return map[string]any{"gx:requestType": request, "gx:accessType": access, "gx:formatType": format}
+}
+
+// exportSettings are the platform's data export settings with the defaults applied.
+func exportSettings(e rathausv1alpha1.DataAccountExport) (request, access, format string) {
 	or := func(v, def string) string {
 		if v == "" {
 			return def
 		}
 		return v
 	}
-	return map[string]any{
-		"gx:requestType": or(e.RequestType, defaultRequestType),
-		"gx:accessType":  or(e.AccessType, defaultAccessType),
-		"gx:formatType":  or(e.FormatType, defaultFormatType),
-	}
+	return or(e.RequestType, defaultRequestType), or(e.AccessType, defaultAccessType), or(e.FormatType, defaultFormatType)
 }
 
 func endpoints(eps []stack.Endpoint) []any {

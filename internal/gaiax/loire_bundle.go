@@ -6,8 +6,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/gaiax/loire"
@@ -172,31 +174,59 @@ func loireKey(in stack.Inputs, gx *rathausv1alpha1.GaiaXCredentials) (*loireSign
 	if err != nil {
 		return nil, err
 	}
-	block, _ := pem.Decode(pemBytes)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("signing key Secret %s: not a PKCS#8 PEM block (\"PRIVATE KEY\")", ref)
-	}
-	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	parsed, err := parseLoireKey(pemBytes)
 	if err != nil {
-		return nil, fmt.Errorf("signing key Secret %s: not a valid PKCS#8 private key", ref)
-	}
-	key, ok := parsed.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("signing key Secret %s: a %T cannot sign", ref, parsed)
-	}
-	alg, err := vcjwt.Algorithm(key)
-	if err != nil {
-		return nil, fmt.Errorf("signing key Secret %s: %w; Loire credentials need RSA of 2048 bits or more (PS256) or EC P-256 (ES256), or set provider.gaiaX.format: Tagus", ref, err)
-	}
-	public, err := x509.MarshalPKIXPublicKey(key.Public())
-	if err != nil {
-		return nil, fmt.Errorf("signing key Secret %s: no encodable public key", ref)
+		return nil, fmt.Errorf("signing key Secret %s: %w", ref, err)
 	}
 	kid := gx.VerificationMethod
 	if kid == "" {
 		kid = gx.Issuer + "#key-1"
 	}
-	return &loireSigner{key: key, alg: alg, kid: kid, identity: public}, nil
+	return &loireSigner{key: parsed.key, alg: parsed.alg, kid: kid, identity: parsed.identity}, nil
+}
+
+// parsedKey is a signing key as parseLoireKey found it.
+type parsedKey struct {
+	key      crypto.Signer
+	alg      string
+	identity []byte
+}
+
+// parsedKeys remembers parsed signing keys by the digest of their PEM: every reconcile reports
+// the credentials' digest (Summary), and parsing and checking an RSA key on each would be
+// most of a settled workspace's reconcile.
+var parsedKeys sync.Map // [sha256.Size]byte -> parsedKey
+
+// parseLoireKey reads a PKCS#8 PEM key that can sign Loire credentials. Errors never include
+// key material.
+func parseLoireKey(pemBytes []byte) (parsedKey, error) {
+	digest := sha256.Sum256(pemBytes)
+	if k, ok := parsedKeys.Load(digest); ok {
+		return k.(parsedKey), nil
+	}
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return parsedKey{}, errors.New(`not a PKCS#8 PEM block ("PRIVATE KEY")`)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return parsedKey{}, errors.New("not a valid PKCS#8 private key")
+	}
+	key, ok := parsed.(crypto.Signer)
+	if !ok {
+		return parsedKey{}, fmt.Errorf("a %T cannot sign", parsed)
+	}
+	alg, err := vcjwt.Algorithm(key)
+	if err != nil {
+		return parsedKey{}, fmt.Errorf("%w; Loire credentials need RSA of 2048 bits or more (PS256) or EC P-256 (ES256), or set provider.gaiaX.format: Tagus", err)
+	}
+	public, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return parsedKey{}, errors.New("no encodable public key")
+	}
+	k := parsedKey{key: key, alg: alg, identity: public}
+	parsedKeys.Store(digest, k)
+	return k, nil
 }
 
 // sign returns the compact JWS of payload under header, remembered by the key, header and

@@ -64,7 +64,7 @@ func loireOffering(in stack.Inputs, provider *rathausv1alpha1.ProviderIdentity, 
 	if policy == "" {
 		policy = DefaultPolicy
 	}
-	export := dataAccountExport(gx.DataAccountExport)
+	request, access, format := exportSettings(gx.DataAccountExport)
 	o := loire.Offering{
 		ID:             loire.CredentialURL(gx.Issuer, "workspaces/"+ws.Namespace+"/"+ws.Name+"/service-offering.json"),
 		Name:           ws.Spec.DisplayName,
@@ -73,11 +73,9 @@ func loireOffering(in stack.Inputs, provider *rathausv1alpha1.ProviderIdentity, 
 		TermsHash:      provider.TermsAndConditionsHash,
 		PolicyLanguage: policyLanguage(policy),
 		PolicyDocument: policy,
-		Export: loire.DataAccountExport{
-			RequestType: export["gx:requestType"].(string), AccessType: export["gx:accessType"].(string), FormatType: export["gx:formatType"].(string),
-		},
-		Protected: []string{DataProtectionRegime},
-		Software:  software(in.Release),
+		Export:         loire.DataAccountExport{RequestType: request, AccessType: access, FormatType: format},
+		Protected:      []string{DataProtectionRegime},
+		Software:       software(in.Release),
 	}
 	for _, c := range countries {
 		o.Locations = append(o.Locations, loire.Address{CountryCode: c})

@@ -21,7 +21,7 @@ var published = newMemo(memoSize)
 
 // loireSignatures remembers recently signed Loire documents. It is small: the provider's
 // documents, the same for every workspace, stay in it, while a workspace's own are signed
-// again when it is rendered again (a signature takes 1-2 ms), which a settled workspace is
+// again when it is rendered again (a PS256 signature takes 0.8 ms, BenchmarkSign), which a settled workspace is
 // not. Keeping a thousand workspaces' presentations would cost 30 MB.
 var loireSignatures = newMemo(256)
 

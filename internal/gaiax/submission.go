@@ -66,12 +66,13 @@ func SubmissionDue(last *rathausv1alpha1.ComplianceStatus, digest string, now ti
 const maxMessage = 1024
 
 // ComplianceOutcome is the status of a submission of the presentation with digest at now that
-// returned credential or err, and the label the credential carries.
+// returned credential or err. A server error (5xx) has judged nothing: it counts as
+// Unreachable and is retried, not as a refusal.
 func ComplianceOutcome(digest string, now time.Time, credential string, err error) (rathausv1alpha1.ComplianceStatus, error) {
 	st := rathausv1alpha1.ComplianceStatus{Digest: digest, SubmittedAt: metav1.NewTime(now.UTC().Truncate(time.Second))}
 	var rejection *clearinghouse.Rejection
 	switch {
-	case errors.As(err, &rejection):
+	case errors.As(err, &rejection) && rejection.Status < 500:
 		st.State, st.Message = rathausv1alpha1.ComplianceRejected, shorten(rejection.Error())
 		return st, nil
 	case err != nil:

@@ -76,6 +76,10 @@ func TestComplianceOutcome(t *testing.T) {
 	if st, _ := ComplianceOutcome("sha256:d", submittedAt, "", rejected); st.State != rathausv1alpha1.ComplianceRejected || !strings.Contains(st.Message, "missing gx:registrationNumber") {
 		t.Errorf("a rejection: %+v", st)
 	}
+	unavailable := &clearinghouse.Rejection{Status: 503, Message: "Service Unavailable"}
+	if st, _ := ComplianceOutcome("sha256:d", submittedAt, "", unavailable); st.State != rathausv1alpha1.ComplianceUnreachable {
+		t.Errorf("a 503 is no refusal: %+v", st)
+	}
 	if st, _ := ComplianceOutcome("sha256:d", submittedAt, "", errors.New("dial tcp: connection refused")); st.State != rathausv1alpha1.ComplianceUnreachable || st.Message == "" {
 		t.Errorf("no answer: %+v", st)
 	}
