@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"net/http"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/backup"
+	"github.com/rathaus-io/rathaus/internal/buildid"
 	"github.com/rathaus-io/rathaus/internal/desired"
 	"github.com/rathaus-io/rathaus/internal/metrics"
 	"github.com/rathaus-io/rathaus/internal/ownership"
@@ -56,6 +58,9 @@ type Options struct {
 	OperatorImage string
 	// PprofAddr serves Go's profiles (/debug/pprof/) when set, for measuring; off by default.
 	PprofAddr string
+	// BuildID names the operator's build in what it records for its next start
+	// (status.settledDigest); the digest of its executable when empty.
+	BuildID string
 	// ComplianceHTTP is the HTTP client of submissions to Gaia-X compliance services; one
 	// with a 30 s timeout and the system's trust store when nil.
 	ComplianceHTTP *http.Client
@@ -147,6 +152,7 @@ func NewManager(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Components:      desired.Components,
 		Now:             opts.Now,
 		OperatorImage:   opts.OperatorImage,
+		BuildID:         cmp.Or(opts.BuildID, buildid.Executable()),
 		capabilities:    newCapabilities(mgr.GetRESTMapper(), opts.Now),
 		compliance:      newComplianceSubmitter(opts.ComplianceHTTP),
 	}

@@ -59,26 +59,36 @@ var _ = Describe("Operator restarts", Serial, func() {
 		for _, ws := range workspaces {
 			waitReady(ctx, ws)
 		}
+		var all rathausv1alpha1.MunicipalityWorkspaceList
+		Expect(k8s.List(ctx, &all)).To(Succeed())
+		// Other specs' workspaces may still be settling (envtest never makes their Deployments
+		// available, but their waiting messages move once), and a workspace that became Ready
+		// in the reconcile that created its objects records its settled digest in the next;
+		// resync only what has settled.
+		waitQuiet(ctx)
 		before := map[string]string{}
 		for _, ws := range workspaces {
 			for k, v := range resourceVersions(ctx, ws) {
 				before[k] = v
 			}
 		}
-		var all rathausv1alpha1.MunicipalityWorkspaceList
-		Expect(k8s.List(ctx, &all)).To(Succeed())
-		// Other specs' workspaces may still be settling (envtest never makes their Deployments
-		// available, but their waiting messages move once); resync only what has settled.
-		waitQuiet(ctx)
+
+		for _, ws := range workspaces {
+			Expect(getWorkspace(ctx, ws).Status.SettledDigest).NotTo(BeEmpty(), "a settled Ready workspace records what it settled on")
+		}
 
 		stopManager()
 		writesBefore, reconcilesBefore := metrics.MutatingRequests(), reconcileCount()
+		settledBefore := testutil.ToFloat64(metrics.SettledReconciles)
 		startManager()
 
 		// The fresh manager reconciles every workspace on the cluster once (initial list),
 		// including those other specs left stalled.
 		Eventually(func() float64 { return reconcileCount() - reconcilesBefore }).Should(BeNumerically(">=", len(all.Items)))
 		Consistently(func() float64 { return metrics.MutatingRequests() - writesBefore }, "2s").Should(BeZero())
+		// Its first reconcile of each resumes from the status, without rendering: this spec's
+		// workspaces at least.
+		Expect(testutil.ToFloat64(metrics.SettledReconciles) - settledBefore).To(BeNumerically(">=", len(workspaces)))
 
 		after := map[string]string{}
 		for _, ws := range workspaces {
@@ -89,12 +99,40 @@ var _ = Describe("Operator restarts", Serial, func() {
 		Expect(after).To(Equal(before))
 	})
 
+	It("does not trust what another build of the operator settled: it renders and records anew, writing no object", func() {
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.TenantAccess.Users = []string{"admin"} })
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		waitQuiet(ctx)
+		recorded := getWorkspace(ctx, ws).Status.SettledDigest
+		Expect(recorded).NotTo(BeEmpty())
+		objects := resourceVersions(ctx, ws)
+		delete(objects, "MunicipalityWorkspace/"+ws.Namespace+"/"+ws.Name)
+
+		By("an upgraded operator renders the workspace and records its own settled digest")
+		stopManager()
+		startManagerOf("another-build")
+		Eventually(func() string { return getWorkspace(ctx, ws).Status.SettledDigest }).ShouldNot(Equal(recorded))
+		after := resourceVersions(ctx, ws)
+		delete(after, "MunicipalityWorkspace/"+ws.Namespace+"/"+ws.Name)
+		Expect(after).To(Equal(objects), "rendering anew found every object as desired")
+
+		By("back to this build, which records its digest again, so later specs resync as before")
+		waitQuiet(ctx)
+		stopManager()
+		startManager()
+		Eventually(func() string { return getWorkspace(ctx, ws).Status.SettledDigest }).Should(Equal(recorded))
+		waitQuiet(ctx)
+	})
+
 	It("keeps its objects trimmed in its cache and still repairs drift, also drift made while it was down", func() {
 		ns := createNamespace(ctx)
 		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.TenantAccess.Users = []string{"admin"} })
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
 		waitReady(ctx, ws)
 		Eventually(func() string { return getWorkspace(ctx, ws).Status.ObjectsFingerprint }).ShouldNot(BeEmpty())
+		waitQuiet(ctx)
 		poke := func(value string) {
 			reconciles := reconcileCount()
 			updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {

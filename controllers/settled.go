@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/metrics"
 	"github.com/rathaus-io/rathaus/internal/ownership"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -25,6 +26,9 @@ import (
 type settledWorkspaces struct {
 	mu   sync.Mutex
 	byWS map[types.NamespacedName]settled
+	// looked are the workspaces whose status.settledDigest this process has compared: only
+	// its first reconcile of a workspace can find one newer than its own memory.
+	looked map[types.NamespacedName]bool
 }
 
 // settled is what a reconcile that changed nothing left for the next one.
@@ -53,6 +57,11 @@ func (s *settledWorkspaces) record(ws types.NamespacedName, inputs string, objs 
 	for i, u := range objs {
 		entry.objects[i] = settledObject{u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName(), u.GetLabels()[ownership.ComponentLabel]}
 	}
+	s.put(ws, entry)
+}
+
+// put remembers entry as what was settled for ws.
+func (s *settledWorkspaces) put(ws types.NamespacedName, entry settled) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.byWS == nil {
@@ -61,11 +70,33 @@ func (s *settledWorkspaces) record(ws types.NamespacedName, inputs string, objs 
 	s.byWS[ws] = entry
 }
 
-// forget drops what was settled for ws: it is gone, or a reconcile of it wrote.
+// drop forgets what was settled for ws: a reconcile of it renders.
+func (s *settledWorkspaces) drop(ws types.NamespacedName) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byWS, ws)
+}
+
+// forget drops all that is known of ws: it is gone.
 func (s *settledWorkspaces) forget(ws types.NamespacedName) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.byWS, ws)
+	delete(s.looked, ws)
+}
+
+// firstLook reports whether this is the process's first look at ws's status.settledDigest.
+func (s *settledWorkspaces) firstLook(ws types.NamespacedName) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.looked[ws] {
+		return false
+	}
+	if s.looked == nil {
+		s.looked = map[types.NamespacedName]bool{}
+	}
+	s.looked[ws] = true
+	return true
 }
 
 // stubs are the settled objects as health.Components reads them: kind, namespace, name and
@@ -96,13 +127,17 @@ func (e settled) allObserved(observed map[string]client.Object) bool {
 }
 
 // settledState is, when the workspace's inputs are those of a reconcile that found every
-// object as desired and wrote nothing (settledWorkspaces), the desired objects' identities and
-// their cached objects; nil otherwise. checked are objects this reconcile has already found
+// object as desired and wrote nothing (settledWorkspaces, or after a restart the workspace's
+// status.settledDigest), the desired objects' identities and their cached objects; nil
+// otherwise. checked are objects this reconcile has already found
 // as desired outside the inventory (the namespace).
-func (r *WorkspaceReconciler) settledState(ws types.NamespacedName, digest string, in stack.Inputs, checked map[string]client.Object, res *stackResult) ([]*unstructured.Unstructured, map[string]client.Object) {
+func (r *WorkspaceReconciler) settledState(ws types.NamespacedName, status *rathausv1alpha1.MunicipalityWorkspaceStatus, digest string, in stack.Inputs, checked map[string]client.Object, res *stackResult) ([]*unstructured.Unstructured, map[string]client.Object) {
 	s, ok := r.settled.lookup(ws, digest)
 	if !ok {
-		return nil, nil
+		if s, ok = r.resumeFromStatus(ws, status, digest, in, checked); !ok {
+			return nil, nil
+		}
+		r.settled.put(ws, s)
 	}
 	observed := make(map[string]client.Object, len(in.Observed)+len(checked))
 	maps.Copy(observed, in.Observed)

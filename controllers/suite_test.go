@@ -69,7 +69,10 @@ var _ = AfterSuite(func() {
 
 // startManager runs the operator exactly as cmd/main.go builds it, with its API requests
 // counted, against the envtest API server.
-func startManager() {
+func startManager() { startManagerOf("") }
+
+// startManagerOf starts the operator as the build named buildID; "" is this test binary.
+func startManagerOf(buildID string) {
 	mgrCfg := rest.CopyConfig(cfg)
 	metrics.CountRequests(mgrCfg)
 	// Every write of the operator appears in a failing spec's timeline.
@@ -84,7 +87,7 @@ func startManager() {
 	mgr, err := controllers.NewManager(mgrCfg, controllers.Options{
 		MetricsAddr: "0", ProbeAddr: "0", MaxConcurrentReconciles: 4, SyncPeriod: time.Hour,
 		SkipNameValidation: true, OperatorImage: "ghcr.io/rathaus-io/rathaus:0.1.0",
-		ComplianceHTTP: clearingHouse.server.Client(),
+		ComplianceHTTP: clearingHouse.server.Client(), BuildID: buildID,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())

@@ -68,7 +68,7 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.
 // is remembered as settled under digest, the digest of in.
 func (r *WorkspaceReconciler) converge(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, in stack.Inputs, digest string, res *stackResult) (objs []*unstructured.Unstructured, observed map[string]client.Object, ok bool) {
 	wsKey := client.ObjectKeyFromObject(ws)
-	r.settled.forget(wsKey)
+	r.settled.drop(wsKey)
 	objs, err := desired.State(in, r.Components)
 	if err != nil {
 		var invalid *desired.InvalidInputError
@@ -97,6 +97,7 @@ func (r *WorkspaceReconciler) converge(ctx context.Context, ws *rathausv1alpha1.
 	}
 	if len(observed) == len(objs) && !pruned && res.objectsFingerprint != "" {
 		r.settled.record(wsKey, digest, objs, res.objectsFingerprint)
+		res.settledAnew = true
 	}
 	return objs, observed, true
 }

@@ -43,6 +43,8 @@ type WorkspaceReconciler struct {
 	Now func() time.Time
 	// OperatorImage is the operator's own image, for the Job that restores credentials.
 	OperatorImage string
+	// BuildID names the operator's build in status.settledDigest; "" records and trusts none.
+	BuildID string
 
 	capabilities *capabilities
 	// platformSecrets serves the Secrets platforms name, from a watch each.
@@ -175,6 +177,12 @@ type stackResult struct {
 
 	// compliance is what the Gaia-X compliance step found.
 	compliance complianceResult
+
+	// settledAnew is true when this reconcile rendered the stack, found it as desired and
+	// wrote nothing; resume is then what status.settledDigest is made from, if a restarted
+	// operator could resume the workspace from its cache.
+	settledAnew bool
+	resume      *resumeBasis
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -234,13 +242,14 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
-	objs, observed := r.settledState(client.ObjectKeyFromObject(ws), digest, in, nsObserved, &res)
+	objs, observed := r.settledState(client.ObjectKeyFromObject(ws), &ws.Status, digest, in, nsObserved, &res)
 	if objs == nil {
 		if objs, observed, ok = r.converge(ctx, ws, in, digest, &res); !ok {
 			return res
 		}
 	}
 	res.reports = health.Components(in, r.Components, objs, observed)
+	res.resume = r.resumeBasis(in, nsObserved, objs, observed, res)
 	res.outcome = status.OutcomeOf(res.reports)
 	r.finishUpgrade(&res, decision)
 	res.compliance = r.checkCompliance(ctx, ws, in)
@@ -352,6 +361,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	r.applyUpgradeStatus(ws, st, res.upgrade)
 	status.SortByType(st.Conditions)
 	status.MarkProvisioned(st)
+	r.recordSettled(&before.Status, ws, st, res.resume)
 	if equalStatus(&before.Status, st) {
 		return nil
 	}

@@ -361,6 +361,14 @@ type MunicipalityWorkspaceStatus struct {
 	// +optional
 	ObjectsFingerprint string `json:"objectsFingerprint,omitempty"`
 
+	// SettledDigest identifies what the stack was last rendered from when every object was
+	// found as desired and nothing was written: the operator's build, the inputs (spec,
+	// platform, release, Secrets, what the operator reads of its objects, this status) and the
+	// desired objects. A restarted operator that reads the same resumes the workspace from its
+	// cache without rendering it again; any difference renders as usual. Opaque.
+	// +optional
+	SettledDigest string `json:"settledDigest,omitempty"`
+
 	// Credentials summarises the Gaia-X credentials published for the workspace; unset when
 	// its platform publishes none.
 	// +optional

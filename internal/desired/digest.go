@@ -10,6 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -25,6 +26,38 @@ import (
 // The reconciler uses it to skip rendering and comparing a workspace whose inputs and objects
 // are exactly as they were when it last found every object as desired.
 func InputsDigest(in stack.Inputs) (string, error) {
+	return inputsDigest(in, func(obj client.Object) (string, error) { return obj.GetResourceVersion(), nil })
+}
+
+// DurableInputsDigest is InputsDigest with each observed object and backup pod taken by its
+// content, as the operator's cache holds it, instead of its resource version. The cache keeps
+// of most kinds only what the operator reads, so this digest stays the same when the API
+// server records a change the operator never reads (a CronJob's last schedule time, a status
+// field nobody judges): what a restarted operator compares with status.settledDigest, which
+// would otherwise be outdated by the cluster's own bookkeeping within minutes. It costs a
+// marshalling of every observed object, so it is taken only when settling and on a restart.
+func DurableInputsDigest(in stack.Inputs) (string, error) {
+	return inputsDigest(in, contentDigest)
+}
+
+// contentDigest is a digest of obj without what the API server sets on every write.
+func contentDigest(obj client.Object) (string, error) {
+	copied, ok := obj.DeepCopyObject().(client.Object)
+	if !ok {
+		return "", fmt.Errorf("%T is no object", obj)
+	}
+	copied.SetResourceVersion("")
+	copied.SetManagedFields(nil)
+	doc, err := json.Marshal(copied)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:12]), nil
+}
+
+// inputsDigest is the digest of in with each observed object and backup pod as version says.
+func inputsDigest(in stack.Inputs, version func(client.Object) (string, error)) (string, error) {
 	ws := in.Workspace
 	rest := in
 	rest.Workspace, rest.Platform, rest.Release, rest.Observed, rest.BackupPods = nil, nil, nil, nil, nil
@@ -36,7 +69,7 @@ func InputsDigest(in stack.Inputs) (string, error) {
 		Observed   []string
 		BackupPods []string
 	}{
-		Workspace: workspaceView{ws.Name, ws.Namespace, ws.UID, ws.Generation, ws.Spec, ws.Status},
+		Workspace: workspaceView{ws.Name, ws.Namespace, ws.UID, ws.Generation, ws.Spec, statusView(ws.Status)},
 		Rest:      rest,
 		Observed:  make([]string, 0, len(in.Observed)),
 	}
@@ -47,10 +80,18 @@ func InputsDigest(in stack.Inputs) (string, error) {
 		view.Release = []any{metaView(r.ObjectMeta), r.Spec}
 	}
 	for _, key := range slices.Sorted(maps.Keys(in.Observed)) {
-		view.Observed = append(view.Observed, key+"@"+in.Observed[key].GetResourceVersion())
+		v, err := version(in.Observed[key])
+		if err != nil {
+			return "", fmt.Errorf("digest of %s: %w", key, err)
+		}
+		view.Observed = append(view.Observed, key+"@"+v)
 	}
-	for _, p := range in.BackupPods {
-		view.BackupPods = append(view.BackupPods, p.Name+"@"+p.ResourceVersion)
+	for i := range in.BackupPods {
+		v, err := version(&in.BackupPods[i])
+		if err != nil {
+			return "", fmt.Errorf("digest of backup pod %s: %w", in.BackupPods[i].Name, err)
+		}
+		view.BackupPods = append(view.BackupPods, in.BackupPods[i].Name+"@"+v)
 	}
 	slices.Sort(view.BackupPods)
 	doc, err := json.Marshal(view)
@@ -68,6 +109,13 @@ type workspaceView struct {
 	Generation      int64
 	Spec            rathausv1alpha1.MunicipalityWorkspaceSpec
 	Status          rathausv1alpha1.MunicipalityWorkspaceStatus
+}
+
+// statusView is the status without status.settledDigest, which holds a digest of these
+// inputs and so cannot be one of them.
+func statusView(st rathausv1alpha1.MunicipalityWorkspaceStatus) rathausv1alpha1.MunicipalityWorkspaceStatus {
+	st.SettledDigest = ""
+	return st
 }
 
 // metaView is the metadata of the platform and the release, without what the API server

@@ -51,6 +51,7 @@ func TestInputsDigest(t *testing.T) {
 		}, false},
 		{"the workspace's spec", func(in *stack.Inputs) { in.Workspace.Spec.DisplayName = "Kiel" }, true},
 		{"the workspace's status", func(in *stack.Inputs) { in.Workspace.Status.ObservedGeneration = 3 }, true},
+		{"the workspace's settled digest, a digest of these inputs", func(in *stack.Inputs) { in.Workspace.Status.SettledDigest = "0123" }, false},
 		{"the workspace's generation", func(in *stack.Inputs) { in.Workspace.Generation = 8 }, true},
 		{"the platform's spec", func(in *stack.Inputs) { in.Platform.Spec.Registry.Mirror = "registry.example.eu/other" }, true},
 		{"the release", func(in *stack.Inputs) { in.Release.Spec.Version = "2099.1.0" }, true},
@@ -83,6 +84,50 @@ func TestInputsDigest(t *testing.T) {
 	}
 }
 
+func TestDurableInputsDigest(t *testing.T) {
+	svc := stack.Key("Service", "kiel", "rathaus-mail-public")
+	cases := []struct {
+		name    string
+		mutate  func(*stack.Inputs)
+		changes bool
+	}{
+		{"nothing", func(*stack.Inputs) {}, false},
+		{"an observed object's resource version alone", func(in *stack.Inputs) { in.Observed[svc].SetResourceVersion("42") }, false},
+		{"an observed object's managed fields", func(in *stack.Inputs) {
+			in.Observed[svc].SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "kube-controller-manager"}})
+		}, false},
+		{"a backup pod's resource version alone", func(in *stack.Inputs) { in.BackupPods[0].ResourceVersion = "8" }, false},
+		{"what the cache holds of an observed object", func(in *stack.Inputs) {
+			in.Observed[svc].(*corev1.Service).Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "192.0.2.10"}}
+		}, true},
+		{"an observed object's labels", func(in *stack.Inputs) { in.Observed[svc].SetLabels(map[string]string{"rathaus.io/component": "mail"}) }, true},
+		{"a backup pod's phase", func(in *stack.Inputs) { in.BackupPods[0].Status.Phase = corev1.PodFailed }, true},
+		{"an observed object more", func(in *stack.Inputs) {
+			in.Observed[stack.Key("Service", "kiel", "x")] = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "x"}}
+		}, true},
+		{"the workspace's spec", func(in *stack.Inputs) { in.Workspace.Spec.DisplayName = "Kiel" }, true},
+		{"the workspace's status", func(in *stack.Inputs) { in.Workspace.Status.ObservedGeneration = 3 }, true},
+		{"the workspace's settled digest", func(in *stack.Inputs) { in.Workspace.Status.SettledDigest = "0123" }, false},
+	}
+	durable := func(in stack.Inputs) string {
+		d, err := DurableInputsDigest(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	base := durable(digestInputs(t))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := digestInputs(t)
+			tc.mutate(&in)
+			if got := durable(in) != base; got != tc.changes {
+				t.Errorf("durable digest changed: %v, want %v", got, tc.changes)
+			}
+		})
+	}
+}
+
 // TestStateReadsNoWorkspaceMetadataTheDigestLeavesOut holds renderers to what InputsDigest
 // takes of the workspace: a renderer that read its labels, annotations or resource version
 // would render differently here, and a reconciler trusting the digest would miss the change.
@@ -96,8 +141,9 @@ func TestStateReadsNoWorkspaceMetadataTheDigestLeavesOut(t *testing.T) {
 	in.Workspace.CreationTimestamp = metav1.Unix(1_800_000_000, 0)
 	in.Platform.ResourceVersion = "777"
 	in.Release.ResourceVersion = "888"
+	in.Workspace.Status.SettledDigest = "0123"
 	if got := golden.YAML(t, mustState(t, in)); string(got) != string(want) {
-		t.Error("the rendered objects depend on workspace metadata InputsDigest does not take")
+		t.Error("the rendered objects depend on workspace metadata or status InputsDigest does not take")
 	}
 }
 
