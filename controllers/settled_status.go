@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -120,12 +119,13 @@ func (r *WorkspaceReconciler) resumeBasis(in stack.Inputs, checked map[string]cl
 	return &resumeBasis{in: in, keys: keys}
 }
 
-// recordSettled puts the settled digest of basis into the status st about to be written. It
-// costs no write of its own while the workspace is not Ready: it rides along with a status
-// that changes anyway. A Ready workspace, the one a restart should find settled, gets it
-// written even alone.
+// recordSettled puts the settled digest of basis into the status st, when st is written
+// anyway: it never costs a write of its own. A workspace that settles without a status change
+// (what the operator reads of one of its objects changed, but not its health) keeps an
+// outdated digest, and a restart renders it, as every restart did before; a write per such
+// change would instead cost a settled fleet writes at rest, and a resync writes.
 func (r *WorkspaceReconciler) recordSettled(before *rathausv1alpha1.MunicipalityWorkspaceStatus, ws *rathausv1alpha1.MunicipalityWorkspace, st *rathausv1alpha1.MunicipalityWorkspaceStatus, basis *resumeBasis) {
-	if basis == nil || equalStatus(before, st) && !meta.IsStatusConditionTrue(st.Conditions, rathausv1alpha1.ConditionReady) {
+	if basis == nil || equalStatus(before, st) {
 		return
 	}
 	next := *ws
