@@ -121,7 +121,7 @@ var _ = Describe("Operator restarts", Serial, func() {
 		By("an upgraded operator resumes no workspace from what the old build recorded")
 		settledBefore, writesBefore := restart("another-build")
 		Consistently(func() float64 { return metrics.MutatingRequests() - writesBefore }, "2s").Should(BeZero())
-		Expect(settled() - settledBefore).To(BeZero(), "every workspace rendered")
+		Expect(settled()-settledBefore).To(BeZero(), "every workspace rendered")
 
 		By("the build that recorded the digest resumes this workspace")
 		settledBefore, writesBefore = restart("")
