@@ -129,8 +129,8 @@ func (e settled) allObserved(observed map[string]client.Object) bool {
 // settledState is, when the workspace's inputs are those of a reconcile that found every
 // object as desired and wrote nothing (settledWorkspaces, or after a restart the workspace's
 // status.settledDigest), the desired objects' identities and their cached objects; nil
-// otherwise. checked are objects this reconcile has already found
-// as desired outside the inventory (the namespace).
+// otherwise. checked are objects this reconcile has already found as desired outside the
+// inventory (the namespace).
 func (r *WorkspaceReconciler) settledState(ws types.NamespacedName, status *rathausv1alpha1.MunicipalityWorkspaceStatus, digest string, in stack.Inputs, checked map[string]client.Object, res *stackResult) ([]*unstructured.Unstructured, map[string]client.Object) {
 	s, ok := r.settled.lookup(ws, digest)
 	if !ok {

@@ -28,9 +28,8 @@ import (
 func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs, specs []secrets.Spec) (map[string][]byte, *status.Problem, error) {
 	public := map[string][]byte{}
 	for _, spec := range specs {
-		existing := &corev1.Secret{}
 		var data map[string][]byte
-		err := r.Client.Get(ctx, types.NamespacedName{Namespace: in.Workspace.Namespace, Name: spec.Name}, existing)
+		existing, err := r.generatedSecret(ctx, in, spec.Name)
 		switch {
 		case apierrors.IsNotFound(err):
 			created, problem, err := r.createSecret(ctx, in, spec)
@@ -41,10 +40,9 @@ func (r *WorkspaceReconciler) ensureSecrets(ctx context.Context, in stack.Inputs
 		case err != nil:
 			return nil, nil, fmt.Errorf("reading Secret %s: %w", spec.Name, err)
 		default:
-			if err := r.completeSecret(ctx, existing, spec); err != nil {
+			if data, err = r.completeSecret(ctx, existing, spec); err != nil {
 				return nil, nil, err
 			}
-			data = existing.Data
 		}
 		for _, k := range spec.Keys {
 			if k.Kind == secrets.KindPassword {
@@ -122,10 +120,8 @@ func (r *WorkspaceReconciler) takenSecret(ctx context.Context, in stack.Inputs, 
 	if ownership.WorkspaceOf(existing) != in.Workspace.Name {
 		return nil, &status.Problem{Reason: rathausv1alpha1.ReasonSecretConflict, Message: fmt.Sprintf("Secret %s exists but is not managed by rathaus; rename or remove it", secret.Name), Unwatched: true}, nil
 	}
-	if err := r.completeSecret(ctx, existing, spec); err != nil {
-		return nil, nil, err
-	}
-	return existing.Data, nil, nil
+	data, err := r.completeSecret(ctx, existing, spec)
+	return data, nil, err
 }
 
 // stalledReason is the reason of the workspace's Stalled condition when it is True, else "".
@@ -136,31 +132,44 @@ func stalledReason(ws *rathausv1alpha1.MunicipalityWorkspace) string {
 	return ""
 }
 
+// generatedSecret is the workspace's Secret name as the cache holds it: among the objects the
+// reconcile has already read (in.Observed holds every Secret with the workspace's labels, so a
+// settled workspace's reconcile copies none again), else read from the cache by name.
+func (r *WorkspaceReconciler) generatedSecret(ctx context.Context, in stack.Inputs, name string) (*corev1.Secret, error) {
+	if s, ok := in.Observed[stack.Key("Secret", in.Workspace.Namespace, name)].(*corev1.Secret); ok {
+		return s, nil
+	}
+	existing := &corev1.Secret{}
+	return existing, r.Client.Get(ctx, types.NamespacedName{Namespace: in.Workspace.Namespace, Name: name}, existing)
+}
+
 // completeSecret adds missing generated keys and corrects static ones, with an optimistic lock
-// so that a concurrent writer can never have its values overwritten.
-func (r *WorkspaceReconciler) completeSecret(ctx context.Context, existing *corev1.Secret, spec secrets.Spec) error {
+// so that a concurrent writer can never have its values overwritten, and returns the data.
+// It writes to a copy: existing may be one of the reconcile's observed objects.
+func (r *WorkspaceReconciler) completeSecret(ctx context.Context, existing *corev1.Secret, spec secrets.Spec) (map[string][]byte, error) {
 	missing := secrets.Missing(spec, existing.Data)
 	stale := secrets.StaleStatic(spec, existing.Data)
 	if len(missing) == 0 && len(stale) == 0 {
-		return nil
+		return existing.Data, nil
 	}
 	generated, err := secrets.Generate(missing, secrets.Reader)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	patch := client.MergeFromWithOptions(existing.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	if existing.Data == nil {
-		existing.Data = map[string][]byte{}
+	patch := client.MergeFromWithOptions(existing, client.MergeFromWithOptimisticLock{})
+	updated := existing.DeepCopy()
+	if updated.Data == nil {
+		updated.Data = map[string][]byte{}
 	}
 	for k, v := range generated {
-		existing.Data[k] = v
+		updated.Data[k] = v
 	}
 	for _, k := range stale {
-		existing.Data[k] = []byte(spec.Static[k])
+		updated.Data[k] = []byte(spec.Static[k])
 	}
-	if err := r.Client.Patch(ctx, existing, patch, client.FieldOwner(ownership.FieldOwner)); err != nil {
-		return fmt.Errorf("completing Secret %s: %w", spec.Name, err)
+	if err := r.Client.Patch(ctx, updated, patch, client.FieldOwner(ownership.FieldOwner)); err != nil {
+		return nil, fmt.Errorf("completing Secret %s: %w", spec.Name, err)
 	}
 	log.FromContext(ctx).Info("Completed generated credentials", "secret", spec.Name, "generatedKeys", len(missing), "updatedStaticKeys", stale)
-	return nil
+	return updated.Data, nil
 }

@@ -66,3 +66,52 @@ func TestEnsureSecretsUsesTheAPIServersCopyTheCacheLacks(t *testing.T) {
 		t.Errorf("password changed to %q", got.Data["password"])
 	}
 }
+
+// A settled workspace's reconcile takes its generated Secrets from the objects it has already
+// read, without reading them again; completing one writes a copy and leaves the observed
+// object as the cache holds it.
+func TestEnsureSecretsTakesObservedSecretsAndCompletesACopy(t *testing.T) {
+	ws := &rathausv1alpha1.MunicipalityWorkspace{ObjectMeta: metav1.ObjectMeta{Namespace: "kiel", Name: "kiel", UID: "w1"}}
+	in := stack.Inputs{Workspace: ws}
+	complete := secrets.Spec{Name: "rathaus-valkey", Component: "cache", Keys: []secrets.Key{secrets.Password("password")}}
+	stale := secrets.Spec{Name: "rathaus-db-nextcloud", Component: "database", Keys: []secrets.Key{secrets.Password("password")},
+		Static: map[string]string{"host": "rathaus-postgresql"}}
+	observed := map[string]*corev1.Secret{}
+	var objs []client.Object
+	for _, spec := range []secrets.Spec{complete, stale} {
+		s := desired.SecretObject(in, spec)
+		s.Data = map[string][]byte{"password": []byte("kept-" + spec.Name)}
+		s.ResourceVersion = "1"
+		observed[spec.Name] = s
+		objs = append(objs, s.DeepCopy())
+	}
+	in.Observed = map[string]client.Object{
+		stack.Key("Secret", "kiel", complete.Name): observed[complete.Name],
+		stack.Key("Secret", "kiel", stale.Name):    observed[stale.Name],
+	}
+	var reads int
+	c := fake.NewClientBuilder().WithScheme(Scheme()).WithObjects(objs...).WithInterceptorFuncs(interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			reads++
+			return c.Get(ctx, key, obj, opts...)
+		},
+	}).Build()
+	r := &WorkspaceReconciler{Client: c, APIReader: c}
+
+	if _, problem, err := r.ensureSecrets(context.Background(), in, []secrets.Spec{complete, stale}); err != nil || problem != nil {
+		t.Fatalf("ensureSecrets: problem %v, error %v", problem, err)
+	}
+	if reads != 0 {
+		t.Errorf("%d reads of Secrets the reconcile had already read", reads)
+	}
+	got := &corev1.Secret{}
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: "kiel", Name: stale.Name}, got); err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Data["host"]) != "rathaus-postgresql" || string(got.Data["password"]) != "kept-rathaus-db-nextcloud" {
+		t.Errorf("completed Secret: %q", got.Data)
+	}
+	if _, ok := observed[stale.Name].Data["host"]; ok {
+		t.Error("completing the Secret wrote into the observed object, which the reconcile goes on reading as the cache's")
+	}
+}
