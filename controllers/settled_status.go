@@ -25,10 +25,11 @@ import (
 // field settledDigest carries what a settled reconcile found across the restart: the digest
 // of the operator's build, the inputs as the next reconcile reads them (with the status just
 // written; each observed object by its cached content, desired.DurableInputsDigest) and the
-// keys of the desired objects. A restarted operator resumes a workspace
-// without rendering when the same digest comes out of what it reads: the inputs from its
-// cache, and as desired objects the workspace's observed ones but those it keeps beside them.
-// Equal inputs render equal objects, so resuming judges the same objects a render would.
+// keys of the desired objects. A restarted operator resumes a workspace without rendering
+// when the same digest comes out of what it reads: the inputs from its cache, and as desired
+// objects the workspace's observed ones but those it keeps beside them. Equal inputs render
+// equal objects (TestStateReadsNoObservedResourceVersion holds renderers to the content), so
+// resuming judges the same objects a render would.
 
 // resumeBasis is what a reconcile that settled anew makes status.settledDigest from.
 type resumeBasis struct {

@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
@@ -144,6 +146,37 @@ func TestStateReadsNoWorkspaceMetadataTheDigestLeavesOut(t *testing.T) {
 	in.Workspace.Status.SettledDigest = "0123"
 	if got := golden.YAML(t, mustState(t, in)); string(got) != string(want) {
 		t.Error("the rendered objects depend on workspace metadata or status InputsDigest does not take")
+	}
+}
+
+// TestStateReadsNoObservedResourceVersion holds renderers to what DurableInputsDigest takes of
+// the observed objects, their content: with every object of the stack observed, typed as the
+// cache holds it, new resource versions render the same objects. A renderer that read one
+// (to roll pods on a change, say) would render differently, and a restarted operator resuming
+// from status.settledDigest would miss it.
+func TestStateReadsNoObservedResourceVersion(t *testing.T) {
+	in := digestInputs(t)
+	in.Observed = map[string]client.Object{}
+	for _, u := range mustState(t, in) {
+		var obj client.Object = u.DeepCopy()
+		if typed, err := clientgoscheme.Scheme.New(u.GroupVersionKind()); err == nil {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
+				t.Fatal(err)
+			}
+			obj = typed.(client.Object)
+		}
+		obj.SetResourceVersion("1")
+		in.Observed[Key(u)] = obj
+	}
+	want := golden.YAML(t, mustState(t, in))
+	for _, obj := range in.Observed {
+		obj.SetResourceVersion("2")
+	}
+	if got := golden.YAML(t, mustState(t, in)); string(got) != string(want) {
+		t.Error("the rendered objects depend on the observed objects' resource versions")
+	}
+	if len(in.Observed) < 50 {
+		t.Errorf("only %d objects observed; the stack renders more", len(in.Observed))
 	}
 }
 
