@@ -65,24 +65,17 @@ func trimmable(o client.Object) bool {
 
 // trim drops what the operator never reads of o: everything of the spec but the replicas and
 // the pod template's metadata (health, Stalwart's applied plan) and a CronJob's schedule and
-// suspension; a ConfigMap's data; rules, subjects and policies. Of the status it keeps what
-// health, restores and renderers read: the rolled-out and available replicas of workloads, a
-// Job's successes and outcome; not a quota's usage, nor conditions' times and messages, which
-// change while nothing the operator decides does (and would outdate status.settledDigest,
-// whose inputs are the cached objects' content).
+// suspension; a ConfigMap's data; rules, subjects and policies.
 func trim(o client.Object) {
 	switch t := o.(type) {
 	case *appsv1.Deployment:
 		t.Spec = appsv1.DeploymentSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
-		t.Status = appsv1.DeploymentStatus{ObservedGeneration: t.Status.ObservedGeneration, UpdatedReplicas: t.Status.UpdatedReplicas, AvailableReplicas: t.Status.AvailableReplicas}
 	case *appsv1.StatefulSet:
 		t.Spec = appsv1.StatefulSetSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
-		t.Status = appsv1.StatefulSetStatus{ObservedGeneration: t.Status.ObservedGeneration, UpdatedReplicas: t.Status.UpdatedReplicas, AvailableReplicas: t.Status.AvailableReplicas}
 	case *batchv1.CronJob:
 		t.Spec = batchv1.CronJobSpec{Schedule: t.Spec.Schedule, Suspend: t.Spec.Suspend}
 	case *batchv1.Job:
 		t.Spec = batchv1.JobSpec{}
-		t.Status = batchv1.JobStatus{Succeeded: t.Status.Succeeded, Conditions: jobOutcomes(t.Status.Conditions)}
 	case *corev1.ConfigMap:
 		t.Data, t.BinaryData = nil, nil
 	case *networkingv1.NetworkPolicy:
@@ -96,19 +89,10 @@ func trim(o client.Object) {
 	case *rbacv1.RoleBinding:
 		t.Subjects, t.RoleRef = nil, rbacv1.RoleRef{}
 	case *corev1.ResourceQuota:
-		t.Spec, t.Status = corev1.ResourceQuotaSpec{}, corev1.ResourceQuotaStatus{}
+		t.Spec = corev1.ResourceQuotaSpec{}
 	case *corev1.LimitRange:
 		t.Spec = corev1.LimitRangeSpec{}
 	}
-}
-
-// jobOutcomes are a Job's conditions as the operator reads them: type, status and reason.
-func jobOutcomes(conditions []batchv1.JobCondition) []batchv1.JobCondition {
-	var out []batchv1.JobCondition
-	for _, c := range conditions {
-		out = append(out, batchv1.JobCondition{Type: c.Type, Status: c.Status, Reason: c.Reason})
-	}
-	return out
 }
 
 // keptLabels are the labels the operator reads of its trimmed objects: the cache's and the

@@ -8,8 +8,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -102,61 +100,6 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	}
 	if svc := must(trimForCache(&corev1.Service{ObjectMeta: meta(), Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{NodePort: 31000}}}})).(*corev1.Service); svc.Spec.Ports[0].NodePort != 31000 {
 		t.Error("a Service's node port is lost")
-	}
-}
-
-// TestTrimmedStatusIsWhatTheOperatorJudges: what the cache keeps of a status judges as the
-// whole status does, and what changes while nothing the operator decides does (condition
-// times and messages, revisions, a quota's usage) is not kept, so that it leaves the cached
-// content, and with it status.settledDigest, alone.
-func TestTrimmedStatusIsWhatTheOperatorJudges(t *testing.T) {
-	meta := func() metav1.ObjectMeta { return metav1.ObjectMeta{Name: "x", Namespace: "kiel", Generation: 3} }
-	progressing := func(at int64, reason string) []appsv1.DeploymentCondition {
-		return []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: reason, LastUpdateTime: metav1.Unix(at, 0)}}
-	}
-	deployment := func(at int64, reason string, available int32) *appsv1.Deployment {
-		return &appsv1.Deployment{ObjectMeta: meta(), Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)},
-			Status: appsv1.DeploymentStatus{ObservedGeneration: 3, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: available, AvailableReplicas: available, Conditions: progressing(at, reason)}}
-	}
-	job := func(at int64, ready int32) *batchv1.Job {
-		return &batchv1.Job{ObjectMeta: meta(), Status: batchv1.JobStatus{Succeeded: 1, Ready: ptr.To(ready), CompletionTime: ptr.To(metav1.Unix(at, 0)),
-			Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, Reason: "CompletionsReached", Message: "Reached expected number of succeeded pods", LastTransitionTime: metav1.Unix(at, 0)}}}}
-	}
-	quota := func(pods string) *corev1.ResourceQuota {
-		return &corev1.ResourceQuota{ObjectMeta: meta(), Status: corev1.ResourceQuotaStatus{Used: corev1.ResourceList{corev1.ResourcePods: resource.MustParse(pods)}}}
-	}
-	cases := []struct {
-		name                string
-		before, after, half client.Object
-		kind                string
-	}{
-		{"a Deployment's Progressing condition moving on", deployment(1, "ReplicaSetUpdated", 2), deployment(9, "NewReplicaSetAvailable", 2), deployment(1, "ReplicaSetUpdated", 1), "Deployment"},
-		{"a finished Job's bookkeeping", job(1, 1), job(9, 0), &batchv1.Job{ObjectMeta: meta()}, "Job"},
-		{"a quota's usage", quota("3"), quota("4"), nil, "ResourceQuota"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			whole := health.Of(tc.kind, "x", tc.before.DeepCopyObject().(client.Object))
-			before := must(trimForCache(tc.before)).(client.Object)
-			after := must(trimForCache(tc.after)).(client.Object)
-			if got := health.Of(tc.kind, "x", before); got != whole {
-				t.Errorf("trimmed judged %+v, whole %+v", got, whole)
-			}
-			if !equality.Semantic.DeepEqual(before, after) {
-				t.Errorf("churn the operator never reads changes the cached object:\n%+v\n%+v", before, after)
-			}
-			if tc.half == nil {
-				return
-			}
-			wholeHalf := health.Of(tc.kind, "x", tc.half.DeepCopyObject().(client.Object))
-			half := must(trimForCache(tc.half)).(client.Object)
-			if got := health.Of(tc.kind, "x", half); got != wholeHalf || got == whole {
-				t.Errorf("a change the operator judges is lost: trimmed %+v, whole %+v (ready: %+v)", got, wholeHalf, whole)
-			}
-			if equality.Semantic.DeepEqual(before, half) {
-				t.Error("a change the operator judges leaves the cached object as it was")
-			}
-		})
 	}
 }
 
