@@ -95,12 +95,12 @@ func (r *WorkspaceReconciler) resumeFromStatus(ws types.NamespacedName, st *rath
 	return settled{inputs: digest, objects: objects, objectsFingerprint: st.ObjectsFingerprint}, true
 }
 
-// resumeBasis is, when this reconcile settled anew and a restarted operator would judge the
+// resumeBasis is, for a reconcile that settled anew, when a restarted operator would judge the
 // same from its cache (the restorable objects are exactly the desired ones, and judged in key
 // order they report the same), what status.settledDigest is made from; nil otherwise, and a
 // restart then renders the workspace as before.
-func (r *WorkspaceReconciler) resumeBasis(in stack.Inputs, checked map[string]client.Object, objs []*unstructured.Unstructured, observed map[string]client.Object, res stackResult) *resumeBasis {
-	if !res.settledAnew || r.BuildID == "" {
+func (r *WorkspaceReconciler) resumeBasis(in stack.Inputs, checked map[string]client.Object, objs []*unstructured.Unstructured, observed map[string]client.Object, reports []health.Report) *resumeBasis {
+	if r.BuildID == "" {
 		return nil
 	}
 	restored := r.restorable(in, checked)
@@ -114,7 +114,7 @@ func (r *WorkspaceReconciler) resumeBasis(in stack.Inputs, checked map[string]cl
 		return nil
 	}
 	stubs := settled{objects: restored}.stubs()
-	if !reflect.DeepEqual(health.Components(in, r.Components, stubs, observed), res.reports) {
+	if !reflect.DeepEqual(health.Components(in, r.Components, stubs, observed), reports) {
 		return nil
 	}
 	return &resumeBasis{in: in, keys: keys}
@@ -125,8 +125,12 @@ func (r *WorkspaceReconciler) resumeBasis(in stack.Inputs, checked map[string]cl
 // (what the operator reads of one of its objects changed, but not its health) keeps an
 // outdated digest, and a restart renders it, as every restart did before; a write per such
 // change would instead cost a settled fleet writes at rest, and a resync writes.
-func (r *WorkspaceReconciler) recordSettled(before *rathausv1alpha1.MunicipalityWorkspaceStatus, ws *rathausv1alpha1.MunicipalityWorkspace, st *rathausv1alpha1.MunicipalityWorkspaceStatus, basis *resumeBasis) {
-	if basis == nil || equalStatus(before, st) {
+func (r *WorkspaceReconciler) recordSettled(before *rathausv1alpha1.MunicipalityWorkspaceStatus, ws *rathausv1alpha1.MunicipalityWorkspace, st *rathausv1alpha1.MunicipalityWorkspaceStatus, resume func() *resumeBasis) {
+	if resume == nil || equalStatus(before, st) {
+		return
+	}
+	basis := resume()
+	if basis == nil {
 		return
 	}
 	next := *ws

@@ -66,13 +66,13 @@ func resumes(t *testing.T, r *WorkspaceReconciler, in stack.Inputs) (settled, bo
 func TestARestartResumesWhatTheStatusVouchesFor(t *testing.T) {
 	r := &WorkspaceReconciler{Client: fake.NewClientBuilder().WithScheme(Scheme()).Build(), BuildID: "build-1"}
 	in, objs := settledInputs()
-	basis := r.resumeBasis(in, nil, objs, nil, stackResult{settledAnew: true})
+	basis := r.resumeBasis(in, nil, objs, nil, nil)
 	if basis == nil {
 		t.Fatal("a settled workspace whose observed objects are its desired ones and a kept Secret gave no basis")
 	}
 	st := in.Workspace.Status.DeepCopy()
 	st.ObservedGeneration = 2
-	r.recordSettled(&in.Workspace.Status, in.Workspace, st, basis)
+	r.recordSettled(&in.Workspace.Status, in.Workspace, st, func() *resumeBasis { return basis })
 	if st.SettledDigest == "" {
 		t.Fatal("no settled digest recorded with a status that is written anyway")
 	}
@@ -132,10 +132,7 @@ func TestARestartResumesWhatTheStatusVouchesFor(t *testing.T) {
 func TestSettledDigestIsRecordedOnlyWhereARestartCouldUseIt(t *testing.T) {
 	r := &WorkspaceReconciler{Client: fake.NewClientBuilder().WithScheme(Scheme()).Build(), BuildID: "build-1"}
 	in, objs := settledInputs()
-	if r.resumeBasis(in, nil, objs, nil, stackResult{}) != nil {
-		t.Error("a reconcile that wrote gave a basis")
-	}
-	if (&WorkspaceReconciler{Client: r.Client}).resumeBasis(in, nil, objs, nil, stackResult{settledAnew: true}) != nil {
+	if (&WorkspaceReconciler{Client: r.Client}).resumeBasis(in, nil, objs, nil, nil) != nil {
 		t.Error("a basis without a build name")
 	}
 	retained := in
@@ -143,18 +140,23 @@ func TestSettledDigestIsRecordedOnlyWhereARestartCouldUseIt(t *testing.T) {
 	for k, v := range in.Observed {
 		retained.Observed[k] = v
 	}
-	if r.resumeBasis(retained, nil, objs, nil, stackResult{settledAnew: true}) != nil {
+	if r.resumeBasis(retained, nil, objs, nil, nil) != nil {
 		t.Error("a basis although a restart would take a kept claim for a desired object")
 	}
 
-	basis := r.resumeBasis(in, nil, objs, nil, stackResult{settledAnew: true})
+	wrote := in.Workspace.Status.DeepCopy()
+	wrote.ObservedGeneration = 2
+	if r.recordSettled(&in.Workspace.Status, in.Workspace, wrote, nil); wrote.SettledDigest != "" {
+		t.Error("a reconcile that wrote (no basis to resume from) recorded a settled digest")
+	}
+	basis := r.resumeBasis(in, nil, objs, nil, nil)
 	st := in.Workspace.Status.DeepCopy()
-	r.recordSettled(&in.Workspace.Status, in.Workspace, st, basis)
+	r.recordSettled(&in.Workspace.Status, in.Workspace, st, func() *resumeBasis { return basis })
 	if st.SettledDigest != "" {
 		t.Error("a status write for the settled digest alone: a settled fleet would write at rest")
 	}
 	st.ObservedGeneration = 2
-	r.recordSettled(&in.Workspace.Status, in.Workspace, st, basis)
+	r.recordSettled(&in.Workspace.Status, in.Workspace, st, func() *resumeBasis { return basis })
 	if st.SettledDigest == "" {
 		t.Error("no settled digest with a status written anyway")
 	}

@@ -179,10 +179,10 @@ type stackResult struct {
 	compliance complianceResult
 
 	// settledAnew is true when this reconcile rendered the stack, found it as desired and
-	// wrote nothing; resume is then what status.settledDigest is made from, if a restarted
-	// operator could resume the workspace from its cache.
+	// wrote nothing; resume then gives what status.settledDigest is made from, asked only
+	// when the status is written (recordSettled).
 	settledAnew bool
-	resume      *resumeBasis
+	resume      func() *resumeBasis
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -249,7 +249,10 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		}
 	}
 	res.reports = health.Components(in, r.Components, objs, observed)
-	res.resume = r.resumeBasis(in, nsObserved, objs, observed, res)
+	if res.settledAnew {
+		reports := res.reports
+		res.resume = func() *resumeBasis { return r.resumeBasis(in, nsObserved, objs, observed, reports) }
+	}
 	res.outcome = status.OutcomeOf(res.reports)
 	r.finishUpgrade(&res, decision)
 	res.compliance = r.checkCompliance(ctx, ws, in)
