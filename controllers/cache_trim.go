@@ -102,11 +102,14 @@ var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ow
 
 // slimMeta drops the metadata no one reads of a trimmed object, which at a thousand
 // workspaces is most of what the cache holds of them: owner references (the API server's
-// garbage collector reads them there, the operator maps events by label), other labels and
+// garbage collector reads them there, the operator maps events by label; kept only where they
+// say another controller made the object, which is then not the workspace's), other labels and
 // annotations. The namespace is interned, and the kept labels, the same for every object of a
 // workspace's component, are one map shared by all of them (sharedLabels).
 func slimMeta(o client.Object) {
-	o.SetOwnerReferences(nil)
+	if !ownership.ControlledByAnother(o) {
+		o.SetOwnerReferences(nil)
+	}
 	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
 	o.SetLabels(sharedLabels(o.GetLabels()))
 	annotations := map[string]string{}

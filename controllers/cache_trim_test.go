@@ -63,6 +63,11 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 		len(trimmed.Annotations) != 2 || trimmed.Annotations[ownership.HashAnnotation] != "h1" {
 		t.Errorf("trimmed metadata keeps more or less than the operator reads: labels %v, annotations %v, owners %v", trimmed.Labels, trimmed.Annotations, trimmed.OwnerReferences)
 	}
+	othersJob := &batchv1.Job{ObjectMeta: meta()}
+	othersJob.OwnerReferences = []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "CronJob", Name: "x", UID: "c1", Controller: ptr.To(true)}}
+	if got, _ := trimForCache(othersJob); !ownership.ControlledByAnother(got.(*batchv1.Job)) {
+		t.Error("trimming drops the controller reference that says another controller made the object")
+	}
 	if trimmed.UID != "u1" || trimmed.ResourceVersion != "7" || trimmed.Generation != 2 || trimmed.Namespace != "kiel" {
 		t.Errorf("trimmed identity: %+v", trimmed.ObjectMeta)
 	}

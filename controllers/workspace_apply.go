@@ -233,7 +233,8 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 
 // forEachOwned calls fn for every object of a managed kind in the workspace's namespace that
 // carries the workspace's inventory labels: the typed kinds, and the foreign kinds whose CRDs
-// the cluster has.
+// the cluster has. Objects another controller made from the workspace's objects, with their
+// labels, are not the workspace's (ownership.ControlledByAnother).
 func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Reader, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error) error {
 	scheme, inv := r.Client.Scheme(), r.inventory
 	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: ownership.WorkspaceSelector(ws.Name)}}
@@ -246,7 +247,7 @@ func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Re
 			return err
 		}
 		for _, item := range items {
-			if obj, ok := item.(client.Object); ok {
+			if obj, ok := item.(client.Object); ok && !ownership.ControlledByAnother(obj) {
 				if err := fn(kind, obj); err != nil {
 					return err
 				}

@@ -89,6 +89,37 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		waitReady(ctx, ws)
 	})
 
+	It("never prunes what another controller made with the workspace's labels", func() {
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.TenantAccess.Groups = []string{"it"}
+		})
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		// What cert-manager's ingress-shim does: the Certificate of an Ingress's TLS entry gets
+		// the Ingress's labels and the Ingress as its controller.
+		owner := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "another-controllers-object"}}
+		Expect(k8s.Create(ctx, owner)).To(Succeed())
+		made := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+			Namespace: ns, Name: "made-by-another-controller",
+			Labels:          ownership.Labels(ws.Name, "identity"),
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(owner, corev1.SchemeGroupVersion.WithKind("ConfigMap"))},
+		}}
+		Expect(k8s.Create(ctx, made)).To(Succeed())
+
+		updateWorkspace(ctx, ws, func(w *rathausv1alpha1.MunicipalityWorkspace) {
+			w.Spec.TenantAccess = rathausv1alpha1.TenantAccess{}
+		})
+		bindingKey := client.ObjectKey{Namespace: ns, Name: tenant.TenantRoleBindingName}
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, bindingKey, &rbacv1.RoleBinding{}))
+		}).Should(BeTrue(), "the RoleBinding without subjects is pruned")
+		waitReady(ctx, ws)
+		Consistently(func() error {
+			return k8s.Get(ctx, client.ObjectKeyFromObject(made), &corev1.Secret{})
+		}, "2s", "200ms").Should(Succeed(), "another controller's object is its controller's to delete")
+	})
+
 	It("repairs drift of the fields it owns but leaves others' fields alone", func() {
 		ns := createNamespace(ctx)
 		ws := newWorkspace(ns, ns+".example.de")

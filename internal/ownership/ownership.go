@@ -3,6 +3,8 @@
 package ownership
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -64,4 +66,20 @@ func WorkspaceOf(obj client.Object) string {
 		return ""
 	}
 	return obj.GetLabels()[WorkspaceLabel]
+}
+
+// ControlledByAnother reports whether another controller made obj: its controller reference
+// names an object that is not a MunicipalityWorkspace. Such an object may still carry a
+// workspace's inventory labels, because its controller copied them from its owner:
+// cert-manager's ingress-shim gives the Certificate of an Ingress's TLS entry the Ingress's
+// labels (pkg/controller/certificate-shim/sync.go, buildCertificates). It is its controller's
+// to keep or delete, never the workspace's: pruning it would make the shim recreate it, and
+// with cert-manager's --enable-certificate-owner-ref take the TLS Secret with it.
+func ControlledByAnother(obj client.Object) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller {
+			return ref.Kind != "MunicipalityWorkspace" || !strings.HasPrefix(ref.APIVersion, "rathaus.io/")
+		}
+	}
+	return false
 }
