@@ -131,15 +131,26 @@ func State(in stack.Inputs, components []stack.Component) ([]*unstructured.Unstr
 		// need them separately get them here.
 		in.Records = Records(in, components)
 	}
-	var out []*unstructured.Unstructured
-	seen := map[string]string{}
-	hold := backup.Hold(in)
-	for _, c := range components {
+	rendered := make([][]client.Object, len(components))
+	for i, c := range components {
 		objs, err := c.Render(in)
 		if err != nil {
 			return nil, &InvalidInputError{Component: c.Name(), Err: err}
 		}
-		objs = netpol.Combine(objs)
+		rendered[i] = objs
+	}
+	if len(components) > 0 {
+		// The shared egress policy is the first component's, the tenant baseline's in the
+		// registry, beside its default deny.
+		if shared := netpol.ShareEgress(in, components[0].Name(), rendered); shared != nil {
+			rendered[0] = append(rendered[0], shared)
+		}
+	}
+	var out []*unstructured.Unstructured
+	seen := map[string]string{}
+	hold := backup.Hold(in)
+	for i, c := range components {
+		objs := netpol.Combine(rendered[i])
 		for _, obj := range objs {
 			if hold != nil {
 				hold(obj)

@@ -1,6 +1,7 @@
 // Package netpol renders the NetworkPolicies that open one path between a workspace's
 // components on top of the tenant baseline's default deny. A path needs two policies: egress
-// from the clients and ingress to the servers, because the baseline denies both. Combine then
+// from the clients and ingress to the servers, because the baseline denies both. ShareEgress
+// then moves the clients' halves of all paths into one policy of the workspace, and Combine
 // folds a component's policies for the same pods into one.
 package netpol
 
