@@ -1,14 +1,10 @@
 package apply
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-
-	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // FingerprintAnnotation carries, on the operator's cached copy of an object only, the
@@ -27,6 +23,16 @@ const FingerprintAnnotation = "rathaus.io/fingerprint"
 // The same object gives the same fingerprint whether it comes typed from the cache or as the
 // response of an apply, converted to its type first (FingerprintOf).
 func Fingerprint(obj runtime.Object) (string, error) {
+	if fp, ok, err := typedFingerprint(obj); ok || err != nil {
+		return fp, err
+	}
+	return contentFingerprint(obj)
+}
+
+// contentFingerprint is Fingerprint of any object, through its unstructured content: the way
+// for kinds of other operators, which the cache and an apply's response both hold
+// unstructured.
+func contentFingerprint(obj runtime.Object) (string, error) {
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return "", fmt.Errorf("fingerprinting %T: %w", obj, err)
@@ -72,36 +78,13 @@ func FingerprintOf(scheme *runtime.Scheme, u runtime.Unstructured) (string, erro
 // from managed fields as unstructured content; nil when the operator has no entry (then every
 // key counts).
 func ownedMetadataKeys(managedFields any) map[string]map[string]bool {
-	entries, _ := managedFields.([]any)
-	for _, e := range entries {
+	raw, _ := managedFields.([]any)
+	entries := make([]metav1.ManagedFieldsEntry, 0, len(raw))
+	for _, e := range raw {
 		var entry metav1.ManagedFieldsEntry
-		m, ok := e.(map[string]any)
-		if !ok || runtime.DefaultUnstructuredConverter.FromUnstructured(m, &entry) != nil {
-			continue
-		}
-		if entry.Manager != ownership.FieldOwner || entry.Operation != metav1.ManagedFieldsOperationApply || entry.Subresource != "" || entry.FieldsV1 == nil {
-			continue
-		}
-		var fields struct {
-			Metadata struct {
-				Labels      map[string]any `json:"f:labels"`
-				Annotations map[string]any `json:"f:annotations"`
-			} `json:"f:metadata"`
-		}
-		if json.Unmarshal(entry.FieldsV1.Raw, &fields) != nil {
-			return nil
-		}
-		return map[string]map[string]bool{"labels": keysOf(fields.Metadata.Labels), "annotations": keysOf(fields.Metadata.Annotations)}
-	}
-	return nil
-}
-
-func keysOf(fields map[string]any) map[string]bool {
-	out := map[string]bool{}
-	for k := range fields {
-		if key, ok := strings.CutPrefix(k, "f:"); ok {
-			out[key] = true
+		if m, ok := e.(map[string]any); ok && runtime.DefaultUnstructuredConverter.FromUnstructured(m, &entry) == nil {
+			entries = append(entries, entry)
 		}
 	}
-	return out
+	return ownedKeys(entries)
 }

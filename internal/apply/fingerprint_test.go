@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,7 +46,28 @@ func fingerprint(t *testing.T, obj runtime.Object) string {
 	return fp
 }
 
+// fingerprinters are the two ways to a fingerprint: the generated encoding of the API types,
+// and unstructured content, which kinds of other operators take.
+var fingerprinters = map[string]func(runtime.Object) (string, error){
+	"typed":   Fingerprint,
+	"content": contentFingerprint,
+}
+
 func TestFingerprintChangesWithWhatAWriteChanges(t *testing.T) {
+	for way, fingerprint := range fingerprinters {
+		t.Run(way, func(t *testing.T) { testFingerprintChanges(t, fingerprint) })
+	}
+}
+
+func testFingerprintChanges(t *testing.T, fingerprintOf func(runtime.Object) (string, error)) {
+	fingerprint := func(t *testing.T, obj runtime.Object) string {
+		t.Helper()
+		fp, err := fingerprintOf(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fp
+	}
 	base := fingerprint(t, deployment())
 	tests := []struct {
 		name    string
@@ -63,6 +86,12 @@ func TestFingerprintChangesWithWhatAWriteChanges(t *testing.T) {
 			d.Annotations["deployment.kubernetes.io/revision"] = "2"
 		}, false},
 		{"the cache's own annotation", func(d *appsv1.Deployment) { d.Annotations[FingerprintAnnotation] = "x" }, false},
+		{"the type, which the cache drops", func(d *appsv1.Deployment) { d.TypeMeta = metav1.TypeMeta{} }, false},
+		{"a label the operator applies", func(d *appsv1.Deployment) { d.Labels["app.kubernetes.io/managed-by"] = "helm" }, true},
+		{"the owner", func(d *appsv1.Deployment) { d.OwnerReferences = []metav1.OwnerReference{{Kind: "Other", Name: "x"}} }, true},
+		{"a container's environment", func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "DEBUG", Value: "1"}}
+		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,5 +123,44 @@ func TestFingerprintOfAnApplyResponse(t *testing.T) {
 	}
 	if want := fingerprint(t, typed); got != want {
 		t.Errorf("response %s, cached %s", got, want)
+	}
+}
+
+// TestTypedFingerprintLeavesTheObjectAlone: the cache fingerprints the object it is about to
+// keep, and the reconciler objects it shares with no one; neither may change.
+func TestTypedFingerprintLeavesTheObjectAlone(t *testing.T) {
+	d := deployment()
+	d.Annotations["deployment.kubernetes.io/revision"] = "2"
+	before := d.DeepCopy()
+	if _, ok, err := typedFingerprint(d); !ok || err != nil {
+		t.Fatalf("typed fingerprint of a Deployment: ok %v, err %v", ok, err)
+	}
+	if !equality.Semantic.DeepEqual(d, before) {
+		t.Errorf("fingerprinting changed the object:\n%+v\nwas\n%+v", d, before)
+	}
+	if _, ok, _ := typedFingerprint(&unstructured.Unstructured{Object: map[string]any{"kind": "Cluster"}}); ok {
+		t.Error("an unstructured object took the typed way")
+	}
+}
+
+// BenchmarkFingerprint is what the cache pays per trimmed object while the operator starts:
+// a Deployment as the API server sends it, with the operator's managed fields.
+func BenchmarkFingerprint(b *testing.B) {
+	d := deployment()
+	d.Spec.Template.Spec.Containers = append(d.Spec.Template.Spec.Containers, corev1.Container{
+		Name: "cron", Image: "nextcloud:34.0.2-apache", Command: []string{"/cron.sh"},
+		Env:          []corev1.EnvVar{{Name: "POSTGRES_HOST", Value: "rathaus-postgresql"}, {Name: "REDIS_HOST", Value: "rathaus-valkey"}},
+		VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/var/www/html"}},
+	})
+	d.Spec.Template.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "rathaus-nextcloud-data"}}}}
+	for _, way := range []string{"typed", "content"} {
+		b.Run(way, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := fingerprinters[way](d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -48,6 +50,11 @@ func contentDigest(obj client.Object) (string, error) {
 	}
 	copied.SetResourceVersion("")
 	copied.SetManagedFields(nil)
+	if _, isUnstructured := copied.(*unstructured.Unstructured); !isUnstructured {
+		// Whether a typed object carries its type depends on how it was read; its Go type
+		// says it anyway.
+		copied.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	}
 	doc, err := json.Marshal(copied)
 	if err != nil {
 		return "", err

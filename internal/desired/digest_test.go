@@ -4,13 +4,16 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/health"
 	"github.com/rathaus-io/rathaus/internal/stack"
 	"github.com/rathaus-io/rathaus/internal/testutil/golden"
 )
@@ -174,6 +177,51 @@ func TestStateReadsNoObservedResourceVersion(t *testing.T) {
 	}
 	if got := golden.YAML(t, mustState(t, in)); string(got) != string(want) {
 		t.Error("the rendered objects depend on the observed objects' resource versions")
+	}
+	if len(in.Observed) < 50 {
+		t.Errorf("only %d objects observed; the stack renders more", len(in.Observed))
+	}
+}
+
+// TestRenderingLeavesObservedObjectsAlone: the reconciler hands the renderers, the health
+// judgement and the digests the cache's own objects, without copying them (its inventory
+// listing is most of a no-op reconcile's work and garbage); none of them may write into one.
+func TestRenderingLeavesObservedObjectsAlone(t *testing.T) {
+	in := digestInputs(t)
+	in.Observed = map[string]client.Object{}
+	for _, u := range mustState(t, in) {
+		var obj client.Object = u.DeepCopy()
+		if typed, err := clientgoscheme.Scheme.New(u.GroupVersionKind()); err == nil {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
+				t.Fatal(err)
+			}
+			obj = typed.(client.Object)
+			obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{}) // as the cache holds it
+		}
+		obj.SetResourceVersion("1")
+		in.Observed[Key(u)] = obj
+	}
+	before := map[string]client.Object{}
+	for k, obj := range in.Observed {
+		before[k] = obj.DeepCopyObject().(client.Object)
+	}
+	derived, err := Derive(in, Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := mustState(t, derived)
+	Records(derived, Components)
+	health.Components(derived, Components, objs, derived.Observed)
+	if _, err := InputsDigest(derived); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DurableInputsDigest(derived); err != nil {
+		t.Fatal(err)
+	}
+	for k, obj := range in.Observed {
+		if !equality.Semantic.DeepEqual(obj, before[k]) {
+			t.Errorf("%s changed while rendering and judging", k)
+		}
 	}
 	if len(in.Observed) < 50 {
 		t.Errorf("only %d objects observed; the stack renders more", len(in.Observed))
