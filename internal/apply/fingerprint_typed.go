@@ -77,7 +77,8 @@ func ownedOnly(m map[string]string, owned map[string]map[string]bool, field stri
 	return out
 }
 
-// ownedKeys is ownedMetadataKeys of typed managed fields.
+// ownedKeys are the label and annotation keys the operator's field manager applied, as its
+// managed fields entry says; nil when it has none (then every key counts).
 func ownedKeys(entries []metav1.ManagedFieldsEntry) map[string]map[string]bool {
 	for _, entry := range entries {
 		if entry.Manager != ownership.FieldOwner || entry.Operation != metav1.ManagedFieldsOperationApply || entry.Subresource != "" || entry.FieldsV1 == nil {
