@@ -62,12 +62,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 	})
 
 	It("follows spec changes and prunes what is no longer desired", func() {
-		ns := createNamespace(ctx)
-		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
-			w.Spec.TenantAccess.Groups = []string{"it"}
-		})
-		Expect(k8s.Create(ctx, ws)).To(Succeed())
-		waitReady(ctx, ws)
+		ns, ws := readyWorkspaceWithTenantGroup(ctx)
 		bindingKey := client.ObjectKey{Namespace: ns, Name: tenant.TenantRoleBindingName}
 		Expect(k8s.Get(ctx, bindingKey, &rbacv1.RoleBinding{})).To(Succeed())
 
@@ -90,12 +85,7 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 	})
 
 	It("never prunes what another controller made with the workspace's labels", func() {
-		ns := createNamespace(ctx)
-		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
-			w.Spec.TenantAccess.Groups = []string{"it"}
-		})
-		Expect(k8s.Create(ctx, ws)).To(Succeed())
-		waitReady(ctx, ws)
+		ns, ws := readyWorkspaceWithTenantGroup(ctx)
 		// What cert-manager's ingress-shim does: the Certificate of an Ingress's TLS entry gets
 		// the Ingress's labels and the Ingress as its controller.
 		owner := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "another-controllers-object"}}
@@ -316,3 +306,15 @@ var _ = Describe("MunicipalityWorkspace reconciler", func() {
 		Eventually(func() error { return k8s.Get(ctx, key, &corev1.ResourceQuota{}) }).Should(Succeed())
 	})
 })
+
+// readyWorkspaceWithTenantGroup is a Ready workspace in a namespace of its own whose tenant
+// access names the group "it", so that it has a RoleBinding to prune.
+func readyWorkspaceWithTenantGroup(ctx context.Context) (string, *rathausv1alpha1.MunicipalityWorkspace) {
+	ns := createNamespace(ctx)
+	ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) {
+		w.Spec.TenantAccess.Groups = []string{"it"}
+	})
+	Expect(k8s.Create(ctx, ws)).To(Succeed())
+	waitReady(ctx, ws)
+	return ns, ws
+}

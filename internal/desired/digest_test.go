@@ -159,18 +159,7 @@ func TestStateReadsNoWorkspaceMetadataTheDigestLeavesOut(t *testing.T) {
 // from status.settledDigest would miss it.
 func TestStateReadsNoObservedResourceVersion(t *testing.T) {
 	in := digestInputs(t)
-	in.Observed = map[string]client.Object{}
-	for _, u := range mustState(t, in) {
-		var obj client.Object = u.DeepCopy()
-		if typed, err := clientgoscheme.Scheme.New(u.GroupVersionKind()); err == nil {
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
-				t.Fatal(err)
-			}
-			obj = typed.(client.Object)
-		}
-		obj.SetResourceVersion("1")
-		in.Observed[Key(u)] = obj
-	}
+	in.Observed = observeWholeStack(t, in)
 	want := golden.YAML(t, mustState(t, in))
 	for _, obj := range in.Observed {
 		obj.SetResourceVersion("2")
@@ -188,19 +177,7 @@ func TestStateReadsNoObservedResourceVersion(t *testing.T) {
 // listing is most of a no-op reconcile's work and garbage); none of them may write into one.
 func TestRenderingLeavesObservedObjectsAlone(t *testing.T) {
 	in := digestInputs(t)
-	in.Observed = map[string]client.Object{}
-	for _, u := range mustState(t, in) {
-		var obj client.Object = u.DeepCopy()
-		if typed, err := clientgoscheme.Scheme.New(u.GroupVersionKind()); err == nil {
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
-				t.Fatal(err)
-			}
-			obj = typed.(client.Object)
-			obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{}) // as the cache holds it
-		}
-		obj.SetResourceVersion("1")
-		in.Observed[Key(u)] = obj
-	}
+	in.Observed = observeWholeStack(t, in)
 	before := map[string]client.Object{}
 	for k, obj := range in.Observed {
 		before[k] = obj.DeepCopyObject().(client.Object)
@@ -226,6 +203,26 @@ func TestRenderingLeavesObservedObjectsAlone(t *testing.T) {
 	if len(in.Observed) < 50 {
 		t.Errorf("only %d objects observed; the stack renders more", len(in.Observed))
 	}
+}
+
+// observeWholeStack is every object in renders, observed at resource version 1 and, where the
+// scheme knows its kind, typed without apiVersion and kind, as the cache holds it.
+func observeWholeStack(t *testing.T, in stack.Inputs) map[string]client.Object {
+	t.Helper()
+	out := map[string]client.Object{}
+	for _, u := range mustState(t, in) {
+		var obj client.Object = u.DeepCopy()
+		if typed, err := clientgoscheme.Scheme.New(u.GroupVersionKind()); err == nil {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
+				t.Fatal(err)
+			}
+			obj = typed.(client.Object)
+			obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+		}
+		obj.SetResourceVersion("1")
+		out[Key(u)] = obj
+	}
+	return out
 }
 
 func mustState(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
