@@ -25,44 +25,63 @@ type generatedMarshaler interface {
 // unstructured maps and JSON. The cache fingerprints every trimmed object it receives, a
 // hundred thousand at a thousand workspaces, while the operator starts; this way costs a
 // fraction (BenchmarkFingerprint). ok is false for types without that encoding.
-//
-// It works on a shallow copy and replaces, never writes into, what the copy shares with obj.
 func typedFingerprint(obj runtime.Object) (fp string, ok bool, err error) {
-	if _, generated := obj.(generatedMarshaler); !generated {
-		return "", false, nil
-	}
-	v := reflect.ValueOf(obj)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return "", false, nil
-	}
-	cp := reflect.New(v.Elem().Type())
-	cp.Elem().Set(v.Elem())
-	if status := cp.Elem().FieldByName("Status"); status.IsValid() && status.CanSet() {
-		status.SetZero()
-	}
-	c := cp.Interface()
-	m, isMeta := c.(metav1.Object)
-	if !isMeta {
-		return "", false, nil
-	}
-	c.(runtime.Object).GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	owned := ownedKeys(m.GetManagedFields())
-	m.SetResourceVersion("")
-	m.SetGeneration(0)
-	m.SetUID("")
-	m.SetManagedFields(nil)
-	m.SetCreationTimestamp(metav1.Time{})
-	m.SetSelfLink("")
-	m.SetDeletionTimestamp(nil)
-	m.SetDeletionGracePeriodSeconds(nil)
-	m.SetLabels(ownedOnly(m.GetLabels(), owned, "labels"))
-	m.SetAnnotations(ownedOnly(m.GetAnnotations(), owned, "annotations"))
-	b, err := c.(generatedMarshaler).Marshal()
-	if err != nil {
-		return "", true, err
+	b, ok, err := generatedEncoding(obj, func(cp reflect.Value, m metav1.Object) {
+		if status := cp.FieldByName("Status"); status.IsValid() && status.CanSet() {
+			status.SetZero()
+		}
+		owned := ownedKeys(m.GetManagedFields())
+		m.SetResourceVersion("")
+		m.SetGeneration(0)
+		m.SetUID("")
+		m.SetManagedFields(nil)
+		m.SetCreationTimestamp(metav1.Time{})
+		m.SetSelfLink("")
+		m.SetDeletionTimestamp(nil)
+		m.SetDeletionGracePeriodSeconds(nil)
+		m.SetLabels(ownedOnly(m.GetLabels(), owned, "labels"))
+		m.SetAnnotations(ownedOnly(m.GetAnnotations(), owned, "annotations"))
+	})
+	if !ok || err != nil {
+		return "", ok, err
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8]), true, nil
+}
+
+// ContentEncoding is obj, without its type, resource version and managed fields, as the
+// generated code of its Kubernetes API type encodes it: deterministic, and several times
+// cheaper than JSON (what a restarted operator digests of every object it observes,
+// desired.DurableInputsDigest). ok is false for types without that encoding.
+func ContentEncoding(obj runtime.Object) (b []byte, ok bool, err error) {
+	return generatedEncoding(obj, func(_ reflect.Value, m metav1.Object) {
+		m.SetResourceVersion("")
+		m.SetManagedFields(nil)
+	})
+}
+
+// generatedEncoding is the generated encoding of a shallow copy of obj after edit changed the
+// copy (the struct and its metadata); ok is false for types without one. The copy's type is
+// cleared. edit must replace, never write into, what the copy shares with obj.
+func generatedEncoding(obj runtime.Object, edit func(cp reflect.Value, m metav1.Object)) (b []byte, ok bool, err error) {
+	if _, generated := obj.(generatedMarshaler); !generated {
+		return nil, false, nil
+	}
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil, false, nil
+	}
+	cp := reflect.New(v.Elem().Type())
+	cp.Elem().Set(v.Elem())
+	c := cp.Interface()
+	m, isMeta := c.(metav1.Object)
+	if !isMeta {
+		return nil, false, nil
+	}
+	c.(runtime.Object).GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	edit(cp.Elem(), m)
+	b, err = c.(generatedMarshaler).Marshal()
+	return b, true, err
 }
 
 // ownedOnly is a new map of the entries of m that the operator applies (owned[field]; every

@@ -9,12 +9,11 @@ import (
 	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/stack"
 )
 
@@ -44,20 +43,20 @@ func DurableInputsDigest(in stack.Inputs) (string, error) {
 
 // contentDigest is a digest of obj without what the API server sets on every write.
 func contentDigest(obj client.Object) (string, error) {
-	copied, ok := obj.DeepCopyObject().(client.Object)
-	if !ok {
-		return "", fmt.Errorf("%T is no object", obj)
-	}
-	copied.SetResourceVersion("")
-	copied.SetManagedFields(nil)
-	if _, isUnstructured := copied.(*unstructured.Unstructured); !isUnstructured {
-		// Whether a typed object carries its type depends on how it was read; its Go type
-		// says it anyway.
-		copied.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	}
-	doc, err := json.Marshal(copied)
+	doc, typed, err := apply.ContentEncoding(obj)
 	if err != nil {
 		return "", err
+	}
+	if !typed {
+		copied, ok := obj.DeepCopyObject().(client.Object)
+		if !ok {
+			return "", fmt.Errorf("%T is no object", obj)
+		}
+		copied.SetResourceVersion("")
+		copied.SetManagedFields(nil)
+		if doc, err = json.Marshal(copied); err != nil {
+			return "", err
+		}
 	}
 	sum := sha256.Sum256(doc)
 	return hex.EncodeToString(sum[:12]), nil

@@ -19,7 +19,7 @@ import (
 )
 
 // digestInputs is a derived workspace with every service, backups and an observed object.
-func digestInputs(t *testing.T) stack.Inputs {
+func digestInputs(t testing.TB) stack.Inputs {
 	t.Helper()
 	in, err := Derive(contractInputs(contractCase{rathausv1alpha1.SizeS, rathausv1alpha1.DatabaseBundled, "bundled", "LoadBalancer", true}), Components)
 	if err != nil {
@@ -207,7 +207,7 @@ func TestRenderingLeavesObservedObjectsAlone(t *testing.T) {
 
 // observeWholeStack is every object in renders, observed at resource version 1 and, where the
 // scheme knows its kind, typed without apiVersion and kind, as the cache holds it.
-func observeWholeStack(t *testing.T, in stack.Inputs) map[string]client.Object {
+func observeWholeStack(t testing.TB, in stack.Inputs) map[string]client.Object {
 	t.Helper()
 	out := map[string]client.Object{}
 	for _, u := range mustState(t, in) {
@@ -225,11 +225,24 @@ func observeWholeStack(t *testing.T, in stack.Inputs) map[string]client.Object {
 	return out
 }
 
-func mustState(t *testing.T, in stack.Inputs) []*unstructured.Unstructured {
+func mustState(t testing.TB, in stack.Inputs) []*unstructured.Unstructured {
 	t.Helper()
 	objs, err := State(in, Components)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return objs
+}
+
+// BenchmarkDurableInputsDigest is what a restarted operator pays per workspace it resumes
+// from status.settledDigest: the digest of a whole stack's inputs, every object observed.
+func BenchmarkDurableInputsDigest(b *testing.B) {
+	in := digestInputs(b)
+	in.Observed = observeWholeStack(b, in)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DurableInputsDigest(in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
