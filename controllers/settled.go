@@ -3,6 +3,7 @@ package controllers
 import (
 	"maps"
 	"sync"
+	"unique"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -43,6 +44,14 @@ type settledObject struct {
 	apiVersion, kind, namespace, name, component string
 }
 
+// newSettledObject is an object's identity with the strings a workspace's objects share
+// (apiVersion, kind, namespace, component) interned: a thousand workspaces remember a
+// hundred thousand of them.
+func newSettledObject(apiVersion, kind, namespace, name, component string) settledObject {
+	intern := func(s string) string { return unique.Make(s).Value() }
+	return settledObject{intern(apiVersion), intern(kind), intern(namespace), name, intern(component)}
+}
+
 // lookup returns what was settled for ws if its inputs are still inputs.
 func (s *settledWorkspaces) lookup(ws types.NamespacedName, inputs string) (settled, bool) {
 	s.mu.Lock()
@@ -55,7 +64,7 @@ func (s *settledWorkspaces) lookup(ws types.NamespacedName, inputs string) (sett
 func (s *settledWorkspaces) record(ws types.NamespacedName, inputs string, objs []*unstructured.Unstructured, objectsFingerprint string) {
 	entry := settled{inputs: inputs, objects: make([]settledObject, len(objs)), objectsFingerprint: objectsFingerprint}
 	for i, u := range objs {
-		entry.objects[i] = settledObject{u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName(), u.GetLabels()[ownership.ComponentLabel]}
+		entry.objects[i] = newSettledObject(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName(), u.GetLabels()[ownership.ComponentLabel])
 	}
 	s.put(ws, entry)
 }

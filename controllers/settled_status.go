@@ -63,7 +63,7 @@ func (r *WorkspaceReconciler) restorable(in stack.Inputs, checked map[string]cli
 			apiVersion = gvk.GroupVersion().String()
 		}
 		kind, _, _ := strings.Cut(key, "/")
-		out = append(out, settledObject{apiVersion, kind, obj.GetNamespace(), obj.GetName(), obj.GetLabels()[ownership.ComponentLabel]})
+		out = append(out, newSettledObject(apiVersion, kind, obj.GetNamespace(), obj.GetName(), obj.GetLabels()[ownership.ComponentLabel]))
 	}
 	return out
 }
