@@ -20,10 +20,12 @@ const memoSize = 4096
 var published = newMemo(memoSize)
 
 // loireSignatures remembers recently signed Loire documents. It is small: the provider's
-// documents, the same for every workspace, stay in it, while a workspace's own are signed
-// again when it is rendered again (a PS256 signature takes 0.8 ms, BenchmarkSign), which a settled workspace is
-// not. Keeping a thousand workspaces' presentations would cost 30 MB.
-var loireSignatures = newMemo(256)
+// documents, the same for every workspace of a platform and asked for by each, stay in it,
+// while a workspace's own are signed again when it is rendered again (a PS256 signature takes
+// 0.8 ms, BenchmarkSign), which a settled workspace is not. Keeping a thousand workspaces'
+// presentations would cost 30 MB; the 256 entries it once kept held about 6 MB of documents
+// no one asked for again (heap profile of make bench at N=300).
+var loireSignatures = newMemo(32)
 
 // presentationDigests remembers each workspace's presentation digest (about 100 bytes) by
 // what the presentation is made from, for status.
