@@ -3,6 +3,7 @@ package desired
 import (
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -169,6 +170,54 @@ func TestStateReadsNoObservedResourceVersion(t *testing.T) {
 	}
 	if len(in.Observed) < 50 {
 		t.Errorf("only %d objects observed; the stack renders more", len(in.Observed))
+	}
+}
+
+// TestStateReadsNoWorkloadStatus pins what lets DurableInputsDigest leave out the status of
+// Deployments and StatefulSets: no renderer reads it. The digest then does not move when
+// their controllers rewrite it, and it still moves when a status that renderers read does
+// (a Service's load balancer address).
+func TestStateReadsNoWorkloadStatus(t *testing.T) {
+	in := digestInputs(t)
+	in.Observed = observeWholeStack(t, in)
+	want := golden.YAML(t, mustState(t, in))
+	digest, err := DurableInputsDigest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	condition := []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"}}
+	workloads := 0
+	for _, obj := range in.Observed {
+		switch o := obj.(type) {
+		case *appsv1.Deployment:
+			o.Status = appsv1.DeploymentStatus{ObservedGeneration: 3, Replicas: 2, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 2, Conditions: condition}
+			workloads++
+		case *appsv1.StatefulSet:
+			o.Status = appsv1.StatefulSetStatus{ObservedGeneration: 3, Replicas: 1, ReadyReplicas: 1, CurrentRevision: "r1", UpdateRevision: "r2"}
+			workloads++
+		}
+	}
+	if workloads < 10 {
+		t.Fatalf("only %d workloads observed; the stack renders more", workloads)
+	}
+	if got := golden.YAML(t, mustState(t, in)); string(got) != string(want) {
+		t.Error("the rendered objects depend on the observed workloads' status")
+	}
+	if got, err := DurableInputsDigest(in); err != nil || got != digest {
+		t.Errorf("the durable digest moved with the workloads' status: %s, was %s (%v)", got, digest, err)
+	}
+	changed := false
+	for _, obj := range in.Observed {
+		if svc, ok := obj.(*corev1.Service); ok && svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+			svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "192.0.2.10"}}
+			changed = true
+		}
+	}
+	if !changed {
+		t.Fatal("no load balancer Service observed")
+	}
+	if got, err := DurableInputsDigest(in); err != nil || got == digest {
+		t.Errorf("the durable digest stayed when a load balancer got an address (%v)", err)
 	}
 }
 
