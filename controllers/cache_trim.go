@@ -1,6 +1,9 @@
 package controllers
 
 import (
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"unique"
 
@@ -10,8 +13,10 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/apply"
@@ -36,7 +41,8 @@ func trimForCache(obj any) (any, error) {
 	if _, done := o.GetAnnotations()[apply.FingerprintAnnotation]; done && o.GetManagedFields() == nil {
 		return o, nil
 	}
-	if trimmable(o) {
+	switch {
+	case trimmable(o):
 		if fp, err := apply.Fingerprint(o); err == nil {
 			annotations := o.GetAnnotations()
 			if annotations == nil {
@@ -47,9 +53,97 @@ func trimForCache(obj any) (any, error) {
 			trim(o)
 			slimMeta(o)
 		}
+	case keptWhole(o):
+		shareMeta(o)
 	}
 	o.SetManagedFields(nil)
 	return o, nil
+}
+
+// keptWhole reports whether the cache keeps objects like o whole because the operator reads
+// their content: Services (node ports, load balancer addresses), claims, Secrets, service
+// accounts, namespaces. A workspace has about forty of them.
+func keptWhole(o client.Object) bool {
+	switch o.(type) {
+	case *corev1.Service, *corev1.PersistentVolumeClaim, *corev1.Secret, *corev1.ServiceAccount, *corev1.Namespace:
+		return true
+	}
+	return false
+}
+
+// shareMeta makes an object the cache keeps whole hold what its metadata has in common with
+// the workspace's other objects once for all of them: its labels, the same few for every
+// object of a component, and its owner reference, the workspace's for all of them. The
+// metadata reads the same (apply.UpToDate still compares it with the desired object); at a
+// thousand workspaces the forty thousand copies of them were about a fifth of the heap.
+func shareMeta(o client.Object) {
+	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
+	if labels := o.GetLabels(); len(labels) > 0 {
+		o.SetLabels(sharedLabelSet(labels))
+	}
+	if refs := o.GetOwnerReferences(); len(refs) == 1 {
+		o.SetOwnerReferences(sharedOwnerReference(refs[0]))
+	}
+}
+
+// wholeLabelSets holds one map per distinct set of labels of objects kept whole, keyed by
+// the labels in canonical form (labelSetKey). Like labelSets, an entry outlives its workspace.
+var wholeLabelSets sync.Map // string -> map[string]string
+
+// sharedLabelSet returns a map with the labels of all, shared by every cached object with the
+// same labels. Readers get deep copies, or read without writing (owned).
+func sharedLabelSet(all map[string]string) map[string]string {
+	key := labelSetKey(all)
+	if m, ok := wholeLabelSets.Load(key); ok {
+		return m.(map[string]string)
+	}
+	labels := make(map[string]string, len(all))
+	for k, v := range all {
+		labels[unique.Make(k).Value()] = unique.Make(v).Value()
+	}
+	m, _ := wholeLabelSets.LoadOrStore(key, labels)
+	return m.(map[string]string)
+}
+
+// labelSetKey is labels as one string, in key order; keys and values cannot hold a NUL.
+func labelSetKey(labels map[string]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(labels[k])
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// ownerReferenceKey is an owner reference as a comparable value.
+type ownerReferenceKey struct {
+	apiVersion, kind, name string
+	uid                    types.UID
+	controller, block      int8 // 0 unset, 1 false, 2 true
+}
+
+// ownerReferences holds one single-entry slice per distinct owner reference of objects kept
+// whole: about one per workspace.
+var ownerReferences sync.Map // ownerReferenceKey -> []metav1.OwnerReference
+
+func sharedOwnerReference(ref metav1.OwnerReference) []metav1.OwnerReference {
+	tri := func(b *bool) int8 {
+		switch {
+		case b == nil:
+			return 0
+		case *b:
+			return 2
+		}
+		return 1
+	}
+	key := ownerReferenceKey{ref.APIVersion, ref.Kind, ref.Name, ref.UID, tri(ref.Controller), tri(ref.BlockOwnerDeletion)}
+	if refs, ok := ownerReferences.Load(key); ok {
+		return refs.([]metav1.OwnerReference)
+	}
+	refs, _ := ownerReferences.LoadOrStore(key, []metav1.OwnerReference{ref})
+	return refs.([]metav1.OwnerReference)
 }
 
 // trimmable reports whether the cache trims objects like o.

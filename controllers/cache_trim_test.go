@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -143,5 +144,51 @@ func TestTrimmedObjectsShareTheirLabels(t *testing.T) {
 	copied.Labels[ownership.ComponentLabel] = "changed"
 	if a[ownership.ComponentLabel] != "files" {
 		t.Error("changing a reader's copy changed the shared labels")
+	}
+}
+
+// TestWholeObjectsShareTheirMetadata: objects the cache keeps whole keep every label and their
+// owner reference, as the API server has them, but hold one label map and one owner reference
+// per workspace's component between them; a reader's copy is its own.
+func TestWholeObjectsShareTheirMetadata(t *testing.T) {
+	secret := func(name, workspace, uid string) *corev1.Secret {
+		return &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: name, Namespace: workspace, UID: types.UID("s-" + name),
+				Labels: map[string]string{
+					ownership.WorkspaceLabel: workspace, ownership.ManagedByLabel: ownership.ManagedByValue,
+					ownership.ComponentLabel: "files", "app.kubernetes.io/part-of": "rathaus",
+				},
+				Annotations: map[string]string{ownership.HashAnnotation: "h-" + name},
+				OwnerReferences: []metav1.OwnerReference{{APIVersion: "rathaus.io/v1alpha1", Kind: "MunicipalityWorkspace",
+					Name: workspace, UID: types.UID(uid), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}},
+				ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply}},
+			},
+			Data: map[string][]byte{"password": []byte("p-" + name)},
+		}
+	}
+	cached := func(o *corev1.Secret) *corev1.Secret { return must(trimForCache(o)).(*corev1.Secret) }
+	a, b := cached(secret("a", "kiel", "w1")), cached(secret("b", "kiel", "w1"))
+	other := cached(secret("c", "flensburg", "w2"))
+
+	same := func(x, y any) bool { return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer() }
+	if !same(a.Labels, b.Labels) || !same(a.OwnerReferences, b.OwnerReferences) {
+		t.Error("two Secrets of one workspace's component hold their labels or owner reference twice")
+	}
+	if same(a.Labels, other.Labels) || same(a.OwnerReferences, other.OwnerReferences) {
+		t.Error("two workspaces share labels or an owner reference")
+	}
+	for _, o := range []*corev1.Secret{a, b, other} {
+		want := secret(o.Name, o.Namespace, string(o.OwnerReferences[0].UID))
+		want.ManagedFields = nil
+		if !reflect.DeepEqual(o, want) {
+			t.Errorf("cached Secret %s differs from the API server's beyond managed fields:\n%+v\nwant\n%+v", o.Name, o.ObjectMeta, want.ObjectMeta)
+		}
+	}
+	copied := a.DeepCopy()
+	copied.Labels[ownership.ComponentLabel] = "changed"
+	copied.OwnerReferences[0].Name = "changed"
+	if b.Labels[ownership.ComponentLabel] != "files" || b.OwnerReferences[0].Name != "kiel" {
+		t.Error("changing a reader's copy changed what the cache shares")
 	}
 }
