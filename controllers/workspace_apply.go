@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -27,18 +28,26 @@ import (
 )
 
 // applyAll applies every desired object that is not already as desired. Objects are compared
-// with the cache first, so a settled workspace costs no write at all. It returns the cached
-// objects that were up to date, by desired.Key, for judging health: an object just applied has
-// not been seen in its new form yet. An object the API server rejects as invalid is a problem
+// with the cache first, so a settled workspace costs no write at all. It returns, by
+// desired.Key, the cached objects that were up to date and, apart, the API server's responses
+// to the applies: the object as it is right after the write, which the cache shows only a
+// moment later. Judging health from the responses makes the status of the pass that wrote say
+// what the objects wait for (a rollout, a bound claim) instead of that the cache has not seen
+// them, which the next reconcile would report differently in a status patch of its own.
+// Objects of snapshot (the inventory the reconcile rendered from, by desired.Key) are compared
+// as the snapshot holds them, so that the health judged and the settled digest recorded are
+// of the objects the stack was rendered from, not of newer ones the cache got meanwhile;
+// others are read from the cache. An object the API server rejects as invalid is a problem
 // of the input, reported as such; other errors are transient.
-func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured) (map[string]client.Object, *status.Problem, error) {
-	observed := make(map[string]client.Object, len(objs))
+func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, objs []*unstructured.Unstructured, snapshot map[string]client.Object) (observed, written map[string]client.Object, _ *status.Problem, _ error) {
+	observed = make(map[string]client.Object, len(objs))
+	written = map[string]client.Object{}
 	// Asked only when an object is unknown to this process (it has just started).
 	vouched := sync.OnceValues(func() (bool, error) { return r.vouchedByStatus(ctx, ws, objs) })
 	for _, u := range objs {
-		current, upToDate, err := r.upToDate(ctx, ws, u, vouched)
+		current, upToDate, err := r.upToDate(ctx, ws, u, snapshot[desired.Key(u)], vouched)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if upToDate {
 			observed[desired.Key(u)] = current
@@ -52,15 +61,31 @@ func (r *WorkspaceReconciler) applyAll(ctx context.Context, ws *rathausv1alpha1.
 		switch {
 		case err == nil:
 			if err := r.rememberApplied(ws, u, applied); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
+			written[desired.Key(u)] = asObserved(r.Client.Scheme(), applied)
 		case apierrors.IsInvalid(err):
-			return nil, &status.Problem{Reason: rathausv1alpha1.ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
+			return nil, nil, &status.Problem{Reason: rathausv1alpha1.ReasonApplyRejected, Message: fmt.Sprintf("the API server rejected %s %s: %v", u.GetKind(), u.GetName(), err)}, nil
 		default:
-			return nil, nil, fmt.Errorf("applying %s: %w", desired.Key(u), err)
+			return nil, nil, nil, fmt.Errorf("applying %s: %w", desired.Key(u), err)
 		}
 	}
-	return observed, nil, nil
+	return observed, written, nil, nil
+}
+
+// asObserved is an apply's response as the cache would hold it, typed for the kinds of the
+// scheme, for judging health (health.Judged reads typed workloads); other operators' kinds
+// stay unstructured, as the cache holds them.
+func asObserved(scheme *runtime.Scheme, applied *unstructured.Unstructured) client.Object {
+	typed, err := scheme.New(applied.GroupVersionKind())
+	if err != nil {
+		return applied
+	}
+	obj, ok := typed.(client.Object)
+	if !ok || runtime.DefaultUnstructuredConverter.FromUnstructured(applied.UnstructuredContent(), obj) != nil {
+		return applied
+	}
+	return obj
 }
 
 // converge renders the desired state from in, applies what is not as desired and prunes what
@@ -83,7 +108,7 @@ func (r *WorkspaceReconciler) converge(ctx context.Context, ws *rathausv1alpha1.
 		}
 		return nil, nil, false
 	}
-	observed, problem, err := r.applyAll(ctx, ws, objs)
+	observed, written, problem, err := r.applyAll(ctx, ws, objs, in.Observed)
 	if err != nil || problem != nil {
 		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return nil, nil, false
@@ -95,10 +120,11 @@ func (r *WorkspaceReconciler) converge(ctx context.Context, ws *rathausv1alpha1.
 		res.outcome.Err = err
 		return nil, nil, false
 	}
-	if len(observed) == len(objs) && !pruned && res.objectsFingerprint != "" {
+	if len(written) == 0 && !pruned && res.objectsFingerprint != "" {
 		r.settled.record(wsKey, digest, objs, res.objectsFingerprint)
 		res.settledAnew = true
 	}
+	maps.Copy(observed, written)
 	return objs, observed, true
 }
 
@@ -116,14 +142,17 @@ func keptBeside(in stack.Inputs) []string {
 	return out
 }
 
-// upToDate reads the object from the cache: typed for the kinds of the scheme, so that no
-// second (unstructured) informer is started per kind; unstructured for kinds of other
-// operators (CloudNativePG's Cluster). A whole cached object is compared with the desired
-// one; a trimmed one (trimForCache) by its fingerprint.
-func (r *WorkspaceReconciler) upToDate(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, u *unstructured.Unstructured, vouched func() (bool, error)) (client.Object, bool, error) {
-	observed, err := r.cached(ctx, u)
-	if observed == nil || err != nil {
-		return nil, false, err
+// upToDate compares the desired object with observed, its cached object as the reconcile's
+// snapshot holds it, or when nil as the cache holds it now: typed for the kinds of the
+// scheme, so that no second (unstructured) informer is started per kind; unstructured for
+// kinds of other operators (CloudNativePG's Cluster). A whole cached object is compared with
+// the desired one; a trimmed one (trimForCache) by its fingerprint.
+func (r *WorkspaceReconciler) upToDate(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace, u *unstructured.Unstructured, observed client.Object, vouched func() (bool, error)) (client.Object, bool, error) {
+	if observed == nil {
+		var err error
+		if observed, err = r.cached(ctx, u); observed == nil || err != nil {
+			return nil, false, err
+		}
 	}
 	fp, trimmed := observed.GetAnnotations()[apply.FingerprintAnnotation]
 	if !trimmed {

@@ -28,7 +28,7 @@ type Status struct {
 }
 
 // Of judges one object; kinds without a notion of readiness are always ready. A nil object
-// has not been observed in its current form yet (it was just applied).
+// has not been observed yet.
 func Of(kind, name string, obj client.Object) Status { return Judged(kind, name, obj, nil) }
 
 // Judged is Of with the judge of the component that rendered obj, for kinds of other
@@ -111,8 +111,9 @@ type Report struct {
 
 // Components judges every component that has a condition of its own from the objects it
 // rendered (objs, by component label), what the cache showed of them before this reconcile
-// (observed, by stack.Key; absent for objects just applied) and what it says it waits for
-// (stack.Pender). A component that rendered nothing and waits for nothing gets no report.
+// (observed, by stack.Key; for objects just applied, the API server's response) and what it
+// says it waits for (stack.Pender). A component that rendered nothing and waits for nothing
+// gets no report.
 func Components(in stack.Inputs, components []stack.Component, objs []*unstructured.Unstructured, observed map[string]client.Object) []Report {
 	byComponent := map[string][]*unstructured.Unstructured{}
 	for _, u := range objs {
