@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/net/idna"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -88,7 +87,7 @@ type WorkspaceReconciler struct {
 
 // Reconcile brings one workspace's stack to its desired state and records the outcome in the
 // workspace's status with a single patch.
-func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	ws := &rathausv1alpha1.MunicipalityWorkspace{}
 	if err := r.Client.Get(ctx, req.NamespacedName, ws); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -121,8 +120,12 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	before := ws.DeepCopy()
 	res := r.reconcileStack(ctx, ws)
 	defer func() {
-		if err := r.patchStatus(ctx, before, ws, res); err != nil {
+		deferred, err := r.patchStatus(ctx, before, ws, res)
+		if err != nil {
 			retErr = errors.Join(retErr, err)
+		}
+		if retErr == nil {
+			result = requeueWithin(deferred, result)
 		}
 	}()
 	result, err := resultFor(res.outcome)
@@ -223,7 +226,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
-	nsObserved, problem, err := r.applyAll(ctx, ws, []*unstructured.Unstructured{ns})
+	nsObserved, _, problem, err := r.applyAll(ctx, ws, []*unstructured.Unstructured{ns}, nil)
 	if err != nil || problem != nil {
 		res.outcome = status.Outcome{Stalled: problem, Err: err}
 		return res
@@ -329,53 +332,6 @@ func (r *WorkspaceReconciler) checkCapabilities(ws *rathausv1alpha1.Municipality
 		}
 	}
 	return nil, nil
-}
-
-// patchStatus computes the new status from the outcome and writes it, if it changed, with one
-// merge patch. Events mark the transitions an operator on call cares about.
-func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *rathausv1alpha1.MunicipalityWorkspace, res stackResult) error {
-	st := ws.Status.DeepCopy()
-	now := metav1.NewTime(r.Now())
-	if status.Apply(&st.Conditions, ws.Generation, res.outcome, now) {
-		st.ObservedGeneration = ws.Generation
-	}
-	if res.release != "" {
-		st.Release = res.release
-	}
-	if res.hosts != nil {
-		st.Hosts = res.hosts
-	}
-	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
-		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
-		st.Services = serviceStatuses(res.in.Endpoints, st.Conditions, st.Services)
-		for _, c := range r.Components {
-			if reporter, ok := c.(stack.StatusReporter); ok {
-				reporter.ReportStatus(res.in, now.Time, st)
-			}
-		}
-		applyCompliance(st, res.compliance, ws.Generation, now.Time)
-	}
-	if res.dnsKnown {
-		st.DNSRecords = res.dnsRecords
-	}
-	if res.objectsFingerprint != "" {
-		st.ObjectsFingerprint = res.objectsFingerprint
-	}
-	r.applyUpgradeStatus(ws, st, res.upgrade)
-	status.SortByType(st.Conditions)
-	status.MarkProvisioned(st)
-	r.recordSettled(&before.Status, ws, st, res.resume)
-	if equalStatus(&before.Status, st) {
-		return nil
-	}
-	ws.Status = *st
-	if err := r.Client.Status().Patch(ctx, ws, client.MergeFrom(before)); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("patching status: %w", err))
-	}
-	r.statusWrites.record(client.ObjectKeyFromObject(ws), before.ResourceVersion)
-	r.recordTransitions(ws, &before.Status, st)
-	r.announceUpgrade(ctx, ws, res.upgrade)
-	return nil
 }
 
 // conflicts is the conflict checker of the reconciler's components.

@@ -1,12 +1,18 @@
 package controllers
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/stack"
+	"github.com/rathaus-io/rathaus/internal/status"
 )
 
 // serviceStatuses lists the enabled user-facing services with their address, version and the
@@ -47,4 +53,59 @@ func conditionTypes(components []stack.Component) []string {
 
 func equalStatus(a, b *rathausv1alpha1.MunicipalityWorkspaceStatus) bool {
 	return equality.Semantic.DeepEqual(a, b)
+}
+
+// patchStatus computes the new status from the outcome and writes it, if it changed, with one
+// merge patch. Events mark the transitions an operator on call cares about. A change that is
+// only progress (status.ProgressOnly) within progressInterval of the last write waits: it
+// returns how long, for the reconcile to come back then.
+func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *rathausv1alpha1.MunicipalityWorkspace, res stackResult) (time.Duration, error) {
+	st := ws.Status.DeepCopy()
+	now := metav1.NewTime(r.Now())
+	if status.Apply(&st.Conditions, ws.Generation, res.outcome, now) {
+		st.ObservedGeneration = ws.Generation
+	}
+	if res.release != "" {
+		st.Release = res.release
+	}
+	if res.hosts != nil {
+		st.Hosts = res.hosts
+	}
+	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
+		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
+		st.Services = serviceStatuses(res.in.Endpoints, st.Conditions, st.Services)
+		for _, c := range r.Components {
+			if reporter, ok := c.(stack.StatusReporter); ok {
+				reporter.ReportStatus(res.in, now.Time, st)
+			}
+		}
+		applyCompliance(st, res.compliance, ws.Generation, now.Time)
+	}
+	if res.dnsKnown {
+		st.DNSRecords = res.dnsRecords
+	}
+	if res.objectsFingerprint != "" {
+		st.ObjectsFingerprint = res.objectsFingerprint
+	}
+	r.applyUpgradeStatus(ws, st, res.upgrade)
+	status.SortByType(st.Conditions)
+	status.MarkProvisioned(st)
+	if equalStatus(&before.Status, st) {
+		return 0, nil
+	}
+	key := client.ObjectKeyFromObject(ws)
+	if status.ProgressOnly(&before.Status, st) {
+		if wait := r.statusWrites.wait(key, r.Now()); wait > 0 {
+			return wait, nil
+		}
+	}
+	r.recordSettled(&before.Status, ws, st, res.resume)
+	ws.Status = *st
+	if err := r.Client.Status().Patch(ctx, ws, client.MergeFrom(before)); err != nil {
+		return 0, client.IgnoreNotFound(fmt.Errorf("patching status: %w", err))
+	}
+	r.statusWrites.record(key, before.ResourceVersion, r.Now())
+	r.recordTransitions(ws, &before.Status, st)
+	r.announceUpgrade(ctx, ws, res.upgrade)
+	return 0, nil
 }

@@ -57,7 +57,8 @@ func TestUpgradeStepAnnouncedOnlyWithItsStatus(t *testing.T) {
 			Events: []upgrade.Event{{Type: corev1.EventTypeNormal, Reason: "UpgradeStarted", Message: "Upgrade step 2026.8.0 → 2026.9.0 started"}},
 			Counts: []upgrade.StepResult{upgrade.StepStarted},
 		}
-		return r.patchStatus(ctx, live.DeepCopy(), live, stackResult{in: stack.Inputs{Workspace: live}, upgrade: up})
+		_, err := r.patchStatus(ctx, live.DeepCopy(), live, stackResult{in: stack.Inputs{Workspace: live}, upgrade: up})
+		return err
 	}
 
 	before := started()
