@@ -79,42 +79,11 @@ func keptWhole(o client.Object) bool {
 func shareMeta(o client.Object) {
 	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
 	if labels := o.GetLabels(); len(labels) > 0 {
-		o.SetLabels(sharedLabelSet(labels))
+		o.SetLabels(sharedLabels(labels, nil))
 	}
 	if refs := o.GetOwnerReferences(); len(refs) == 1 {
 		o.SetOwnerReferences(sharedOwnerReference(refs[0]))
 	}
-}
-
-// wholeLabelSets holds one map per distinct set of labels of objects kept whole, keyed by
-// the labels in canonical form (labelSetKey). Like labelSets, an entry outlives its workspace.
-var wholeLabelSets sync.Map // string -> map[string]string
-
-// sharedLabelSet returns a map with the labels of all, shared by every cached object with the
-// same labels. Readers get deep copies, or read without writing (owned).
-func sharedLabelSet(all map[string]string) map[string]string {
-	key := labelSetKey(all)
-	if m, ok := wholeLabelSets.Load(key); ok {
-		return m.(map[string]string)
-	}
-	labels := make(map[string]string, len(all))
-	for k, v := range all {
-		labels[unique.Make(k).Value()] = unique.Make(v).Value()
-	}
-	m, _ := wholeLabelSets.LoadOrStore(key, labels)
-	return m.(map[string]string)
-}
-
-// labelSetKey is labels as one string, in key order; keys and values cannot hold a NUL.
-func labelSetKey(labels map[string]string) string {
-	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		b.WriteString(k)
-		b.WriteByte(0)
-		b.WriteString(labels[k])
-		b.WriteByte(0)
-	}
-	return b.String()
 }
 
 // ownerReferenceKey is an owner reference as a comparable value.
@@ -190,8 +159,7 @@ func trim(o client.Object) {
 }
 
 // keptLabels are the labels the operator reads of its trimmed objects: the cache's and the
-// inventory's selectors, and whether an object holds data (prune). Each is kept under the
-// constant's own string, so that the keys cost no memory per object.
+// inventory's selectors, and whether an object holds data (prune).
 var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ownership.ComponentLabel, ownership.DataLabel}
 
 // slimMeta drops the metadata no one reads of a trimmed object, which at a thousand
@@ -205,7 +173,7 @@ func slimMeta(o client.Object) {
 		o.SetOwnerReferences(nil)
 	}
 	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
-	o.SetLabels(sharedLabels(o.GetLabels()))
+	o.SetLabels(sharedLabels(o.GetLabels(), keptLabels))
 	annotations := map[string]string{}
 	for _, k := range []string{ownership.HashAnnotation, apply.FingerprintAnnotation} {
 		if v, ok := o.GetAnnotations()[k]; ok {
@@ -215,32 +183,38 @@ func slimMeta(o client.Object) {
 	o.SetAnnotations(annotations)
 }
 
-// labelSets holds one map per distinct set of kept labels, keyed by the labels' values: about
-// fifteen per workspace, where the cache holds a hundred objects per workspace. An entry
-// outlives its workspace; one costs about 300 bytes.
-var labelSets sync.Map // labelKey -> map[string]string
+// labelSets holds one map per distinct set of cached labels, keyed by the labels in
+// canonical form: about fifteen per workspace, where the cache holds a hundred objects per
+// workspace. An entry outlives its workspace; one costs about 300 bytes.
+var labelSets sync.Map // string -> map[string]string
 
-// labelKey is a set of kept labels' values, in keptLabels' order; present says which are set.
-type labelKey struct {
-	values  [4]string
-	present [4]bool
-}
-
-// sharedLabels returns the kept labels of all as a map shared by every cached object with the
-// same ones. The cache hands out deep copies (the operator never reads its objects without
-// one), so no one writes to a shared map.
-func sharedLabels(all map[string]string) map[string]string {
-	var key labelKey
-	for i, k := range keptLabels {
-		key.values[i], key.present[i] = all[k]
+// sharedLabels returns the labels of all named in only (all of them when only is nil), with
+// interned keys and values, as a map shared by every cached object with the same ones. No
+// one writes to it: readers get deep copies, or read the cache's own objects without writing
+// (owned, TestRenderingLeavesObservedObjectsAlone).
+func sharedLabels(all map[string]string, only []string) map[string]string {
+	keys := only
+	if keys == nil {
+		keys = slices.Sorted(maps.Keys(all))
 	}
+	// Label keys and values cannot hold a NUL, so it separates them.
+	var b strings.Builder
+	for _, k := range keys {
+		if v, ok := all[k]; ok {
+			b.WriteString(k)
+			b.WriteByte(0)
+			b.WriteString(v)
+			b.WriteByte(0)
+		}
+	}
+	key := b.String()
 	if m, ok := labelSets.Load(key); ok {
 		return m.(map[string]string)
 	}
-	labels := map[string]string{}
-	for i, k := range keptLabels {
-		if key.present[i] {
-			labels[k] = key.values[i]
+	labels := make(map[string]string, len(keys))
+	for _, k := range keys {
+		if v, ok := all[k]; ok {
+			labels[unique.Make(k).Value()] = unique.Make(v).Value()
 		}
 	}
 	m, _ := labelSets.LoadOrStore(key, labels)

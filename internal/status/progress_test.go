@@ -50,7 +50,7 @@ func TestProgressOnly(t *testing.T) {
 			set(st, cond("MailReady", metav1.ConditionFalse, rathausv1alpha1.ReasonProgressing, "waiting for StatefulSet rathaus-stalwart: 0 of 1 replicas available", t0))
 			set(st, cond(rathausv1alpha1.ConditionReady, metav1.ConditionFalse, rathausv1alpha1.ReasonProgressing, "waiting for mail: StatefulSet rathaus-stalwart: 0 of 1 replicas available", t0))
 		}, true},
-		{"a component becomes available while another still waits", comingUp, func(st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
+		{"a component becomes available as another component's condition first appears", comingUp, func(st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
 			set(st, cond("MailReady", metav1.ConditionTrue, rathausv1alpha1.ReasonAvailable, "mail is available", t1))
 			set(st, cond("VideoReady", metav1.ConditionFalse, rathausv1alpha1.ReasonProgressing, "waiting for Deployment rathaus-jitsi-jvb to be rolled out", t0))
 			st.Services[1].Ready, st.Services[1].Version = metav1.ConditionTrue, "0.15.4"
