@@ -128,13 +128,21 @@ func trimmable(o client.Object) bool {
 
 // trim drops what the operator never reads of o: everything of the spec but the replicas and
 // the pod template's metadata (health, Stalwart's applied plan) and a CronJob's schedule and
-// suspension; a ConfigMap's data; rules, subjects and policies.
+// suspension; a ConfigMap's data; rules, subjects and policies. Of the status it drops what
+// other controllers rewrite while nothing the operator judges by changes: workloads'
+// conditions and revisions (health reads the generation and replica counts), a quota's usage,
+// a disruption budget's counts, an Ingress's addresses. A change of only these is then no
+// change of the cached object: it wakes no reconcile (cachedContentChanged) and leaves the
+// durable digest (desired.DurableInputsDigest) as the workspace recorded it.
 func trim(o client.Object) {
 	switch t := o.(type) {
 	case *appsv1.Deployment:
 		t.Spec = appsv1.DeploymentSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
+		t.Status.Conditions, t.Status.CollisionCount = nil, nil
 	case *appsv1.StatefulSet:
 		t.Spec = appsv1.StatefulSetSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
+		t.Status.Conditions, t.Status.CollisionCount = nil, nil
+		t.Status.CurrentRevision, t.Status.UpdateRevision = "", ""
 	case *batchv1.CronJob:
 		t.Spec = batchv1.CronJobSpec{Schedule: t.Spec.Schedule, Suspend: t.Spec.Suspend}
 	case *batchv1.Job:
@@ -144,15 +152,15 @@ func trim(o client.Object) {
 	case *networkingv1.NetworkPolicy:
 		t.Spec = networkingv1.NetworkPolicySpec{}
 	case *networkingv1.Ingress:
-		t.Spec = networkingv1.IngressSpec{}
+		t.Spec, t.Status = networkingv1.IngressSpec{}, networkingv1.IngressStatus{}
 	case *policyv1.PodDisruptionBudget:
-		t.Spec = policyv1.PodDisruptionBudgetSpec{}
+		t.Spec, t.Status = policyv1.PodDisruptionBudgetSpec{}, policyv1.PodDisruptionBudgetStatus{}
 	case *rbacv1.Role:
 		t.Rules = nil
 	case *rbacv1.RoleBinding:
 		t.Subjects, t.RoleRef = nil, rbacv1.RoleRef{}
 	case *corev1.ResourceQuota:
-		t.Spec = corev1.ResourceQuotaSpec{}
+		t.Spec, t.Status = corev1.ResourceQuotaSpec{}, corev1.ResourceQuotaStatus{}
 	case *corev1.LimitRange:
 		t.Spec = corev1.LimitRangeSpec{}
 	}

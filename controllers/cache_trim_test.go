@@ -43,7 +43,9 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "stalwart", Image: "stalwart:v0.16.18", Command: []string{"/bin/sh", "-c", "a long script"}}}},
 			},
 		},
-		Status: appsv1.StatefulSetStatus{ObservedGeneration: 2, UpdatedReplicas: 1, AvailableReplicas: 1},
+		Status: appsv1.StatefulSetStatus{ObservedGeneration: 2, UpdatedReplicas: 1, AvailableReplicas: 1,
+			CurrentRevision: "stalwart-7c9f", UpdateRevision: "stalwart-7c9f",
+			Conditions: []appsv1.StatefulSetCondition{{Type: "Progressing", Status: corev1.ConditionTrue, Message: "rolled out"}}},
 	}
 	want, err := apply.Fingerprint(sts)
 	if err != nil {
@@ -74,6 +76,9 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	}
 	if s := health.Of("StatefulSet", "x", trimmed); !s.Ready {
 		t.Errorf("a trimmed, rolled-out StatefulSet is judged %+v", s)
+	}
+	if st := trimmed.Status; st.Conditions != nil || st.CurrentRevision != "" || st.UpdateRevision != "" {
+		t.Errorf("a StatefulSet's conditions and revisions, which its controller rewrites and no one reads, are kept: %+v", st)
 	}
 
 	for _, o := range []client.Object{

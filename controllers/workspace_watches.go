@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -109,7 +110,7 @@ func (r *WorkspaceReconciler) SetupWithManager(mgr ctrl.Manager, opts controller
 		if err != nil {
 			return err
 		}
-		b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(ownerWorkspace))
+		b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(ownerWorkspace), builder.WithPredicates(cachedContentChanged()))
 	}
 	return b.Complete(r)
 }
@@ -243,6 +244,27 @@ func placementChanged() predicate.Predicate {
 			return okOld && okNew && residency.Blocked(oldP) != residency.Blocked(newP)
 		},
 	}
+}
+
+// cachedContentChanged passes every event of a workspace's objects but an update that changed
+// nothing of what the cache holds of the object apart from its resourceVersion: a status the
+// cache drops (trim: a quota's usage, a Deployment's conditions), rewritten by its controller
+// again and again while the workspace has nothing to do. A change of the object's content
+// changes its fingerprint, and a periodic resync (the same resourceVersion) passes, so drift
+// is still found.
+func cachedContentChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		if e.ObjectOld == nil || e.ObjectNew == nil || e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion() {
+			return true
+		}
+		// The cache's own objects: compared on a copy that takes the new resourceVersion.
+		old, ok := e.ObjectOld.DeepCopyObject().(client.Object)
+		if !ok {
+			return true
+		}
+		old.SetResourceVersion(e.ObjectNew.GetResourceVersion())
+		return !equality.Semantic.DeepEqual(old, e.ObjectNew)
+	}}
 }
 
 // deletedPredicate passes only deletions.
