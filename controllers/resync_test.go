@@ -11,12 +11,14 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
 	"github.com/rathaus-io/rathaus/internal/metrics"
 	"github.com/rathaus-io/rathaus/internal/ownership"
+	"github.com/rathaus-io/rathaus/internal/tenant"
 )
 
 // Serial: these specs stop and start the one operator all specs share.
@@ -175,6 +177,35 @@ var _ = Describe("Operator restarts", Serial, func() {
 		Expect(k8s.Update(ctx, np)).To(Succeed())
 		startManager()
 		Eventually(denies).Should(Equal(want))
+	})
+
+	It("is not woken by a status it does not cache, and still repairs drift of the same object", func() {
+		ns := createNamespace(ctx)
+		ws := newWorkspace(ns, ns+".example.de", func(w *rathausv1alpha1.MunicipalityWorkspace) { w.Spec.TenantAccess.Users = []string{"admin"} })
+		Expect(k8s.Create(ctx, ws)).To(Succeed())
+		waitReady(ctx, ws)
+		waitQuiet(ctx)
+		key := client.ObjectKey{Namespace: ns, Name: tenant.QuotaName}
+		quota := func() *corev1.ResourceQuota {
+			q := &corev1.ResourceQuota{}
+			Expect(k8s.Get(ctx, key, q)).To(Succeed())
+			return q
+		}
+		want := quota().Spec.Hard.Pods().String()
+
+		By("the quota controller recounting the namespace's pods wakes no reconcile")
+		reconciles := reconcileCount()
+		q := quota()
+		q.Status.Hard = q.Spec.Hard
+		q.Status.Used = corev1.ResourceList{corev1.ResourcePods: resource.MustParse("3")}
+		Expect(k8s.Status().Update(ctx, q)).To(Succeed())
+		Consistently(func() float64 { return reconcileCount() - reconciles }, "2s").Should(BeZero())
+
+		By("a changed quota is drift: it is applied again")
+		q = quota()
+		q.Spec.Hard[corev1.ResourcePods] = resource.MustParse("999")
+		Expect(k8s.Update(ctx, q)).To(Succeed())
+		Eventually(func() string { return quota().Spec.Hard.Pods().String() }).Should(Equal(want))
 	})
 
 	It("skips rendering a settled workspace, and a settled workspace still has its drift repaired", func() {

@@ -254,7 +254,7 @@ func placementChanged() predicate.Predicate {
 // is still found.
 func cachedContentChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		if e.ObjectOld == nil || e.ObjectNew == nil || e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion() {
+		if e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion() {
 			return true
 		}
 		// The cache's own objects: compared on a copy that takes the new resourceVersion.
