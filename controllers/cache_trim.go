@@ -7,12 +7,7 @@ import (
 	"sync"
 	"unique"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,40 +15,33 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/rathaus-io/rathaus/internal/apply"
-	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // trimForCache is the cache's transform of the operator's own objects. Of most kinds the
-// operator reads only metadata and status (health, prune, status reports); their content
-// (pod templates, policies, configuration files) is most of an object and of the operator's
-// memory, and was kept only to tell whether an object is still as applied. The cache keeps
-// instead its fingerprint (apply.Fingerprint, taken before anything is dropped) and what the
-// operator does read. Kinds whose content is read (Services' node ports, claims, Secrets,
-// other operators' objects) are kept whole. Managed fields go in every case.
+// operator reads only metadata and a few fields of the status (health, prune, status
+// reports); their content (pod templates, policies, configuration files) is most of an
+// object and of the operator's memory, and was kept only to tell whether an object is still
+// as applied. The cache keeps instead a record (cachedRecord) with its fingerprint
+// (apply.Fingerprint, taken before anything is dropped) and what the operator does read.
+// Kinds whose content is read (Services' node ports, claims, Secrets, other operators'
+// objects) are kept whole, without their managed fields.
 func trimForCache(obj any) (any, error) {
+	// client-go may pass an object through the transform again (a resync, a relist after the
+	// API server was away); it must stay what the first pass made of it.
+	if _, done := obj.(*cachedRecord); done {
+		return obj, nil
+	}
 	o, ok := obj.(client.Object)
 	if !ok {
 		return obj, nil
 	}
-	// client-go may pass an object through the transform again (a resync, a relist after the
-	// API server was away); it must stay what the first pass made of it. The API server always
-	// sends managed fields; the first pass drops them.
-	if _, done := o.GetAnnotations()[apply.FingerprintAnnotation]; done && o.GetManagedFields() == nil {
-		return o, nil
-	}
-	switch {
-	case trimmable(o):
+	if kept, ok := keptOf(o); ok {
 		if fp, err := apply.Fingerprint(o); err == nil {
-			annotations := o.GetAnnotations()
-			if annotations == nil {
-				annotations = map[string]string{}
+			if r, ok := newRecord(o, fp, kept); ok {
+				return r, nil
 			}
-			annotations[apply.FingerprintAnnotation] = fp
-			o.SetAnnotations(annotations)
-			trim(o)
-			slimMeta(o)
 		}
-	case keptWhole(o):
+	} else if keptWhole(o) {
 		shareMeta(o)
 	}
 	o.SetManagedFields(nil)
@@ -115,80 +103,10 @@ func sharedOwnerReference(ref metav1.OwnerReference) []metav1.OwnerReference {
 	return refs.([]metav1.OwnerReference)
 }
 
-// trimmable reports whether the cache trims objects like o.
+// trimmable reports whether the cache trims objects like o (keptOf).
 func trimmable(o client.Object) bool {
-	switch o.(type) {
-	case *appsv1.Deployment, *appsv1.StatefulSet, *batchv1.CronJob, *batchv1.Job, *corev1.ConfigMap,
-		*networkingv1.NetworkPolicy, *networkingv1.Ingress, *policyv1.PodDisruptionBudget,
-		*rbacv1.Role, *rbacv1.RoleBinding, *corev1.ResourceQuota, *corev1.LimitRange:
-		return true
-	}
-	return false
-}
-
-// trim drops what the operator never reads of o: everything of the spec but the replicas and
-// the pod template's metadata (health, Stalwart's applied plan) and a CronJob's schedule and
-// suspension; a ConfigMap's data; rules, subjects and policies. Of the status it drops what
-// other controllers rewrite while nothing the operator judges by changes: workloads'
-// conditions and revisions (health reads the generation and replica counts), a quota's usage,
-// a disruption budget's counts, an Ingress's addresses. A change of only these is then no
-// change of the cached object: it wakes no reconcile (cachedContentChanged) and leaves the
-// durable digest (desired.DurableInputsDigest) as the workspace recorded it.
-func trim(o client.Object) {
-	switch t := o.(type) {
-	case *appsv1.Deployment:
-		t.Spec = appsv1.DeploymentSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
-		t.Status.Conditions, t.Status.CollisionCount = nil, nil
-	case *appsv1.StatefulSet:
-		t.Spec = appsv1.StatefulSetSpec{Replicas: t.Spec.Replicas, Template: corev1.PodTemplateSpec{ObjectMeta: t.Spec.Template.ObjectMeta}}
-		t.Status.Conditions, t.Status.CollisionCount = nil, nil
-		t.Status.CurrentRevision, t.Status.UpdateRevision = "", ""
-	case *batchv1.CronJob:
-		t.Spec = batchv1.CronJobSpec{Schedule: t.Spec.Schedule, Suspend: t.Spec.Suspend}
-	case *batchv1.Job:
-		t.Spec = batchv1.JobSpec{}
-	case *corev1.ConfigMap:
-		t.Data, t.BinaryData = nil, nil
-	case *networkingv1.NetworkPolicy:
-		t.Spec = networkingv1.NetworkPolicySpec{}
-	case *networkingv1.Ingress:
-		t.Spec, t.Status = networkingv1.IngressSpec{}, networkingv1.IngressStatus{}
-	case *policyv1.PodDisruptionBudget:
-		t.Spec, t.Status = policyv1.PodDisruptionBudgetSpec{}, policyv1.PodDisruptionBudgetStatus{}
-	case *rbacv1.Role:
-		t.Rules = nil
-	case *rbacv1.RoleBinding:
-		t.Subjects, t.RoleRef = nil, rbacv1.RoleRef{}
-	case *corev1.ResourceQuota:
-		t.Spec, t.Status = corev1.ResourceQuotaSpec{}, corev1.ResourceQuotaStatus{}
-	case *corev1.LimitRange:
-		t.Spec = corev1.LimitRangeSpec{}
-	}
-}
-
-// keptLabels are the labels the operator reads of its trimmed objects: the cache's and the
-// inventory's selectors, and whether an object holds data (prune).
-var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ownership.ComponentLabel, ownership.DataLabel}
-
-// slimMeta drops the metadata no one reads of a trimmed object, which at a thousand
-// workspaces is most of what the cache holds of them: owner references (the API server's
-// garbage collector reads them there, the operator maps events by label; kept only where they
-// say another controller made the object, which is then not the workspace's), other labels and
-// annotations. The namespace is interned, and the kept labels, the same for every object of a
-// workspace's component, are one map shared by all of them (sharedLabels).
-func slimMeta(o client.Object) {
-	if !ownership.ControlledByAnother(o) {
-		o.SetOwnerReferences(nil)
-	}
-	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
-	o.SetLabels(sharedLabels(o.GetLabels(), keptLabels))
-	annotations := map[string]string{}
-	for _, k := range []string{ownership.HashAnnotation, apply.FingerprintAnnotation} {
-		if v, ok := o.GetAnnotations()[k]; ok {
-			annotations[k] = v
-		}
-	}
-	o.SetAnnotations(annotations)
+	_, ok := keptOf(o)
+	return ok
 }
 
 // labelSets holds one map per distinct set of cached labels, keyed by the labels in

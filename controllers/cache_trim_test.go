@@ -51,12 +51,15 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := trimForCache(sts)
-	trimmed := got.(*appsv1.StatefulSet)
+	got := must(trimForCache(sts))
+	if _, ok := got.(*cachedRecord); !ok {
+		t.Fatalf("the cache holds a %T of a StatefulSet, not a record", got)
+	}
+	trimmed := asRead(sts).(*appsv1.StatefulSet)
 	if trimmed.Annotations[apply.FingerprintAnnotation] != want || trimmed.ManagedFields != nil {
 		t.Errorf("fingerprint %q (want %q), managed fields %v", trimmed.Annotations[apply.FingerprintAnnotation], want, trimmed.ManagedFields)
 	}
-	if again, _ := trimForCache(trimmed.DeepCopy()); again.(*appsv1.StatefulSet).Annotations[apply.FingerprintAnnotation] != want {
+	if again := must(trimForCache(got)); again != got {
 		t.Error("a second pass (client-go's resync, a relist) changes the fingerprint: the transform must be idempotent")
 	}
 	if len(trimmed.Spec.Template.Spec.Containers) != 0 || *trimmed.Spec.Replicas != 1 || trimmed.Spec.Template.Annotations["rathaus.io/applied-plan"] != "p1" {
@@ -68,7 +71,7 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	}
 	othersJob := &batchv1.Job{ObjectMeta: meta()}
 	othersJob.OwnerReferences = []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "CronJob", Name: "x", UID: "c1", Controller: ptr.To(true)}}
-	if got, _ := trimForCache(othersJob); !ownership.ControlledByAnother(got.(*batchv1.Job)) {
+	if !ownership.ControlledByAnother(asRead(othersJob)) {
 		t.Error("trimming drops the controller reference that says another controller made the object")
 	}
 	if trimmed.UID != "u1" || trimmed.ResourceVersion != "7" || trimmed.Generation != 2 || trimmed.Namespace != "kiel" {
@@ -86,15 +89,14 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 		&corev1.ConfigMap{ObjectMeta: meta(), Data: map[string]string{"zone.txt": "kiel.de. 3600 IN A 192.0.2.1"}},
 		&batchv1.CronJob{ObjectMeta: meta(), Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](2)}}}},
 	} {
-		got, _ := trimForCache(o)
-		if got.(client.Object).GetAnnotations()[apply.FingerprintAnnotation] == "" {
+		if asRead(o).GetAnnotations()[apply.FingerprintAnnotation] == "" {
 			t.Errorf("%T kept whole", o)
 		}
 	}
-	if cm := must(trimForCache(&corev1.ConfigMap{ObjectMeta: meta(), Data: map[string]string{"k": "v"}})).(*corev1.ConfigMap); cm.Data != nil {
+	if cm := asRead(&corev1.ConfigMap{ObjectMeta: meta(), Data: map[string]string{"k": "v"}}).(*corev1.ConfigMap); cm.Data != nil {
 		t.Error("a ConfigMap's data is kept")
 	}
-	if cj := must(trimForCache(&batchv1.CronJob{ObjectMeta: meta(), Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *"}})).(*batchv1.CronJob); cj.Spec.Schedule != "0 2 * * *" {
+	if cj := asRead(&batchv1.CronJob{ObjectMeta: meta(), Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *"}}).(*batchv1.CronJob); cj.Spec.Schedule != "0 2 * * *" {
 		t.Error("a CronJob's schedule is lost")
 	}
 
@@ -112,6 +114,11 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	if svc := must(trimForCache(&corev1.Service{ObjectMeta: meta(), Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{NodePort: 31000}}}})).(*corev1.Service); svc.Spec.Ports[0].NodePort != 31000 {
 		t.Error("a Service's node port is lost")
 	}
+}
+
+// asRead is o as the cache's readers get it: through the transform, then copied.
+func asRead(o client.Object) client.Object {
+	return typedView(must(trimForCache(o)).(client.Object))
 }
 
 func must(obj any, err error) any {
@@ -144,9 +151,8 @@ func TestTrimmedObjectsShareTheirLabels(t *testing.T) {
 		t.Errorf("labels of files %v, of video %v", a, other)
 	}
 	cached := object("d", "files")
-	got, _ := trimForCache(cached)
-	copied := got.(*networkingv1.NetworkPolicy).DeepCopy()
-	copied.Labels[ownership.ComponentLabel] = "changed"
+	copied := asRead(cached)
+	copied.GetLabels()[ownership.ComponentLabel] = "changed"
 	if a[ownership.ComponentLabel] != "files" {
 		t.Error("changing a reader's copy changed the shared labels")
 	}

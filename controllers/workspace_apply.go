@@ -221,16 +221,17 @@ func (r *WorkspaceReconciler) cached(ctx context.Context, u *unstructured.Unstru
 
 // owned returns the workspace's objects as the cache holds them, by stack.Key. Renderers read
 // them (e.g. the address a load balancer got) and prune compares them with the desired state.
-// They are the cache's own objects, not copies: copying a hundred objects was most of what a
-// reconcile with nothing to do cost, in CPU and garbage. No one writes into them
-// (TestRenderingLeavesObservedObjectsAlone; a generated Secret is completed on a copy), and
-// typed ones carry no apiVersion and kind.
+// Objects the cache keeps whole are the cache's own, not copies: copying a hundred objects
+// was most of what a reconcile with nothing to do cost, in CPU and garbage. No one writes into
+// them (TestRenderingLeavesObservedObjectsAlone; a generated Secret is completed on a copy),
+// and typed ones carry no apiVersion and kind. Those of trimmed kinds are the small typed
+// objects their records stand for (cachedRecord), made anew for each read.
 func (r *WorkspaceReconciler) owned(ctx context.Context, ws *rathausv1alpha1.MunicipalityWorkspace) (map[string]client.Object, error) {
 	out := map[string]client.Object{}
 	err := r.forEachOwned(ctx, r.Client, ws, func(kind string, obj client.Object) error {
 		out[stack.Key(kind, obj.GetNamespace(), obj.GetName())] = obj
 		return nil
-	}, client.UnsafeDisableDeepCopy)
+	}, true)
 	return out, err
 }
 
@@ -267,12 +268,18 @@ func (r *WorkspaceReconciler) prune(ctx context.Context, ws *rathausv1alpha1.Mun
 // forEachOwned calls fn for every object of a managed kind in the workspace's namespace that
 // carries the workspace's inventory labels: the typed kinds, and the foreign kinds whose CRDs
 // the cluster has. Objects another controller made from the workspace's objects, with their
-// labels, are not the workspace's (ownership.ControlledByAnother). extra are further list
-// options.
-func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Reader, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error, extra ...client.ListOption) error {
+// labels, are not the workspace's (ownership.ControlledByAnother). With cacheShared, fn gets
+// the cache's own objects where the cache holds them as they are read, and must not write
+// into them.
+func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Reader, ws *rathausv1alpha1.MunicipalityWorkspace, fn func(kind string, obj client.Object) error, cacheShared bool) error {
 	scheme, inv := r.Client.Scheme(), r.inventory
-	opts := append([]client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: ownership.WorkspaceSelector(ws.Name)}}, extra...)
-	visit := func(kind string, list client.ObjectList) error {
+	opts := []client.ListOption{client.InNamespace(ws.Namespace), client.MatchingLabelsSelector{Selector: ownership.WorkspaceSelector(ws.Name)}}
+	shared := append(slices.Clip(opts), client.UnsafeDisableDeepCopy)
+	visit := func(kind string, list client.ObjectList, trimmed bool) error {
+		opts := opts
+		if cacheShared && !trimmed {
+			opts = shared
+		}
 		if err := reader.List(ctx, list, opts...); err != nil {
 			return fmt.Errorf("listing owned %s objects: %w", kind, err)
 		}
@@ -294,7 +301,7 @@ func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Re
 		if err != nil {
 			return err
 		}
-		if err := visit(gvk.Kind, list); err != nil {
+		if err := visit(gvk.Kind, list, trimmedKind(scheme, gvk)); err != nil {
 			return err
 		}
 	}
@@ -308,7 +315,7 @@ func (r *WorkspaceReconciler) forEachOwned(ctx context.Context, reader client.Re
 		}
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := visit(gvk.Kind, list); err != nil {
+		if err := visit(gvk.Kind, list, false); err != nil {
 			return err
 		}
 	}

@@ -33,7 +33,7 @@ func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *rathausv1alpha1.
 			return nil
 		}
 		return r.delete(ctx, obj)
-	})
+	}, false)
 	if err != nil {
 		return err
 	}

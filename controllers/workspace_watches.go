@@ -248,7 +248,7 @@ func placementChanged() predicate.Predicate {
 
 // cachedContentChanged passes every event of a workspace's objects but an update that changed
 // nothing of what the cache holds of the object apart from its resourceVersion: a status the
-// cache drops (trim: a quota's usage, a Deployment's conditions), rewritten by its controller
+// cache drops (keptOf: a quota's usage, a Deployment's conditions), rewritten by its controller
 // again and again while the workspace has nothing to do. A change of the object's content
 // changes its fingerprint, and a periodic resync (the same resourceVersion) passes, so drift
 // is still found.
@@ -257,13 +257,11 @@ func cachedContentChanged() predicate.Predicate {
 		if e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion() {
 			return true
 		}
-		// The cache's own objects: compared on a copy that takes the new resourceVersion.
-		old, ok := e.ObjectOld.DeepCopyObject().(client.Object)
-		if !ok {
-			return true
-		}
-		old.SetResourceVersion(e.ObjectNew.GetResourceVersion())
-		return !equality.Semantic.DeepEqual(old, e.ObjectNew)
+		// The cache's own objects: compared as their readers get them (typedView), the old
+		// one with the new resourceVersion.
+		old, cur := typedView(e.ObjectOld), typedView(e.ObjectNew)
+		old.SetResourceVersion(cur.GetResourceVersion())
+		return !equality.Semantic.DeepEqual(old, cur)
 	}}
 }
 

@@ -1,0 +1,220 @@
+package controllers
+
+import (
+	"unique"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/ownership"
+)
+
+// cachedRecord is what the cache holds of an object of a trimmed kind (trimmable): its
+// metadata, slimmed (slimMeta), its fingerprint and hash, and the few fields of its spec and
+// status the operator reads (kept). The typed struct of a workload is over a kilobyte even
+// when empty (a pod template's PodSpec is a value, not a pointer), and each annotation map
+// a few hundred bytes more; at a thousand workspaces the sixty thousand objects of these
+// kinds were most of the cache.
+//
+// No reader sees a record. The cache copies what it returns (DeepCopyObject), and the copy
+// of a record is the typed object again, as the operator reads it (typed): the metadata, the
+// fingerprint and hash as annotations, what kept holds, nothing else. Only readers that take
+// the cache's own objects without a copy (client.UnsafeDisableDeepCopy) would get the record,
+// and controller-runtime refuses to put it into a typed list; owned copies these kinds.
+// Event handlers get records: they read labels and names, and cachedContentChanged compares
+// the typed copies.
+type cachedRecord struct {
+	metav1.ObjectMeta
+	fingerprint, hash string
+	kept              keptContent
+}
+
+// keptContent is what a record keeps of its kind's spec and status.
+type keptContent interface {
+	// typed returns a new object of the kind with meta and the kept fields, sharing nothing
+	// with the record.
+	typed(meta metav1.ObjectMeta) client.Object
+}
+
+var _ client.Object = &cachedRecord{}
+
+// GetObjectKind: a record carries no type; its typed copy gets the cache's.
+func (r *cachedRecord) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+// DeepCopyObject returns the typed object the record stands for.
+func (r *cachedRecord) DeepCopyObject() runtime.Object { return r.typed() }
+
+// typed is the object the record stands for, sharing nothing with it.
+func (r *cachedRecord) typed() client.Object {
+	meta := *r.ObjectMeta.DeepCopy()
+	meta.Annotations = map[string]string{}
+	if r.hash != "" {
+		meta.Annotations[ownership.HashAnnotation] = r.hash
+	}
+	meta.Annotations[apply.FingerprintAnnotation] = r.fingerprint
+	return r.kept.typed(meta)
+}
+
+// typedView returns a copy of obj as the cache's readers get it: the typed object for a
+// record, a deep copy for any other.
+func typedView(obj client.Object) client.Object {
+	if r, ok := obj.(*cachedRecord); ok {
+		return r.typed()
+	}
+	return obj.DeepCopyObject().(client.Object)
+}
+
+// newRecord makes the record of o, an object of a trimmed kind, from its fingerprint and
+// what it keeps of it (keptOf). It reports false for an object without a typed ObjectMeta.
+func newRecord(o client.Object, fingerprint string, kept keptContent) (*cachedRecord, bool) {
+	accessor, ok := o.(metav1.ObjectMetaAccessor)
+	if !ok {
+		return nil, false
+	}
+	meta, ok := accessor.GetObjectMeta().(*metav1.ObjectMeta)
+	if !ok {
+		return nil, false
+	}
+	r := &cachedRecord{ObjectMeta: *meta, fingerprint: fingerprint, hash: o.GetAnnotations()[ownership.HashAnnotation], kept: kept}
+	slimMeta(&r.ObjectMeta)
+	return r, true
+}
+
+// keptOf is what the operator reads of o's spec and status: of workloads the replicas, the pod
+// template's metadata (Stalwart's applied plan) and the status health judges by, without the
+// conditions and revisions their controllers rewrite while nothing health reads changes; a
+// CronJob's schedule, suspension and status (backups); a Job's status (restores, health). Of
+// the other trimmed kinds nothing but the metadata: a ConfigMap's data, rules, subjects,
+// policies, a quota's usage, a disruption budget's counts and an Ingress's addresses are read
+// by no one, and a change of only these is no change of the record: it wakes no reconcile
+// (cachedContentChanged) and leaves the durable digest (desired.DurableInputsDigest) as the
+// workspace recorded it.
+func keptOf(o client.Object) (keptContent, bool) {
+	switch t := o.(type) {
+	case *appsv1.Deployment:
+		status := t.Status
+		status.Conditions, status.CollisionCount = nil, nil
+		return &keptDeployment{replicas: t.Spec.Replicas, template: slimTemplate(t.Spec.Template.ObjectMeta), status: status}, true
+	case *appsv1.StatefulSet:
+		status := t.Status
+		status.Conditions, status.CollisionCount = nil, nil
+		status.CurrentRevision, status.UpdateRevision = "", ""
+		return &keptStatefulSet{replicas: t.Spec.Replicas, template: slimTemplate(t.Spec.Template.ObjectMeta), status: status}, true
+	case *batchv1.CronJob:
+		return &keptCronJob{schedule: t.Spec.Schedule, suspend: t.Spec.Suspend, status: t.Status}, true
+	case *batchv1.Job:
+		return &keptJob{status: t.Status}, true
+	case *corev1.ConfigMap:
+		return metaOnly[corev1.ConfigMap]{}, true
+	case *networkingv1.NetworkPolicy:
+		return metaOnly[networkingv1.NetworkPolicy]{}, true
+	case *networkingv1.Ingress:
+		return metaOnly[networkingv1.Ingress]{}, true
+	case *policyv1.PodDisruptionBudget:
+		return metaOnly[policyv1.PodDisruptionBudget]{}, true
+	case *rbacv1.Role:
+		return metaOnly[rbacv1.Role]{}, true
+	case *rbacv1.RoleBinding:
+		return metaOnly[rbacv1.RoleBinding]{}, true
+	case *corev1.ResourceQuota:
+		return metaOnly[corev1.ResourceQuota]{}, true
+	case *corev1.LimitRange:
+		return metaOnly[corev1.LimitRange]{}, true
+	}
+	return nil, false
+}
+
+// slimTemplate is a pod template's metadata with its labels, the same for every pod of a
+// component, shared (sharedLabels).
+func slimTemplate(meta metav1.ObjectMeta) metav1.ObjectMeta {
+	if len(meta.Labels) > 0 {
+		meta.Labels = sharedLabels(meta.Labels, nil)
+	}
+	return meta
+}
+
+// keptLabels are the labels the operator reads of its trimmed objects: the cache's and the
+// inventory's selectors, and whether an object holds data (prune).
+var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ownership.ComponentLabel, ownership.DataLabel}
+
+// slimMeta drops the metadata no one reads of a trimmed object: owner references (the API
+// server's garbage collector reads them there, the operator maps events by label; kept only
+// where they say another controller made the object, which is then not the workspace's),
+// other labels, the annotations (a record keeps the two the operator reads as fields) and
+// managed fields. The namespace is interned, and the kept labels, the same for every object
+// of a workspace's component, are one map shared by all of them (sharedLabels).
+func slimMeta(meta *metav1.ObjectMeta) {
+	if !ownership.ControlledByAnother(&metav1.PartialObjectMetadata{ObjectMeta: *meta}) {
+		meta.OwnerReferences = nil
+	}
+	meta.Namespace = unique.Make(meta.Namespace).Value()
+	meta.Labels = sharedLabels(meta.Labels, keptLabels)
+	meta.Annotations, meta.ManagedFields = nil, nil
+}
+
+type keptDeployment struct {
+	replicas *int32
+	template metav1.ObjectMeta
+	status   appsv1.DeploymentStatus
+}
+
+func (k *keptDeployment) typed(meta metav1.ObjectMeta) client.Object {
+	return &appsv1.Deployment{ObjectMeta: meta,
+		Spec:   appsv1.DeploymentSpec{Replicas: copyOf(k.replicas), Template: corev1.PodTemplateSpec{ObjectMeta: *k.template.DeepCopy()}},
+		Status: *k.status.DeepCopy()}
+}
+
+type keptStatefulSet struct {
+	replicas *int32
+	template metav1.ObjectMeta
+	status   appsv1.StatefulSetStatus
+}
+
+func (k *keptStatefulSet) typed(meta metav1.ObjectMeta) client.Object {
+	return &appsv1.StatefulSet{ObjectMeta: meta,
+		Spec:   appsv1.StatefulSetSpec{Replicas: copyOf(k.replicas), Template: corev1.PodTemplateSpec{ObjectMeta: *k.template.DeepCopy()}},
+		Status: *k.status.DeepCopy()}
+}
+
+type keptCronJob struct {
+	schedule string
+	suspend  *bool
+	status   batchv1.CronJobStatus
+}
+
+func (k *keptCronJob) typed(meta metav1.ObjectMeta) client.Object {
+	return &batchv1.CronJob{ObjectMeta: meta, Spec: batchv1.CronJobSpec{Schedule: k.schedule, Suspend: copyOf(k.suspend)}, Status: *k.status.DeepCopy()}
+}
+
+type keptJob struct{ status batchv1.JobStatus }
+
+func (k *keptJob) typed(meta metav1.ObjectMeta) client.Object {
+	return &batchv1.Job{ObjectMeta: meta, Status: *k.status.DeepCopy()}
+}
+
+// metaOnly keeps nothing but the metadata of a T; being empty, it costs a record nothing.
+type metaOnly[T any] struct{}
+
+func (metaOnly[T]) typed(meta metav1.ObjectMeta) client.Object {
+	var obj T
+	o := any(&obj).(client.Object)
+	*o.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta) = meta
+	return o
+}
+
+func copyOf[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

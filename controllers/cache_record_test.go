@@ -1,0 +1,132 @@
+package controllers
+
+import (
+	"reflect"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/rathaus-io/rathaus/internal/apply"
+	"github.com/rathaus-io/rathaus/internal/ownership"
+)
+
+// TestRecordsReadAsTheTrimmedObjects: of every trimmed kind, a reader gets exactly the typed
+// object with the metadata the operator reads, the fingerprint and hash as annotations and
+// the kept fields of spec and status; nothing of the content, nothing else.
+func TestRecordsReadAsTheTrimmedObjects(t *testing.T) {
+	full := func() metav1.ObjectMeta {
+		return metav1.ObjectMeta{
+			Name: "x", Namespace: "kiel", Generation: 2, UID: "u1", ResourceVersion: "7",
+			CreationTimestamp: metav1.Unix(1700000000, 0),
+			Labels: map[string]string{ownership.WorkspaceLabel: "kiel", ownership.ManagedByLabel: ownership.ManagedByValue,
+				ownership.ComponentLabel: "files", "app.kubernetes.io/name": "nextcloud"},
+			Annotations:     map[string]string{ownership.HashAnnotation: "h1", "kubectl.kubernetes.io/last-applied-configuration": "{}"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "rathaus.io/v1alpha1", Kind: "MunicipalityWorkspace", Name: "kiel", UID: "w1", Controller: ptr.To(true)}},
+			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply}},
+		}
+	}
+	read := func(fingerprint string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{
+			Name: "x", Namespace: "kiel", Generation: 2, UID: "u1", ResourceVersion: "7",
+			CreationTimestamp: metav1.Unix(1700000000, 0),
+			Labels:            map[string]string{ownership.WorkspaceLabel: "kiel", ownership.ManagedByLabel: ownership.ManagedByValue, ownership.ComponentLabel: "files"},
+			Annotations:       map[string]string{ownership.HashAnnotation: "h1", apply.FingerprintAnnotation: fingerprint},
+		}
+	}
+	template := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "nextcloud"}, Annotations: map[string]string{"rathaus.io/applied-plan": "p1"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "nextcloud", Image: "nextcloud:31"}}},
+	}
+	started := metav1.Unix(1700000100, 0)
+	for _, tc := range []struct{ object, want client.Object }{
+		{
+			&appsv1.Deployment{ObjectMeta: full(), Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: template, Paused: true},
+				Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 1, CollisionCount: ptr.To[int32](1),
+					Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionFalse}}}},
+			&appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: corev1.PodTemplateSpec{ObjectMeta: template.ObjectMeta}},
+				Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 1}},
+		},
+		{
+			&appsv1.StatefulSet{ObjectMeta: full(), Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Template: template, ServiceName: "x"},
+				Status: appsv1.StatefulSetStatus{ObservedGeneration: 2, Replicas: 1, UpdatedReplicas: 1, AvailableReplicas: 1, CurrentRevision: "x-1", UpdateRevision: "x-2"}},
+			&appsv1.StatefulSet{Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Template: corev1.PodTemplateSpec{ObjectMeta: template.ObjectMeta}},
+				Status: appsv1.StatefulSetStatus{ObservedGeneration: 2, Replicas: 1, UpdatedReplicas: 1, AvailableReplicas: 1}},
+		},
+		{
+			&batchv1.CronJob{ObjectMeta: full(), Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", Suspend: ptr.To(true), JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: template}}},
+				Status: batchv1.CronJobStatus{LastScheduleTime: &started, Active: []corev1.ObjectReference{{Name: "x-1"}}}},
+			&batchv1.CronJob{Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *", Suspend: ptr.To(true)},
+				Status: batchv1.CronJobStatus{LastScheduleTime: &started, Active: []corev1.ObjectReference{{Name: "x-1"}}}},
+		},
+		{
+			&batchv1.Job{ObjectMeta: full(), Spec: batchv1.JobSpec{Template: template, BackoffLimit: ptr.To[int32](2)},
+				Status: batchv1.JobStatus{Succeeded: 1, Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}}},
+			&batchv1.Job{Status: batchv1.JobStatus{Succeeded: 1, Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}}},
+		},
+		{&corev1.ConfigMap{ObjectMeta: full(), Data: map[string]string{"config.php": "<?php"}, Immutable: ptr.To(true)}, &corev1.ConfigMap{}},
+		{&networkingv1.NetworkPolicy{ObjectMeta: full(), Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}, &networkingv1.NetworkPolicy{}},
+		{&networkingv1.Ingress{ObjectMeta: full(), Spec: networkingv1.IngressSpec{IngressClassName: ptr.To("nginx")}}, &networkingv1.Ingress{}},
+		{&policyv1.PodDisruptionBudget{ObjectMeta: full(), Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromInt32(1))}, Status: policyv1.PodDisruptionBudgetStatus{CurrentHealthy: 1}}, &policyv1.PodDisruptionBudget{}},
+		{&rbacv1.Role{ObjectMeta: full(), Rules: []rbacv1.PolicyRule{{Verbs: []string{"get"}}}}, &rbacv1.Role{}},
+		{&rbacv1.RoleBinding{ObjectMeta: full(), RoleRef: rbacv1.RoleRef{Kind: "Role", Name: "x"}}, &rbacv1.RoleBinding{}},
+		{&corev1.ResourceQuota{ObjectMeta: full(), Spec: corev1.ResourceQuotaSpec{Scopes: []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeBestEffort}}}, &corev1.ResourceQuota{}},
+		{&corev1.LimitRange{ObjectMeta: full(), Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{{Type: corev1.LimitTypeContainer}}}}, &corev1.LimitRange{}},
+	} {
+		fingerprint, err := apply.Fingerprint(tc.object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*tc.want.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta) = read(fingerprint)
+		cached := must(trimForCache(tc.object)).(client.Object)
+		if _, ok := cached.(*cachedRecord); !ok {
+			t.Errorf("%T: the cache holds a %T, not a record", tc.object, cached)
+			continue
+		}
+		if got := typedView(cached); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%T reads as\n%+v\nwant\n%+v", tc.object, got, tc.want)
+		}
+		if cached.GetLabels()[ownership.WorkspaceLabel] != "kiel" || cached.GetName() != "x" {
+			t.Errorf("%T: event handlers cannot map the record to its workspace: %v", tc.object, cached.GetLabels())
+		}
+	}
+}
+
+// TestReadersOfRecordsShareNothingWithThem: whatever a reader writes into what it read of a
+// record (labels, annotations, the pod template's metadata, replicas, status) changes
+// neither the record nor the next reader's copy.
+func TestReadersOfRecordsShareNothingWithThem(t *testing.T) {
+	sts := &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "kiel", Labels: map[string]string{ownership.WorkspaceLabel: "kiel"},
+			Annotations: map[string]string{ownership.HashAnnotation: "h1"}},
+		Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{
+			Labels: map[string]string{"app": "stalwart"}, Annotations: map[string]string{"rathaus.io/applied-plan": "p1"}}}},
+	}
+	cached := must(trimForCache(sts)).(client.Object)
+	first := typedView(cached).(*appsv1.StatefulSet)
+	before := typedView(cached).DeepCopyObject()
+	first.Labels[ownership.WorkspaceLabel] = "flensburg"
+	first.Annotations[ownership.HashAnnotation] = "h2"
+	first.Spec.Template.Labels["app"] = "changed"
+	first.Spec.Template.Annotations["rathaus.io/applied-plan"] = "p2"
+	*first.Spec.Replicas = 0
+	if after := typedView(cached); !reflect.DeepEqual(after, before) {
+		t.Errorf("a reader's writes reached the cache:\n%+v\nwas\n%+v", after, before)
+	}
+
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "j", Namespace: "kiel"},
+		Status: batchv1.JobStatus{Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}}}
+	cachedJob := must(trimForCache(job)).(client.Object)
+	typedView(cachedJob).(*batchv1.Job).Status.Conditions[0].Status = corev1.ConditionFalse
+	if typedView(cachedJob).(*batchv1.Job).Status.Conditions[0].Status != corev1.ConditionTrue {
+		t.Error("a reader's write into a Job's conditions reached the cache")
+	}
+}
