@@ -1,7 +1,12 @@
 package controllers
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -11,9 +16,11 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/ownership"
@@ -129,4 +136,80 @@ func TestReadersOfRecordsShareNothingWithThem(t *testing.T) {
 	if typedView(cachedJob).(*batchv1.Job).Status.Conditions[0].Status != corev1.ConditionTrue {
 		t.Error("a reader's write into a Job's conditions reached the cache")
 	}
+}
+
+// BenchmarkCachedObjectMemory reports what the cache holds per object of two rendered
+// workspaces (the goldens of Files with platform Secrets and of Media), decoded as the
+// informers decode them: decoded-B/object is the typed objects as the API server sends them,
+// cached-B/object what trimForCache leaves of them (records for the trimmed kinds, the
+// others whole without managed fields). Label sets shared with earlier objects are not
+// counted, as in a cache that holds many workspaces.
+func BenchmarkCachedObjectMemory(b *testing.B) {
+	var docs [][]byte
+	for _, golden := range []string{"files-platform-secrets.yaml", "media-S.yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "internal", "desired", "testdata", golden))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, doc := range strings.Split(string(raw), "\n---\n") {
+			j, err := yaml.YAMLToJSON([]byte(doc))
+			if err != nil {
+				b.Fatal(err)
+			}
+			docs = append(docs, j)
+		}
+	}
+	scheme := Scheme()
+	decode := func() []client.Object {
+		out := make([]client.Object, 0, len(docs))
+		for _, doc := range docs {
+			u := &unstructured.Unstructured{}
+			if err := u.UnmarshalJSON(doc); err != nil {
+				b.Fatal(err)
+			}
+			typed, err := scheme.New(u.GroupVersionKind())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := json.Unmarshal(doc, typed); err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, typed.(client.Object))
+		}
+		return out
+	}
+	const copies = 50
+	held := func(fill func() []any) float64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		kept := fill()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(kept)
+		return float64(after.HeapAlloc-before.HeapAlloc) / float64(len(kept))
+	}
+	var decoded, cached float64
+	for b.Loop() {
+		decoded = held(func() []any {
+			var out []any
+			for range copies {
+				for _, o := range decode() {
+					out = append(out, o)
+				}
+			}
+			return out
+		})
+		cached = held(func() []any {
+			var out []any
+			for range copies {
+				for _, o := range decode() {
+					out = append(out, must(trimForCache(o)))
+				}
+			}
+			return out
+		})
+	}
+	b.ReportMetric(decoded, "decoded-B/object")
+	b.ReportMetric(cached, "cached-B/object")
 }
