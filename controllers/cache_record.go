@@ -90,7 +90,7 @@ func newRecord(o client.Object, fingerprint string, kept keptContent) (*cachedRe
 }
 
 // keptOf is what the operator reads of o's spec and status: of workloads the replicas, the pod
-// template's metadata (Stalwart's applied plan) and the status health judges by, without the
+// template's annotations (Stalwart's applied plan) and the status health judges by, without the
 // conditions and revisions their controllers rewrite while nothing health reads changes; a
 // CronJob's schedule, suspension and status (backups); a Job's status (restores, health). Of
 // the other trimmed kinds nothing but the metadata: a ConfigMap's data, rules, subjects,
@@ -133,13 +133,10 @@ func keptOf(o client.Object) (keptContent, bool) {
 	return nil, false
 }
 
-// slimTemplate is a pod template's metadata with its labels, the same for every pod of a
-// component, shared (sharedLabels).
+// slimTemplate is what the operator reads of a pod template's metadata: its annotations
+// (Stalwart's applied plan). Its labels, different for each workload, are read by no one.
 func slimTemplate(meta metav1.ObjectMeta) metav1.ObjectMeta {
-	if len(meta.Labels) > 0 {
-		meta.Labels = sharedLabels(meta.Labels, nil)
-	}
-	return meta
+	return metav1.ObjectMeta{Annotations: meta.Annotations}
 }
 
 // keptLabels are the labels the operator reads of its trimmed objects: the cache's and the

@@ -53,19 +53,20 @@ func TestRecordsReadAsTheTrimmedObjects(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "nextcloud"}, Annotations: map[string]string{"rathaus.io/applied-plan": "p1"}},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "nextcloud", Image: "nextcloud:31"}}},
 	}
+	templateRead := metav1.ObjectMeta{Annotations: map[string]string{"rathaus.io/applied-plan": "p1"}}
 	started := metav1.Unix(1700000100, 0)
 	for _, tc := range []struct{ object, want client.Object }{
 		{
 			&appsv1.Deployment{ObjectMeta: full(), Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: template, Paused: true},
 				Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 1, CollisionCount: ptr.To[int32](1),
 					Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionFalse}}}},
-			&appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: corev1.PodTemplateSpec{ObjectMeta: template.ObjectMeta}},
+			&appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: corev1.PodTemplateSpec{ObjectMeta: templateRead}},
 				Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 1}},
 		},
 		{
 			&appsv1.StatefulSet{ObjectMeta: full(), Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Template: template, ServiceName: "x"},
 				Status: appsv1.StatefulSetStatus{ObservedGeneration: 2, Replicas: 1, UpdatedReplicas: 1, AvailableReplicas: 1, CurrentRevision: "x-1", UpdateRevision: "x-2"}},
-			&appsv1.StatefulSet{Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Template: corev1.PodTemplateSpec{ObjectMeta: template.ObjectMeta}},
+			&appsv1.StatefulSet{Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Template: corev1.PodTemplateSpec{ObjectMeta: templateRead}},
 				Status: appsv1.StatefulSetStatus{ObservedGeneration: 2, Replicas: 1, UpdatedReplicas: 1, AvailableReplicas: 1}},
 		},
 		{
@@ -122,7 +123,6 @@ func TestReadersOfRecordsShareNothingWithThem(t *testing.T) {
 	before := typedView(cached).DeepCopyObject()
 	first.Labels[ownership.WorkspaceLabel] = "flensburg"
 	first.Annotations[ownership.HashAnnotation] = "h2"
-	first.Spec.Template.Labels["app"] = "changed"
 	first.Spec.Template.Annotations["rathaus.io/applied-plan"] = "p2"
 	*first.Spec.Replicas = 0
 	if after := typedView(cached); !reflect.DeepEqual(after, before) {
