@@ -48,7 +48,7 @@ func main() {
 	flag.IntVar(&burst, "kube-api-burst", kubeclient.DefaultBurst, "Burst of requests to the Kubernetes API, for the operator as a whole.")
 	flag.StringVar(&opts.PprofAddr, "pprof-bind-address", "", "Address to serve Go's profiles (/debug/pprof/) on, e.g. 127.0.0.1:6060, for measuring; off when empty.")
 	flag.StringVar(&opts.OperatorImage, "operator-image", os.Getenv("RATHAUS_OPERATOR_IMAGE"), "The operator's own image, which a restore's Job runs to put a workspace's credentials back; without it, credentials are not restored.")
-	flag.Float64Var(&memoryRatio, "memory-limit-ratio", 0.9, "Share of the container's memory limit the Go runtime keeps its heap within (GOMEMLIMIT), unless GOMEMLIMIT is set; 0 leaves the runtime's default.")
+	flag.Float64Var(&memoryRatio, "memory-limit-ratio", 0.9, "Share of the container's memory limit the Go runtime keeps its heap within (GOMEMLIMIT), and at most the limit less 64 MiB for the operator's code, unless GOMEMLIMIT is set; 0 leaves the runtime's default.")
 	zapOpts := logOptions(flag.CommandLine)
 	flag.Parse()
 

@@ -45,12 +45,19 @@ func parse(raw []byte) (int64, bool) {
 	return n, true
 }
 
-// Soft is the soft limit for a container limit of limit bytes: ratio of it, leaving the rest
-// for what the runtime does not count (stacks, the binary, fragmentation). A ratio outside
-// (0, 1] gives 0: no soft limit.
+// CodeReserve is what a container's limit must hold beside the runtime's memory: the
+// operator's code and read-only data, mapped from its binary. The kernel counts these pages
+// against the container (they are its working set while they are used), the Go runtime does
+// not; 54 MiB of them were resident at a thousand workspaces (docs/performance.md).
+const CodeReserve = 64 << 20
+
+// Soft is the soft limit for a container limit of limit bytes: ratio of it, and at most the
+// limit less CodeReserve, so that a small limit still holds the code beside the heap; never
+// less than half the limit. A ratio outside (0, 1] gives 0: no soft limit.
 func Soft(limit int64, ratio float64) int64 {
 	if ratio <= 0 || ratio > 1 || limit <= 0 {
 		return 0
 	}
-	return int64(float64(limit) * ratio)
+	soft := int64(float64(limit) * ratio)
+	return max(min(soft, limit-CodeReserve), min(soft, limit/2))
 }

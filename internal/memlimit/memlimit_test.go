@@ -43,11 +43,15 @@ func TestSoft(t *testing.T) {
 		ratio float64
 		want  int64
 	}{
-		{1000, 0.9, 900},
-		{1000, 1, 1000},
-		{1000, 0, 0},
-		{1000, 1.5, 0},
-		{1000, -0.1, 0},
+		{2 << 30, 0.9, 2 << 30 * 9 / 10},        // 2 GiB: the ratio leaves more than the code needs
+		{2 << 30, 1, 2<<30 - CodeReserve},       // all of it: the code still needs its room
+		{300 << 20, 0.9, 300<<20 - CodeReserve}, // 300 MiB: a tenth would not hold the code
+		{300 << 20, 0.5, 150 << 20},             // a lower ratio wins
+		{100 << 20, 0.9, 50 << 20},              // too small for the reserve: half the limit
+		{100 << 20, 0.3, 30 << 20},              // the ratio, when it is less than half
+		{1 << 30, 0, 0},                         // turned off
+		{1 << 30, 1.5, 0},
+		{1 << 30, -0.1, 0},
 		{0, 0.9, 0},
 		{math.MaxInt64 / 2, 0.5, math.MaxInt64 / 4},
 	}
