@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"maps"
 	"unique"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -103,12 +104,12 @@ func keptOf(o client.Object) (keptContent, bool) {
 	case *appsv1.Deployment:
 		status := t.Status
 		status.Conditions, status.CollisionCount = nil, nil
-		return &keptDeployment{replicas: t.Spec.Replicas, template: slimTemplate(t.Spec.Template.ObjectMeta), status: status}, true
+		return &keptDeployment{replicas: t.Spec.Replicas, templateAnnotations: t.Spec.Template.Annotations, status: status}, true
 	case *appsv1.StatefulSet:
 		status := t.Status
 		status.Conditions, status.CollisionCount = nil, nil
 		status.CurrentRevision, status.UpdateRevision = "", ""
-		return &keptStatefulSet{replicas: t.Spec.Replicas, template: slimTemplate(t.Spec.Template.ObjectMeta), status: status}, true
+		return &keptStatefulSet{replicas: t.Spec.Replicas, templateAnnotations: t.Spec.Template.Annotations, status: status}, true
 	case *batchv1.CronJob:
 		return &keptCronJob{schedule: t.Spec.Schedule, suspend: t.Spec.Suspend, status: t.Status}, true
 	case *batchv1.Job:
@@ -133,12 +134,6 @@ func keptOf(o client.Object) (keptContent, bool) {
 	return nil, false
 }
 
-// slimTemplate is what the operator reads of a pod template's metadata: its annotations
-// (Stalwart's applied plan). Its labels, different for each workload, are read by no one.
-func slimTemplate(meta metav1.ObjectMeta) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Annotations: meta.Annotations}
-}
-
 // keptLabels are the labels the operator reads of its trimmed objects: the cache's and the
 // inventory's selectors, and whether an object holds data (prune).
 var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ownership.ComponentLabel, ownership.DataLabel}
@@ -158,28 +153,34 @@ func slimMeta(meta *metav1.ObjectMeta) {
 	meta.Annotations, meta.ManagedFields = nil, nil
 }
 
+// keptDeployment and keptStatefulSet keep of the pod template only its annotations
+// (Stalwart's applied plan); its labels, different for each workload, are read by no one.
 type keptDeployment struct {
-	replicas *int32
-	template metav1.ObjectMeta
-	status   appsv1.DeploymentStatus
+	replicas            *int32
+	templateAnnotations map[string]string
+	status              appsv1.DeploymentStatus
 }
 
 func (k *keptDeployment) typed(meta metav1.ObjectMeta) client.Object {
 	return &appsv1.Deployment{ObjectMeta: meta,
-		Spec:   appsv1.DeploymentSpec{Replicas: copyOf(k.replicas), Template: corev1.PodTemplateSpec{ObjectMeta: *k.template.DeepCopy()}},
+		Spec:   appsv1.DeploymentSpec{Replicas: copyOf(k.replicas), Template: podTemplate(k.templateAnnotations)},
 		Status: *k.status.DeepCopy()}
 }
 
 type keptStatefulSet struct {
-	replicas *int32
-	template metav1.ObjectMeta
-	status   appsv1.StatefulSetStatus
+	replicas            *int32
+	templateAnnotations map[string]string
+	status              appsv1.StatefulSetStatus
 }
 
 func (k *keptStatefulSet) typed(meta metav1.ObjectMeta) client.Object {
 	return &appsv1.StatefulSet{ObjectMeta: meta,
-		Spec:   appsv1.StatefulSetSpec{Replicas: copyOf(k.replicas), Template: corev1.PodTemplateSpec{ObjectMeta: *k.template.DeepCopy()}},
+		Spec:   appsv1.StatefulSetSpec{Replicas: copyOf(k.replicas), Template: podTemplate(k.templateAnnotations)},
 		Status: *k.status.DeepCopy()}
+}
+
+func podTemplate(annotations map[string]string) corev1.PodTemplateSpec {
+	return corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Annotations: maps.Clone(annotations)}}
 }
 
 type keptCronJob struct {
