@@ -29,8 +29,8 @@
 #   TIMEOUT         how long each phase may take (default 1h)
 #   KEEP            1 leaves the cluster and the operator running afterwards (default: torn down)
 #   OPERATOR_GOMEMLIMIT
-#                   GOMEMLIMIT for the operator alone, e.g. 270MiB: what the chart's
-#                   manager.memoryLimitRatio (0.9) makes of a 300Mi memory limit (default: none,
+#                   GOMEMLIMIT for the operator alone, e.g. 236MiB: what the chart's
+#                   manager.memoryLimitRatio (0.9, less 64 MiB for the code) makes of a 300Mi limit (default: none,
 #                   as on a host without a cgroup limit)
 #   NODES           simulated nodes (default: 10, or one per 5 workspaces and 2 more, for the
 #                   workspaces and the baseline's copies, about 3.3 requested CPUs each; a node
