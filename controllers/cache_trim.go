@@ -112,8 +112,8 @@ func trimmable(o client.Object) bool {
 // labelSets holds one map per distinct set of cached labels, keyed by the labels in
 // canonical form: a few per component of a workspace (trimmed and whole objects, with and
 // without the data label), where the cache holds a hundred objects per workspace. An entry
-// outlives its workspace; with their keys they were 21 MB at a thousand workspaces
-// (docs/performance.md).
+// outlives its workspace; with their keys they were 18 MB at a thousand workspaces, pod
+// templates' labels still among them (docs/performance.md).
 var labelSets sync.Map // string -> map[string]string
 
 // sharedLabels returns the labels of all named in only (all of them when only is nil), with

@@ -48,7 +48,7 @@ func parse(raw []byte) (int64, bool) {
 // CodeReserve is what a container's limit must hold beside the runtime's memory: the
 // operator's code and read-only data, mapped from its binary. The kernel counts these pages
 // against the container (they are its working set while they are used), the Go runtime does
-// not; 54 MiB of them were resident at a thousand workspaces (docs/performance.md).
+// not; about 53 MiB of them were resident at a thousand workspaces (docs/performance.md).
 const CodeReserve = 64 << 20
 
 // Soft is the soft limit for a container limit of limit bytes: ratio of it, and at most the

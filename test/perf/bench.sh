@@ -30,8 +30,8 @@
 #   KEEP            1 leaves the cluster and the operator running afterwards (default: torn down)
 #   OPERATOR_GOMEMLIMIT
 #                   GOMEMLIMIT for the operator alone, e.g. 236MiB: what the chart's
-#                   manager.memoryLimitRatio (0.9, less 64 MiB for the code) makes of a 300Mi limit (default: none,
-#                   as on a host without a cgroup limit)
+#                   manager.memoryLimitRatio (0.9, and 64 MiB left for the code) makes of a
+#                   300Mi memory limit (default: none, as on a host without a cgroup limit)
 #   NODES           simulated nodes (default: 10, or one per 5 workspaces and 2 more, for the
 #                   workspaces and the baseline's copies, about 3.3 requested CPUs each; a node
 #                   takes 500 pods and 64 CPUs)
