@@ -74,20 +74,13 @@ func typedView(obj client.Object) client.Object {
 	return obj.DeepCopyObject().(client.Object)
 }
 
-// newRecord makes the record of o, an object of a trimmed kind, from its fingerprint and
-// what it keeps of it (keptOf). It reports false for an object without a typed ObjectMeta.
-func newRecord(o client.Object, fingerprint string, kept keptContent) (*cachedRecord, bool) {
-	accessor, ok := o.(metav1.ObjectMetaAccessor)
-	if !ok {
-		return nil, false
-	}
-	meta, ok := accessor.GetObjectMeta().(*metav1.ObjectMeta)
-	if !ok {
-		return nil, false
-	}
-	r := &cachedRecord{ObjectMeta: *meta, fingerprint: fingerprint, hash: o.GetAnnotations()[ownership.HashAnnotation], kept: kept}
-	slimMeta(&r.ObjectMeta)
-	return r, true
+// newRecord makes the record of o, an object of a trimmed kind (every one of them a typed
+// Kubernetes kind with an ObjectMeta), from its fingerprint and what it keeps of it (keptOf).
+func newRecord(o client.Object, fingerprint string, kept keptContent) *cachedRecord {
+	meta := o.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
+	r := &cachedRecord{ObjectMeta: *meta, fingerprint: fingerprint, hash: meta.Annotations[ownership.HashAnnotation], kept: kept}
+	slimMeta(&r.ObjectMeta, ownership.ControlledByAnother(o))
+	return r
 }
 
 // keptOf is what the operator reads of o's spec and status: of workloads the replicas, the pod
@@ -144,8 +137,8 @@ var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ow
 // other labels, the annotations (a record keeps the two the operator reads as fields) and
 // managed fields. The namespace is interned, and the kept labels, the same for every object
 // of a workspace's component, are one map shared by all of them (sharedLabels).
-func slimMeta(meta *metav1.ObjectMeta) {
-	if !ownership.ControlledByAnother(&metav1.PartialObjectMetadata{ObjectMeta: *meta}) {
+func slimMeta(meta *metav1.ObjectMeta, controlledByAnother bool) {
+	if !controlledByAnother {
 		meta.OwnerReferences = nil
 	}
 	meta.Namespace = unique.Make(meta.Namespace).Value()

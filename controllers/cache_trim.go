@@ -37,9 +37,7 @@ func trimForCache(obj any) (any, error) {
 	}
 	if kept, ok := keptOf(o); ok {
 		if fp, err := apply.Fingerprint(o); err == nil {
-			if r, ok := newRecord(o, fp, kept); ok {
-				return r, nil
-			}
+			return newRecord(o, fp, kept), nil
 		}
 	} else if keptWhole(o) {
 		shareMeta(o)
