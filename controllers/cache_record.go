@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"maps"
+	"slices"
 	"unique"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -10,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -79,15 +81,18 @@ func typedView(obj client.Object) client.Object {
 func newRecord(o client.Object, fingerprint string, kept keptContent) *cachedRecord {
 	meta := o.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
 	r := &cachedRecord{ObjectMeta: *meta, fingerprint: fingerprint, hash: meta.Annotations[ownership.HashAnnotation], kept: kept}
-	slimMeta(&r.ObjectMeta, ownership.ControlledByAnother(o))
+	slimMeta(&r.ObjectMeta, ownership.ControlledByAnother(o), recordedLabels(o))
 	return r
 }
 
 // keptOf is what the operator reads of o's spec and status: of workloads the replicas, the pod
 // template's annotations (Stalwart's applied plan) and the status health judges by, without the
 // conditions and revisions their controllers rewrite while nothing health reads changes; a
-// CronJob's schedule, suspension and status (backups); a Job's status (restores, health). Of
-// the other trimmed kinds nothing but the metadata: a ConfigMap's data, rules, subjects,
+// CronJob's schedule, suspension and status (backups); a Job's status (restores, health); a
+// Service's type, ports and load balancer addresses (the media bridge's node port and address,
+// mail's public addresses); a claim's access modes, class, requested size and phase (volume
+// layouts, sizes that never shrink, health). Of the other trimmed kinds nothing but the
+// metadata: a ConfigMap's data, rules, subjects,
 // policies, a quota's usage, a disruption budget's counts and an Ingress's addresses are read
 // by no one, and a change of only these is no change of the record: it wakes no reconcile
 // (cachedContentChanged) and leaves the durable digest (desired.DurableInputsDigest) as the
@@ -107,6 +112,10 @@ func keptOf(o client.Object) (keptContent, bool) {
 		return &keptCronJob{schedule: t.Spec.Schedule, suspend: t.Spec.Suspend, status: t.Status}, true
 	case *batchv1.Job:
 		return &keptJob{status: t.Status}, true
+	case *corev1.Service:
+		return newKeptService(t), true
+	case *corev1.PersistentVolumeClaim:
+		return newKeptClaim(t), true
 	case *corev1.ConfigMap:
 		return metaOnly[corev1.ConfigMap]{}, true
 	case *networkingv1.NetworkPolicy:
@@ -131,18 +140,30 @@ func keptOf(o client.Object) (keptContent, bool) {
 // inventory's selectors, and whether an object holds data (prune).
 var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ownership.ComponentLabel, ownership.DataLabel}
 
+// recordedLabels are the labels a record of o keeps: all of them (nil) for Services and
+// claims, whose labels renderers read (a data volume records which primary storage Files
+// was installed with), keptLabels for the other kinds.
+func recordedLabels(o client.Object) []string {
+	switch o.(type) {
+	case *corev1.Service, *corev1.PersistentVolumeClaim:
+		return nil
+	}
+	return keptLabels
+}
+
 // slimMeta drops the metadata no one reads of a trimmed object: owner references (the API
 // server's garbage collector reads them there, the operator maps events by label; kept only
 // where they say another controller made the object, which is then not the workspace's),
-// other labels, the annotations (a record keeps the two the operator reads as fields) and
-// managed fields. The namespace is interned, and the kept labels, the same for every object
-// of a workspace's component, are one map shared by all of them (sharedLabels).
-func slimMeta(meta *metav1.ObjectMeta, controlledByAnother bool) {
+// labels not named in labels (all are kept when it is nil), the annotations (a record keeps
+// the two the operator reads as fields) and managed fields. The namespace is interned, and
+// the kept labels, the same for every object of a workspace's component, are one map shared
+// by all of them (sharedLabels).
+func slimMeta(meta *metav1.ObjectMeta, controlledByAnother bool, labels []string) {
 	if !controlledByAnother {
 		meta.OwnerReferences = nil
 	}
 	meta.Namespace = unique.Make(meta.Namespace).Value()
-	meta.Labels = sharedLabels(meta.Labels, keptLabels)
+	meta.Labels = sharedLabels(meta.Labels, labels)
 	meta.Annotations, meta.ManagedFields = nil, nil
 }
 
@@ -208,4 +229,70 @@ func copyOf[T any](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// keptService keeps what renderers read of a Service: its ports as far as they name them
+// (the media bridge advertises the node port it got) and its load balancer's addresses. A
+// Service's spec is mostly what the API server defaulted and allocated (cluster addresses,
+// IP families, policies), a few hundred bytes each, fingerprinted before they are dropped.
+type keptService struct {
+	serviceType corev1.ServiceType
+	ports       []keptPort
+	ingress     []corev1.LoadBalancerIngress
+}
+
+type keptPort struct {
+	name           string
+	protocol       corev1.Protocol
+	port, nodePort int32
+}
+
+func newKeptService(s *corev1.Service) *keptService {
+	k := &keptService{serviceType: corev1.ServiceType(unique.Make(string(s.Spec.Type)).Value()), ingress: s.Status.LoadBalancer.Ingress}
+	for _, p := range s.Spec.Ports {
+		k.ports = append(k.ports, keptPort{name: unique.Make(p.Name).Value(), protocol: corev1.Protocol(unique.Make(string(p.Protocol)).Value()), port: p.Port, nodePort: p.NodePort})
+	}
+	return k
+}
+
+func (k *keptService) typed(meta metav1.ObjectMeta) client.Object {
+	s := &corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{Type: k.serviceType}}
+	for _, p := range k.ports {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: p.name, Protocol: p.protocol, Port: p.port, NodePort: p.nodePort})
+	}
+	for _, ing := range k.ingress {
+		s.Status.LoadBalancer.Ingress = append(s.Status.LoadBalancer.Ingress, *ing.DeepCopy())
+	}
+	return s
+}
+
+// keptClaim keeps what the operator reads of a claim: the access modes and class a volume
+// was made with (layouts that never change, nextcloud.volumeLayout), the size it asks for
+// (never shrunk, desired.keepVolumeSize) and whether it is bound (health).
+type keptClaim struct {
+	accessModes []corev1.PersistentVolumeAccessMode
+	class       *string
+	storage     *resource.Quantity
+	phase       corev1.PersistentVolumeClaimPhase
+}
+
+func newKeptClaim(c *corev1.PersistentVolumeClaim) *keptClaim {
+	k := &keptClaim{class: c.Spec.StorageClassName, phase: corev1.PersistentVolumeClaimPhase(unique.Make(string(c.Status.Phase)).Value())}
+	for _, m := range c.Spec.AccessModes {
+		k.accessModes = append(k.accessModes, corev1.PersistentVolumeAccessMode(unique.Make(string(m)).Value()))
+	}
+	if q, ok := c.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		k.storage = &q
+	}
+	return k
+}
+
+func (k *keptClaim) typed(meta metav1.ObjectMeta) client.Object {
+	c := &corev1.PersistentVolumeClaim{ObjectMeta: meta,
+		Spec:   corev1.PersistentVolumeClaimSpec{AccessModes: slices.Clone(k.accessModes), StorageClassName: copyOf(k.class)},
+		Status: corev1.PersistentVolumeClaimStatus{Phase: k.phase}}
+	if k.storage != nil {
+		c.Spec.Resources.Requests = corev1.ResourceList{corev1.ResourceStorage: k.storage.DeepCopy()}
+	}
+	return c
 }

@@ -23,8 +23,8 @@ import (
 // object and of the operator's memory, and was kept only to tell whether an object is still
 // as applied. The cache keeps instead a record (cachedRecord) with its fingerprint
 // (apply.Fingerprint, taken before anything is dropped) and what the operator does read.
-// Kinds whose content is read (Services' node ports, claims, Secrets, other operators'
-// objects) are kept whole, without their managed fields.
+// Kinds whose content is read (Secrets, other operators' objects) are kept whole, without
+// their managed fields.
 func trimForCache(obj any) (any, error) {
 	// client-go may pass an object through the transform again (a resync, a relist after the
 	// API server was away); it must stay what the first pass made of it.
@@ -47,11 +47,11 @@ func trimForCache(obj any) (any, error) {
 }
 
 // keptWhole reports whether the cache keeps objects like o whole because the operator reads
-// their content: Services (node ports, load balancer addresses), claims, Secrets, service
-// accounts, namespaces. A workspace has about forty of them.
+// their content: Secrets (generated credentials), service accounts, namespaces. A workspace
+// has about twenty of them.
 func keptWhole(o client.Object) bool {
 	switch o.(type) {
-	case *corev1.Service, *corev1.PersistentVolumeClaim, *corev1.Secret, *corev1.ServiceAccount, *corev1.Namespace:
+	case *corev1.Secret, *corev1.ServiceAccount, *corev1.Namespace:
 		return true
 	}
 	return false
@@ -61,7 +61,8 @@ func keptWhole(o client.Object) bool {
 // the workspace's other objects once for all of them: its labels, the same few for every
 // object of a component, and its owner reference, the workspace's for all of them. The
 // metadata reads the same (apply.UpToDate still compares it with the desired object); at a
-// thousand workspaces the forty thousand copies of them were about a fifth of the heap.
+// thousand workspaces their copies were about a fifth of the heap (Services and claims were
+// then kept whole too).
 func shareMeta(o client.Object) {
 	o.SetNamespace(unique.Make(o.GetNamespace()).Value())
 	if labels := o.GetLabels(); len(labels) > 0 {

@@ -19,8 +19,8 @@ import (
 
 // TestUpdatesOfWhatTheCacheDropsWakeNoReconcile: of the updates of a workspace's objects, as
 // the cache's transform leaves them, those that changed only what the cache drops (a quota's
-// usage, a workload's conditions, a disruption budget's counts) pass no event to the
-// workspace; a change of what health reads, of the object's content (its fingerprint), of its
+// usage, a workload's conditions, a disruption budget's counts, a claim's binding) pass no
+// event to the workspace; a change of what health reads, of the object's content (its fingerprint), of its
 // labels or its deletion, and a periodic resync do.
 func TestUpdatesOfWhatTheCacheDropsWakeNoReconcile(t *testing.T) {
 	meta := func(rv string) metav1.ObjectMeta {
@@ -65,6 +65,22 @@ func TestUpdatesOfWhatTheCacheDropsWakeNoReconcile(t *testing.T) {
 				Ingress: []networkingv1.IngressLoadBalancerIngress{{IP: address}}}},
 		})).(client.Object)
 	}
+	claim := func(rv string, edit func(*corev1.PersistentVolumeClaim)) client.Object {
+		c := &corev1.PersistentVolumeClaim{ObjectMeta: meta(rv), Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("10Gi")}}}}
+		// The operator's apply owns the labels, not the binder's annotations.
+		c.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: ownership.FieldOwner, Operation: metav1.ManagedFieldsOperationApply,
+			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:` + ownership.WorkspaceLabel + `":{}}}}`)}}}
+		edit(c)
+		return must(trimForCache(c)).(client.Object)
+	}
+	service := func(rv string, edit func(*corev1.Service)) client.Object {
+		s := &corev1.Service{ObjectMeta: meta(rv), Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIP: "10.0.0.7",
+			Ports: []corev1.ServicePort{{Name: "media", Protocol: corev1.ProtocolUDP, Port: 10000, NodePort: 31000}}}}
+		edit(s)
+		return must(trimForCache(s)).(client.Object)
+	}
 	unchanged := func(*appsv1.Deployment) {}
 	now := metav1.Now()
 	for _, tc := range []struct {
@@ -78,7 +94,20 @@ func TestUpdatesOfWhatTheCacheDropsWakeNoReconcile(t *testing.T) {
 		}), false},
 		{"a disruption budget's counts", budget("1", 1), budget("2", 0), false},
 		{"an Ingress's address", ingress("1", "192.0.2.1"), ingress("2", "192.0.2.2"), false},
+		{"a claim's binding to its volume", claim("1", func(*corev1.PersistentVolumeClaim) {}), claim("2", func(c *corev1.PersistentVolumeClaim) {
+			c.Spec.VolumeName = "pvc-1"
+			c.Annotations = map[string]string{"pv.kubernetes.io/bind-completed": "yes"}
+		}), false},
 		{"a periodic resync", quota("1", "12"), quota("1", "12"), true},
+		{"a claim that became bound", claim("1", func(*corev1.PersistentVolumeClaim) {}), claim("2", func(c *corev1.PersistentVolumeClaim) {
+			c.Status.Phase = corev1.ClaimBound
+		}), true},
+		{"a load balancer's address", service("1", func(*corev1.Service) {}), service("2", func(s *corev1.Service) {
+			s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "192.0.2.7"}}
+		}), true},
+		{"a Service's selector changed by someone else (drift)", service("1", func(*corev1.Service) {}), service("2", func(s *corev1.Service) {
+			s.Spec.Selector = map[string]string{"app": "elsewhere"}
+		}), true},
 		{"replicas that became unavailable", deployment("1", unchanged), deployment("2", func(d *appsv1.Deployment) {
 			d.Status.AvailableReplicas = 0
 		}), true},

@@ -13,10 +13,12 @@ import (
 const FingerprintAnnotation = "rathaus.io/fingerprint"
 
 // Fingerprint is a digest of everything about obj that a write changes: its whole content but
-// status, its type (the cache drops it) and the metadata the API server keeps by itself (resourceVersion, generation, uid,
-// managed fields, creation time), and of its labels and annotations only those the operator
-// applies, as its managed fields say: a controller that annotates an object (the deployment
-// controller's revision) has not changed what the operator asked for. An object whose
+// status, its type (the cache drops it) and the metadata the API server keeps by itself
+// (resourceVersion, generation, uid, managed fields, creation time), and of its labels and
+// annotations only those the operator applies, as its managed fields say: a controller that
+// annotates an object (the deployment controller's revision) has not changed what the
+// operator asked for, nor has the binder that names a claim's volume (typedFingerprint;
+// claims are always typed). An object whose
 // fingerprint is what the operator's last apply of it left is as the operator applied it,
 // whatever the object held.
 //

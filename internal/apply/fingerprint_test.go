@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -122,6 +123,33 @@ func TestFingerprintOfAnApplyResponse(t *testing.T) {
 	}
 	if want := fingerprint(t, typed); got != want {
 		t.Errorf("response %s, cached %s", got, want)
+	}
+}
+
+// TestClaimFingerprintIgnoresTheBinder: a claim the binder bound to its volume is still as the
+// operator applied it, so that binding costs no apply; a claim asking for more space is not.
+func TestClaimFingerprintIgnoresTheBinder(t *testing.T) {
+	claim := func() *corev1.PersistentVolumeClaim {
+		return &corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{Name: "rathaus-nextcloud-data", Namespace: "kiel"},
+			Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+				Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("10Gi")}}},
+		}
+	}
+	applied := fingerprint(t, claim())
+	bound := claim()
+	bound.Spec.VolumeName = "pvc-1"
+	bound.Status.Phase = corev1.ClaimBound
+	if got := fingerprint(t, bound); got != applied {
+		t.Errorf("binding changed the fingerprint: %s, applied %s", got, applied)
+	}
+	if bound.Spec.VolumeName != "pvc-1" {
+		t.Error("fingerprinting cleared the claim's volume name")
+	}
+	grown := claim()
+	grown.Spec.Resources.Requests[corev1.ResourceStorage] = resource.MustParse("20Gi")
+	if fingerprint(t, grown) == applied {
+		t.Error("a larger request left the fingerprint as applied")
 	}
 }
 

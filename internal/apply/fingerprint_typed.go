@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -41,6 +42,11 @@ func typedFingerprint(obj runtime.Object) (fp string, ok bool, err error) {
 		m.SetDeletionGracePeriodSeconds(nil)
 		m.SetLabels(ownedOnly(m.GetLabels(), owned, "labels"))
 		m.SetAnnotations(ownedOnly(m.GetAnnotations(), owned, "annotations"))
+		if claim, ok := cp.Addr().Interface().(*corev1.PersistentVolumeClaim); ok {
+			// The binder names the volume once it is bound; no write of the operator's sets it,
+			// and the claim is still as the operator applied it.
+			claim.Spec.VolumeName = ""
+		}
 	})
 	if !ok || err != nil {
 		return "", ok, err
