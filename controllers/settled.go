@@ -155,6 +155,7 @@ func (r *WorkspaceReconciler) settledState(ws types.NamespacedName, status *rath
 		return nil, nil
 	}
 	metrics.SettledReconciles.Inc()
+	res.settled = true
 	res.objectsFingerprint = s.objectsFingerprint
 	res.release = in.Release.Spec.Version
 	return s.stubs(), observed

@@ -186,6 +186,10 @@ type stackResult struct {
 	// when the status is written (recordSettled).
 	settledAnew bool
 	resume      func() *resumeBasis
+	// settled is true when the inputs are those the workspace settled with (settledState):
+	// the status then holds what reporters of the inputs alone would say
+	// (stack.InputsOnlyReporter).
+	settled bool
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired

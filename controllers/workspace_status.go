@@ -55,6 +55,18 @@ func equalStatus(a, b *rathausv1alpha1.MunicipalityWorkspaceStatus) bool {
 	return equality.Semantic.DeepEqual(a, b)
 }
 
+// reportComponents lets each component that owns a part of the status fill it in st; while
+// the inputs are those the workspace settled with, those whose report is a function of the
+// inputs alone are not asked again (stack.InputsOnlyReporter).
+func reportComponents(components []stack.Component, in stack.Inputs, now time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus, settled bool) {
+	for _, c := range components {
+		_, inputsOnly := c.(stack.InputsOnlyReporter)
+		if reporter, ok := c.(stack.StatusReporter); ok && !(inputsOnly && settled) {
+			reporter.ReportStatus(in, now, st)
+		}
+	}
+}
+
 // patchStatus computes the new status from the outcome and writes it, if it changed, with one
 // merge patch. Events mark the transitions an operator on call cares about. A change that is
 // only progress (status.ProgressOnly) within progressInterval of the last write waits: it
@@ -74,11 +86,7 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in.Endpoints, st.Conditions, st.Services)
-		for _, c := range r.Components {
-			if reporter, ok := c.(stack.StatusReporter); ok {
-				reporter.ReportStatus(res.in, now.Time, st)
-			}
-		}
+		reportComponents(r.Components, res.in, now.Time, st, res.settled)
 		applyCompliance(st, res.compliance, ws.Generation, now.Time)
 	}
 	if res.dnsKnown {

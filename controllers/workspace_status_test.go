@@ -6,9 +6,12 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	rathausv1alpha1 "github.com/rathaus-io/rathaus/api/v1alpha1"
+	"github.com/rathaus-io/rathaus/internal/backup"
+	"github.com/rathaus-io/rathaus/internal/gaiax"
 	"github.com/rathaus-io/rathaus/internal/nextcloud"
 	"github.com/rathaus-io/rathaus/internal/release"
 	"github.com/rathaus-io/rathaus/internal/stack"
@@ -73,5 +76,49 @@ func TestResultFor(t *testing.T) {
 				t.Errorf("err = %v, want %v", err, tt.err)
 			}
 		})
+	}
+}
+
+// countingReporter counts how often it is asked for its report.
+type countingReporter struct {
+	name  string
+	asked *int
+}
+
+func (c countingReporter) Name() string                               { return c.name }
+func (countingReporter) Render(stack.Inputs) ([]client.Object, error) { return nil, nil }
+func (c countingReporter) ReportStatus(stack.Inputs, time.Time, *rathausv1alpha1.MunicipalityWorkspaceStatus) {
+	*c.asked++
+}
+
+// inputsOnlyReporter is a countingReporter whose report depends on the inputs alone.
+type inputsOnlyReporter struct{ countingReporter }
+
+func (inputsOnlyReporter) ReportsFromInputsOnly() {}
+
+// TestSettledInputsAskNoReporterOfTheInputsAlone: while a workspace's inputs are those it
+// settled with, reporters of the inputs alone are not asked (their report is in the status
+// already); reporters that read the clock always are, and every reporter is asked otherwise.
+func TestSettledInputsAskNoReporterOfTheInputsAlone(t *testing.T) {
+	for _, settled := range []bool{false, true} {
+		var clockAsked, inputsAsked int
+		components := []stack.Component{
+			countingReporter{"backup", &clockAsked},
+			inputsOnlyReporter{countingReporter{"credentials", &inputsAsked}},
+		}
+		reportComponents(components, stack.Inputs{}, time.Now(), &rathausv1alpha1.MunicipalityWorkspaceStatus{}, settled)
+		wantInputs := 1
+		if settled {
+			wantInputs = 0
+		}
+		if clockAsked != 1 || inputsAsked != wantInputs {
+			t.Errorf("settled %v: the clock's reporter asked %d times (want 1), the inputs' %d (want %d)", settled, clockAsked, inputsAsked, wantInputs)
+		}
+	}
+	if _, ok := any(backup.Component{}).(stack.InputsOnlyReporter); ok {
+		t.Error("the backup component reports next schedule times from the clock; it must be asked on every reconcile")
+	}
+	if _, ok := any(gaiax.Component{}).(stack.InputsOnlyReporter); !ok {
+		t.Error("the Gaia-X component signs its summary on every settled reconcile")
 	}
 }

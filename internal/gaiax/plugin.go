@@ -32,6 +32,10 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 	return out
 }
 
+// ReportsFromInputsOnly implements stack.InputsOnlyReporter: the summary is a function of the
+// inputs (the signing key among them), and a presentation, once signed, is remembered.
+func (Component) ReportsFromInputsOnly() {}
+
 // ReportStatus implements stack.StatusReporter: status.credentials. The last submission to a
 // compliance service stays; the reconciler's compliance step owns it.
 func (Component) ReportStatus(in stack.Inputs, _ time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus) {

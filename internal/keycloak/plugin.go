@@ -42,6 +42,9 @@ func (Component) PlatformSecrets(p *rathausv1alpha1.WorkspacePlatform) []rathaus
 	return []rathausv1alpha1.NamespacedName{p.Spec.Identity.Keycloak.AdminCredentialsSecret}
 }
 
+// ReportsFromInputsOnly implements stack.InputsOnlyReporter.
+func (Component) ReportsFromInputsOnly() {}
+
 // ReportStatus implements stack.StatusReporter: status.identity.
 func (Component) ReportStatus(in stack.Inputs, _ time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus) {
 	st.Identity = Status(in)

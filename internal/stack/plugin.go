@@ -145,6 +145,16 @@ type StatusReporter interface {
 	ReportStatus(in Inputs, now time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus)
 }
 
+// InputsOnlyReporter is a StatusReporter whose report is a function of the inputs alone, never
+// of the clock. While a workspace's inputs are those it settled with, the status already holds
+// what such a reporter would say, and the reconciler does not ask it again: a settled fleet's
+// reconciles, and the first ones after a restart, would otherwise redo work such as signing
+// Gaia-X credentials (internal/gaiax) only to find the same report.
+type InputsOnlyReporter interface {
+	StatusReporter
+	ReportsFromInputsOnly()
+}
+
 // BackedUp is a component whose data must leave the cluster on the platform's backup
 // schedule: it says where its data lies and who owns it; the backup component takes it from
 // there (internal/backup).
