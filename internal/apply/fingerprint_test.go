@@ -2,6 +2,10 @@ package apply
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -151,6 +155,63 @@ func TestClaimFingerprintIgnoresTheBinder(t *testing.T) {
 	if fingerprint(t, grown) == applied {
 		t.Error("a larger request left the fingerprint as applied")
 	}
+}
+
+// TestManagedFieldsEntriesAreParsedOnce: the objects of a kind and component, whose managed
+// fields entries are the same in every workspace, share one parse of it; past the bound, an
+// entry is parsed each time and still read right.
+func TestManagedFieldsEntriesAreParsedOnce(t *testing.T) {
+	entry := func(label string) []metav1.ManagedFieldsEntry {
+		return []metav1.ManagedFieldsEntry{{Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply,
+			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:` + label + `":{}}}}`)}}}
+	}
+	same := func(a, b map[string]map[string]bool) bool {
+		return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	}
+	kiel, flensburg := ownedKeys(entry("app.kubernetes.io/name")), ownedKeys(entry("app.kubernetes.io/name"))
+	if !same(kiel, flensburg) || !kiel["labels"]["app.kubernetes.io/name"] {
+		t.Errorf("one entry parsed twice, or read wrong: %v", kiel)
+	}
+	if other := ownedKeys(entry("app.kubernetes.io/part-of")); same(other, kiel) || !other["labels"]["app.kubernetes.io/part-of"] || other["labels"]["app.kubernetes.io/name"] {
+		t.Errorf("another entry reads as %v", other)
+	}
+	defer func(limit int64) { maxParsedEntries = limit }(maxParsedEntries)
+	maxParsedEntries = parsedEntryCount.Load()
+	first, again := ownedKeys(entry("past-the-bound")), ownedKeys(entry("past-the-bound"))
+	if same(first, again) || !first["labels"]["past-the-bound"] || !again["labels"]["past-the-bound"] {
+		t.Errorf("past the bound: %v and %v", first, again)
+	}
+}
+
+// TestFingerprintsOfConcurrentInformers: the cache's informers fingerprint concurrently,
+// sharing the buffers and copies the encoding reuses; every object still gets its own
+// fingerprint.
+func TestFingerprintsOfConcurrentInformers(t *testing.T) {
+	objects := make([]runtime.Object, 0, 40)
+	want := make([]string, 0, 40)
+	for i := range 40 {
+		d := deployment()
+		d.Spec.Template.Spec.Containers[0].Image = fmt.Sprintf("nextcloud:%d", i)
+		var obj runtime.Object = d
+		if i%2 == 1 {
+			obj = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "kiel"}, Data: map[string]string{"n": strings.Repeat("x", i*50)}}
+		}
+		objects = append(objects, obj)
+		want = append(want, fingerprint(t, obj))
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for round := range 50 {
+				i := (w*7 + round) % len(objects)
+				if got, err := Fingerprint(objects[i]); err != nil || got != want[i] {
+					t.Errorf("object %d: fingerprint %s (%v), alone %s", i, got, err, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestTypedFingerprintLeavesTheObjectAlone: the cache fingerprints the object it is about to
