@@ -17,12 +17,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/rathaus-io/rathaus/internal/apply"
 	"github.com/rathaus-io/rathaus/internal/ownership"
 )
 
 // cachedRecord is what the cache holds of an object of a trimmed kind (trimmable): its
-// metadata, slimmed (slimMeta), its fingerprint and hash, and the few fields of its spec and
+// metadata, slimmed, with its fingerprint and hash (recordMeta), and the few fields of its spec and
 // status the operator reads (kept). The typed struct of a workload is over a kilobyte even
 // when empty (a pod template's PodSpec is a value, not a pointer), and each annotation map
 // a few hundred bytes more; at a thousand workspaces the sixty thousand objects of these
@@ -36,9 +35,8 @@ import (
 // Event handlers get records: they read labels and names, and cachedContentChanged compares
 // the typed copies.
 type cachedRecord struct {
-	metav1.ObjectMeta
-	fingerprint, hash string
-	kept              keptContent
+	recordMeta
+	kept keptContent
 }
 
 // keptContent is what a record keeps of its kind's spec and status.
@@ -57,15 +55,7 @@ func (r *cachedRecord) GetObjectKind() schema.ObjectKind { return schema.EmptyOb
 func (r *cachedRecord) DeepCopyObject() runtime.Object { return r.typed() }
 
 // typed is the object the record stands for, sharing nothing with it.
-func (r *cachedRecord) typed() client.Object {
-	meta := *r.ObjectMeta.DeepCopy()
-	meta.Annotations = map[string]string{}
-	if r.hash != "" {
-		meta.Annotations[ownership.HashAnnotation] = r.hash
-	}
-	meta.Annotations[apply.FingerprintAnnotation] = r.fingerprint
-	return r.kept.typed(meta)
-}
+func (r *cachedRecord) typed() client.Object { return r.kept.typed(r.objectMeta()) }
 
 // typedView returns a copy of obj as the cache's readers get it: the typed object for a
 // record, a deep copy for any other.
@@ -80,9 +70,8 @@ func typedView(obj client.Object) client.Object {
 // Kubernetes kind with an ObjectMeta), from its fingerprint and what it keeps of it (keptOf).
 func newRecord(o client.Object, fingerprint string, kept keptContent) *cachedRecord {
 	meta := o.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
-	r := &cachedRecord{ObjectMeta: *meta, fingerprint: fingerprint, hash: meta.Annotations[ownership.HashAnnotation], kept: kept}
-	slimMeta(&r.ObjectMeta, ownership.ControlledByAnother(o), recordedLabels(o))
-	return r
+	return &cachedRecord{kept: kept,
+		recordMeta: newRecordMeta(meta, ownership.ControlledByAnother(o), recordedLabels(o), meta.Annotations[ownership.HashAnnotation], fingerprint)}
 }
 
 // keptOf is what the operator reads of o's spec and status: of workloads the replicas, the pod
@@ -149,22 +138,6 @@ func recordedLabels(o client.Object) []string {
 		return nil
 	}
 	return keptLabels
-}
-
-// slimMeta drops the metadata no one reads of a trimmed object: owner references (the API
-// server's garbage collector reads them there, the operator maps events by label; kept only
-// where they say another controller made the object, which is then not the workspace's),
-// labels not named in labels (all are kept when it is nil), the annotations (a record keeps
-// the two the operator reads as fields) and managed fields. The namespace is interned, and
-// the kept labels, the same for every object of a workspace's component, are one map shared
-// by all of them (sharedLabels).
-func slimMeta(meta *metav1.ObjectMeta, controlledByAnother bool, labels []string) {
-	if !controlledByAnother {
-		meta.OwnerReferences = nil
-	}
-	meta.Namespace = unique.Make(meta.Namespace).Value()
-	meta.Labels = sharedLabels(meta.Labels, labels)
-	meta.Annotations, meta.ManagedFields = nil, nil
 }
 
 // keptDeployment and keptStatefulSet keep of the pod template only its annotations

@@ -2,11 +2,13 @@ package controllers
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -185,6 +188,7 @@ func BenchmarkCachedObjectMemory(b *testing.B) {
 		}
 	}
 	scheme := Scheme()
+	made := 0
 	decode := func() []client.Object {
 		out := make([]client.Object, 0, len(docs))
 		for _, doc := range docs {
@@ -199,7 +203,14 @@ func BenchmarkCachedObjectMemory(b *testing.B) {
 			if err := json.Unmarshal(doc, typed); err != nil {
 				b.Fatal(err)
 			}
-			out = append(out, typed.(client.Object))
+			// What the API server adds to every object: a UID, a resource version, a
+			// creation time.
+			o := typed.(client.Object)
+			made++
+			o.SetUID(types.UID(fmt.Sprintf("%08x-0000-4000-8000-%012x", made, len(out))))
+			o.SetResourceVersion(strconv.Itoa(100000 + made))
+			o.SetCreationTimestamp(metav1.Unix(1700000000+int64(made), 0))
+			out = append(out, o)
 		}
 		return out
 	}
