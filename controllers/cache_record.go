@@ -80,8 +80,8 @@ func newRecord(o client.Object, fingerprint string, kept keptContent) *cachedRec
 // CronJob's schedule, suspension and status (backups); a Job's status (restores, health); a
 // Service's type, ports and load balancer addresses (the media bridge's node port and address,
 // mail's public addresses); a claim's access modes, class, requested size and phase (volume
-// layouts, sizes that never shrink, health). Of the other trimmed kinds nothing but the
-// metadata: a ConfigMap's data, rules, subjects,
+// layouts, sizes that never shrink, health); a Secret's type and data (generated credentials,
+// completed but never regenerated). Of the other trimmed kinds nothing but the metadata: a ConfigMap's data, rules, subjects,
 // policies, a quota's usage, a disruption budget's counts and an Ingress's addresses are read
 // by no one, and a change of only these is no change of the record: it wakes no reconcile
 // (cachedContentChanged) and leaves the durable digest (desired.DurableInputsDigest) as the
@@ -105,6 +105,8 @@ func keptOf(o client.Object) (keptContent, bool) {
 		return newKeptService(t), true
 	case *corev1.PersistentVolumeClaim:
 		return newKeptClaim(t), true
+	case *corev1.Secret:
+		return newKeptSecret(t), true
 	case *corev1.ConfigMap:
 		return metaOnly[corev1.ConfigMap]{}, true
 	case *networkingv1.NetworkPolicy:
@@ -129,12 +131,12 @@ func keptOf(o client.Object) (keptContent, bool) {
 // inventory's selectors, and whether an object holds data (prune).
 var keptLabels = []string{ownership.ManagedByLabel, ownership.WorkspaceLabel, ownership.ComponentLabel, ownership.DataLabel}
 
-// recordedLabels are the labels a record of o keeps: all of them (nil) for Services and
-// claims, whose labels renderers read (a data volume records which primary storage Files
-// was installed with), keptLabels for the other kinds.
+// recordedLabels are the labels a record of o keeps: all of them (nil) for Services, claims
+// and Secrets, whose labels renderers and the credentials' checks read (a data volume records
+// which primary storage Files was installed with), keptLabels for the other kinds.
 func recordedLabels(o client.Object) []string {
 	switch o.(type) {
-	case *corev1.Service, *corev1.PersistentVolumeClaim:
+	case *corev1.Service, *corev1.PersistentVolumeClaim, *corev1.Secret:
 		return nil
 	}
 	return keptLabels
@@ -268,4 +270,37 @@ func (k *keptClaim) typed(meta metav1.ObjectMeta) client.Object {
 		c.Spec.Resources.Requests = corev1.ResourceList{corev1.ResourceStorage: k.storage.DeepCopy()}
 	}
 	return c
+}
+
+// keptSecret keeps a Secret's type and data: its keys, interned (every workspace's Secrets
+// have the same few), with their values, in key order. A Secret's data as a map was several
+// hundred bytes more than its values, for twenty Secrets per workspace.
+type keptSecret struct {
+	secretType corev1.SecretType
+	immutable  *bool
+	data       []secretEntry
+}
+
+type secretEntry struct {
+	key   string
+	value []byte
+}
+
+func newKeptSecret(s *corev1.Secret) *keptSecret {
+	k := &keptSecret{secretType: corev1.SecretType(unique.Make(string(s.Type)).Value()), immutable: s.Immutable}
+	for _, key := range slices.Sorted(maps.Keys(s.Data)) {
+		k.data = append(k.data, secretEntry{key: unique.Make(key).Value(), value: s.Data[key]})
+	}
+	return k
+}
+
+func (k *keptSecret) typed(meta metav1.ObjectMeta) client.Object {
+	s := &corev1.Secret{ObjectMeta: meta, Type: k.secretType, Immutable: copyOf(k.immutable)}
+	if k.data != nil {
+		s.Data = make(map[string][]byte, len(k.data))
+		for _, e := range k.data {
+			s.Data[e.key] = slices.Clone(e.value)
+		}
+	}
+	return s
 }

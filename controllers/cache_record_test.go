@@ -111,6 +111,12 @@ func TestRecordsReadAsTheTrimmedObjects(t *testing.T) {
 				StorageClassName: ptr.To("standard"), Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("10Gi")}}},
 				Status: corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimBound}},
 		},
+		{
+			&corev1.Secret{ObjectMeta: full(), Type: corev1.SecretTypeOpaque, Immutable: ptr.To(false),
+				Data: map[string][]byte{"password": []byte("s3cr3t"), "username": []byte("nextcloud"), "empty": {}}},
+			&corev1.Secret{Type: corev1.SecretTypeOpaque, Immutable: ptr.To(false),
+				Data: map[string][]byte{"password": []byte("s3cr3t"), "username": []byte("nextcloud"), "empty": {}}},
+		},
 	} {
 		fingerprint, err := apply.Fingerprint(tc.object)
 		if err != nil {
@@ -118,7 +124,7 @@ func TestRecordsReadAsTheTrimmedObjects(t *testing.T) {
 		}
 		meta := read(fingerprint)
 		switch tc.object.(type) {
-		case *corev1.Service, *corev1.PersistentVolumeClaim:
+		case *corev1.Service, *corev1.PersistentVolumeClaim, *corev1.Secret:
 			meta.Labels = maps.Clone(tc.object.GetLabels()) // renderers read these kinds' labels
 		}
 		*tc.want.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta) = meta
@@ -137,8 +143,8 @@ func TestRecordsReadAsTheTrimmedObjects(t *testing.T) {
 }
 
 // TestReadersOfRecordsShareNothingWithThem: whatever a reader writes into what it read of a
-// record (labels, annotations, the pod template's metadata, replicas, status) changes
-// neither the record nor the next reader's copy.
+// record (labels, annotations, the pod template's metadata, replicas, status, a Secret's
+// data) changes neither the record nor the next reader's copy.
 func TestReadersOfRecordsShareNothingWithThem(t *testing.T) {
 	sts := &appsv1.StatefulSet{
 		ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "kiel", Labels: map[string]string{ownership.WorkspaceLabel: "kiel"},
@@ -155,6 +161,15 @@ func TestReadersOfRecordsShareNothingWithThem(t *testing.T) {
 	*first.Spec.Replicas = 0
 	if after := typedView(cached); !reflect.DeepEqual(after, before) {
 		t.Errorf("a reader's writes reached the cache:\n%+v\nwas\n%+v", after, before)
+	}
+
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "kiel"}, Data: map[string][]byte{"password": []byte("s3cr3t")}}
+	cachedSecret := must(trimForCache(secret)).(client.Object)
+	copied := typedView(cachedSecret).(*corev1.Secret)
+	copied.Data["password"][0] = 'X'
+	copied.Data["token"] = []byte("t")
+	if got := typedView(cachedSecret).(*corev1.Secret).Data; string(got["password"]) != "s3cr3t" || len(got) != 1 {
+		t.Errorf("a reader's write into a Secret's data reached the cache: %q", got)
 	}
 
 	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "j", Namespace: "kiel"},

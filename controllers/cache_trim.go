@@ -24,8 +24,8 @@ import (
 // object and of the operator's memory, and was kept only to tell whether an object is still
 // as applied. The cache keeps instead a record (cachedRecord) with its fingerprint
 // (apply.Fingerprint, taken before anything is dropped) and what the operator does read.
-// Kinds whose content is read (Secrets, other operators' objects) are kept whole, without
-// their managed fields.
+// Kinds whose content the operator reads whole (service accounts, namespaces, other
+// operators' objects) are kept whole, without their managed fields.
 func trimForCache(obj any) (any, error) {
 	// client-go may pass an object through the transform again (a resync, a relist after the
 	// API server was away); it must stay what the first pass made of it.
@@ -48,11 +48,10 @@ func trimForCache(obj any) (any, error) {
 }
 
 // keptWhole reports whether the cache keeps objects like o whole because the operator reads
-// their content: Secrets (generated credentials), service accounts, namespaces. A workspace
-// has about twenty of them.
+// their content: service accounts and namespaces, a few per workspace.
 func keptWhole(o client.Object) bool {
 	switch o.(type) {
-	case *corev1.Secret, *corev1.ServiceAccount, *corev1.Namespace:
+	case *corev1.ServiceAccount, *corev1.Namespace:
 		return true
 	}
 	return false

@@ -103,7 +103,6 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	}
 
 	for _, o := range []client.Object{
-		&corev1.Secret{ObjectMeta: meta(), Data: map[string][]byte{"password": []byte("p")}},
 		&corev1.ServiceAccount{ObjectMeta: meta()},
 		&corev1.Namespace{ObjectMeta: meta()},
 	} {
@@ -180,8 +179,8 @@ func TestTrimmedObjectsShareTheirLabels(t *testing.T) {
 // owner reference, as the API server has them, but hold one label map and one owner reference
 // per workspace's component between them; a reader's copy is its own.
 func TestWholeObjectsShareTheirMetadata(t *testing.T) {
-	secret := func(name, workspace, uid string) *corev1.Secret {
-		return &corev1.Secret{
+	account := func(name, workspace, uid string) *corev1.ServiceAccount {
+		return &corev1.ServiceAccount{
 			ObjectMeta: metav1.ObjectMeta{
 				Name: name, Namespace: workspace, UID: types.UID("s-" + name),
 				Labels: map[string]string{
@@ -193,25 +192,27 @@ func TestWholeObjectsShareTheirMetadata(t *testing.T) {
 					Name: workspace, UID: types.UID(uid), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}},
 				ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "rathaus", Operation: metav1.ManagedFieldsOperationApply}},
 			},
-			Data: map[string][]byte{"password": []byte("p-" + name)},
+			AutomountServiceAccountToken: ptr.To(false),
 		}
 	}
-	cached := func(o *corev1.Secret) *corev1.Secret { return must(trimForCache(o)).(*corev1.Secret) }
-	a, b := cached(secret("a", "kiel", "w1")), cached(secret("b", "kiel", "w1"))
-	other := cached(secret("c", "flensburg", "w2"))
+	cached := func(o *corev1.ServiceAccount) *corev1.ServiceAccount {
+		return must(trimForCache(o)).(*corev1.ServiceAccount)
+	}
+	a, b := cached(account("a", "kiel", "w1")), cached(account("b", "kiel", "w1"))
+	other := cached(account("c", "flensburg", "w2"))
 
 	same := func(x, y any) bool { return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer() }
 	if !same(a.Labels, b.Labels) || !same(a.OwnerReferences, b.OwnerReferences) {
-		t.Error("two Secrets of one workspace's component hold their labels or owner reference twice")
+		t.Error("two service accounts of one workspace's component hold their labels or owner reference twice")
 	}
 	if same(a.Labels, other.Labels) || same(a.OwnerReferences, other.OwnerReferences) {
 		t.Error("two workspaces share labels or an owner reference")
 	}
-	for _, o := range []*corev1.Secret{a, b, other} {
-		want := secret(o.Name, o.Namespace, string(o.OwnerReferences[0].UID))
+	for _, o := range []*corev1.ServiceAccount{a, b, other} {
+		want := account(o.Name, o.Namespace, string(o.OwnerReferences[0].UID))
 		want.ManagedFields = nil
 		if !reflect.DeepEqual(o, want) {
-			t.Errorf("cached Secret %s differs from the API server's beyond managed fields:\n%+v\nwant\n%+v", o.Name, o.ObjectMeta, want.ObjectMeta)
+			t.Errorf("cached service account %s differs from the API server's beyond managed fields:\n%+v\nwant\n%+v", o.Name, o.ObjectMeta, want.ObjectMeta)
 		}
 	}
 	copied := a.DeepCopy()
