@@ -102,14 +102,17 @@ type phase struct {
 
 // result is what the JSON file holds.
 type result struct {
-	Workspaces int       `json:"workspaces"`
-	Services   string    `json:"services"`
-	Size       string    `json:"size"`
-	CPUs       int       `json:"cpus"`
-	Install    phase     `json:"install"`
-	Resync     *phase    `json:"resync,omitempty"`
-	Steady     *phase    `json:"steady,omitempty"`
-	Baseline   *baseline `json:"baseline,omitempty"`
+	Workspaces int    `json:"workspaces"`
+	Services   string `json:"services"`
+	Size       string `json:"size"`
+	CPUs       int    `json:"cpus"`
+	// OperatorGOMEMLIMIT is the soft memory limit the operator ran under (OPERATOR_GOMEMLIMIT
+	// of make bench); empty for none.
+	OperatorGOMEMLIMIT string    `json:"operatorGOMEMLIMIT,omitempty"`
+	Install            phase     `json:"install"`
+	Resync             *phase    `json:"resync,omitempty"`
+	Steady             *phase    `json:"steady,omitempty"`
+	Baseline           *baseline `json:"baseline,omitempty"`
 }
 
 func main() {
@@ -201,7 +204,8 @@ func install(ctx context.Context, o options) error {
 }
 
 func resync(ctx context.Context, o options) error {
-	res := result{Workspaces: o.n, Services: "files, video, mail, media", Size: "S", CPUs: runtime.NumCPU()}
+	res := result{Workspaces: o.n, Services: "files, video, mail, media", Size: "S", CPUs: runtime.NumCPU(),
+		OperatorGOMEMLIMIT: os.Getenv("OPERATOR_GOMEMLIMIT")}
 	if err := framework.ReadJSON(o.install, &res.Install); err != nil {
 		return fmt.Errorf("figures of the install phase: %w", err)
 	}
@@ -355,6 +359,9 @@ func printTable(r result) {
 	var t framework.Table
 	t.Row("Workspaces", "%d (%s; size %s; one namespace each)", r.Workspaces, r.Services, r.Size)
 	t.Row("CPUs", "%d", r.CPUs)
+	if r.OperatorGOMEMLIMIT != "" {
+		t.Row("Operator's GOMEMLIMIT", "%s", r.OperatorGOMEMLIMIT)
+	}
 	both := func(name, format string, f func(phase) any) {
 		resync, steady := "–", "–"
 		if r.Resync != nil {
