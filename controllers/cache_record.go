@@ -21,10 +21,10 @@ import (
 )
 
 // cachedRecord is what the cache holds of an object of a trimmed kind (trimmable): its
-// metadata, slimmed, with its fingerprint and hash (recordMeta), and the few fields of its spec and
-// status the operator reads (kept). The typed struct of a workload is over a kilobyte even
-// when empty (a pod template's PodSpec is a value, not a pointer), and each annotation map
-// a few hundred bytes more; at a thousand workspaces the sixty thousand objects of these
+// metadata, slimmed, with its fingerprint and hash (recordMeta), and the few fields of its
+// spec and status the operator reads (kept). The typed struct of a workload is over a kilobyte
+// even when empty (a pod template's PodSpec is a value, not a pointer), and each annotation
+// map a few hundred bytes more; at a thousand workspaces the sixty thousand objects of these
 // kinds were most of the cache.
 //
 // No reader sees a record. The cache copies what it returns (DeepCopyObject), and the copy
@@ -81,11 +81,11 @@ func newRecord(o client.Object, fingerprint string, kept keptContent) *cachedRec
 // Service's type, ports and load balancer addresses (the media bridge's node port and address,
 // mail's public addresses); a claim's access modes, class, requested size and phase (volume
 // layouts, sizes that never shrink, health); a Secret's type and data (generated credentials,
-// completed but never regenerated). Of the other trimmed kinds nothing but the metadata: a ConfigMap's data, rules, subjects,
-// policies, a quota's usage, a disruption budget's counts and an Ingress's addresses are read
-// by no one, and a change of only these is no change of the record: it wakes no reconcile
-// (cachedContentChanged) and leaves the durable digest (desired.DurableInputsDigest) as the
-// workspace recorded it.
+// completed but never regenerated). Of the other trimmed kinds nothing but the metadata: a
+// ConfigMap's data, rules, subjects, policies, a quota's usage, a disruption budget's counts
+// and an Ingress's addresses are read by no one, and a change of only these is no change of
+// the record: it wakes no reconcile (cachedContentChanged) and leaves the durable digest
+// (desired.DurableInputsDigest) as the workspace recorded it.
 func keptOf(o client.Object) (keptContent, bool) {
 	switch t := o.(type) {
 	case *appsv1.Deployment:
@@ -225,7 +225,8 @@ type keptPort struct {
 func newKeptService(s *corev1.Service) *keptService {
 	k := &keptService{serviceType: corev1.ServiceType(unique.Make(string(s.Spec.Type)).Value()), ingress: s.Status.LoadBalancer.Ingress}
 	for _, p := range s.Spec.Ports {
-		k.ports = append(k.ports, keptPort{name: unique.Make(p.Name).Value(), protocol: corev1.Protocol(unique.Make(string(p.Protocol)).Value()), port: p.Port, nodePort: p.NodePort})
+		protocol := corev1.Protocol(unique.Make(string(p.Protocol)).Value())
+		k.ports = append(k.ports, keptPort{name: unique.Make(p.Name).Value(), protocol: protocol, port: p.Port, nodePort: p.NodePort})
 	}
 	return k
 }

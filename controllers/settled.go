@@ -37,6 +37,11 @@ type settled struct {
 	inputs             string
 	objects            []settledObject
 	objectsFingerprint string
+	// reported is true once the status holds what the reporters of the inputs alone
+	// (stack.InputsOnlyReporter) say of these inputs: a reconcile from them found the status
+	// it computed already written, or, resumed after a restart, the status that recorded the
+	// settled digest was written with their reports.
+	reported bool
 }
 
 // settledObject is a desired object's identity and component.
@@ -77,6 +82,17 @@ func (s *settledWorkspaces) put(ws types.NamespacedName, entry settled) {
 		s.byWS = map[types.NamespacedName]settled{}
 	}
 	s.byWS[ws] = entry
+}
+
+// markReported notes that ws's status holds what the reporters of the inputs alone say of
+// inputs (settled.reported), when inputs are what was settled for ws.
+func (s *settledWorkspaces) markReported(ws types.NamespacedName, inputs string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.byWS[ws]; ok && e.inputs == inputs {
+		e.reported = true
+		s.byWS[ws] = e
+	}
 }
 
 // drop forgets what was settled for ws: a reconcile of it renders.
@@ -155,7 +171,7 @@ func (r *WorkspaceReconciler) settledState(ws types.NamespacedName, status *rath
 		return nil, nil
 	}
 	metrics.SettledReconciles.Inc()
-	res.settled = true
+	res.reported = s.reported
 	res.objectsFingerprint = s.objectsFingerprint
 	res.release = in.Release.Spec.Version
 	return s.stubs(), observed

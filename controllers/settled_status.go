@@ -92,7 +92,9 @@ func (r *WorkspaceReconciler) resumeFromStatus(ws types.NamespacedName, st *rath
 	if settledDigestOf(r.BuildID, durable, keysOf(objects)) != st.SettledDigest {
 		return settled{}, false
 	}
-	return settled{inputs: digest, objects: objects, objectsFingerprint: st.ObjectsFingerprint}, true
+	// recordSettled puts the settled digest only into a status being written, the reporters'
+	// reports among it.
+	return settled{inputs: digest, objects: objects, objectsFingerprint: st.ObjectsFingerprint, reported: true}, true
 }
 
 // resumeBasis is, for a reconcile that settled anew, when a restarted operator would judge the

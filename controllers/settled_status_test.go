@@ -82,8 +82,8 @@ func TestARestartResumesWhatTheStatusVouchesFor(t *testing.T) {
 	fresh := func(build string) *WorkspaceReconciler { return &WorkspaceReconciler{Client: r.Client, BuildID: build} }
 	restartedOp := fresh("build-1")
 	got, ok := resumes(t, restartedOp, restarted)
-	if !ok {
-		t.Fatal("the restarted operator did not resume from the status it wrote")
+	if !ok || !got.reported {
+		t.Fatalf("the restarted operator did not resume from the status it wrote (%v), or not with its reports (%v)", ok, got.reported)
 	}
 	if len(got.objects) != 1 || got.objects[0] != (settledObject{"v1", "Service", "kiel", "rathaus-valkey", "cache"}) {
 		t.Errorf("resumed objects: %+v, want the Service alone (the kept Secret is no desired object)", got.objects)

@@ -62,3 +62,36 @@ func TestSettledWorkspaces(t *testing.T) {
 		t.Error("forgotten, but still found")
 	}
 }
+
+// TestSettledInputsAreReportedOnceTheStatusHoldsTheReports: the reporters of the inputs alone
+// are skipped only for inputs whose status was found to hold their reports; a reconcile that
+// settles anew, or whose status patch failed, asks them again.
+func TestSettledInputsAreReportedOnceTheStatusHoldsTheReports(t *testing.T) {
+	var s settledWorkspaces
+	kiel := types.NamespacedName{Namespace: "kiel", Name: "kiel"}
+	objs := []*unstructured.Unstructured{desiredObject("Service", "rathaus-valkey", "cache")}
+	reported := func() bool {
+		t.Helper()
+		got, ok := s.lookup(kiel, "d1")
+		if !ok {
+			t.Fatal("what was recorded is not found")
+		}
+		return got.reported
+	}
+	s.record(kiel, "d1", objs, "fp1")
+	if reported() {
+		t.Error("settled anew, the status not yet compared: reported")
+	}
+	s.markReported(kiel, "d2")
+	if reported() {
+		t.Error("a status found for other inputs counted for these")
+	}
+	s.markReported(kiel, "d1")
+	if !reported() {
+		t.Error("the status found holding the reports of these inputs: not reported")
+	}
+	s.record(kiel, "d1", objs, "fp1")
+	if reported() {
+		t.Error("settled anew, still reported from before")
+	}
+}

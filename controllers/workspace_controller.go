@@ -186,10 +186,11 @@ type stackResult struct {
 	// when the status is written (recordSettled).
 	settledAnew bool
 	resume      func() *resumeBasis
-	// settled is true when the inputs are those the workspace settled with (settledState):
-	// the status then holds what reporters of the inputs alone would say
-	// (stack.InputsOnlyReporter).
-	settled bool
+	// inputsDigest is desired.InputsDigest of in, once the inputs are gathered.
+	inputsDigest string
+	// reported is true when the inputs are those the workspace settled with and its status
+	// holds what the reporters of the inputs alone say of them (settled.reported).
+	reported bool
 }
 
 // reconcileStack gathers the inputs, ensures generated credentials, renders the desired
@@ -249,6 +250,7 @@ func (r *WorkspaceReconciler) reconcileStack(ctx context.Context, ws *rathausv1a
 		res.outcome.Err = err
 		return res
 	}
+	res.inputsDigest = digest
 	objs, observed := r.settledState(client.ObjectKeyFromObject(ws), &ws.Status, digest, in, nsObserved, &res)
 	if objs == nil {
 		if objs, observed, ok = r.converge(ctx, ws, in, digest, &res); !ok {

@@ -55,13 +55,13 @@ func equalStatus(a, b *rathausv1alpha1.MunicipalityWorkspaceStatus) bool {
 	return equality.Semantic.DeepEqual(a, b)
 }
 
-// reportComponents lets each component that owns a part of the status fill it in st; while
-// the inputs are those the workspace settled with, those whose report is a function of the
-// inputs alone are not asked again (stack.InputsOnlyReporter).
-func reportComponents(components []stack.Component, in stack.Inputs, now time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus, settled bool) {
+// reportComponents lets each component that owns a part of the status fill it in st; when st
+// holds what those whose report is a function of the inputs alone say of these inputs
+// (reported), they are not asked again (stack.InputsOnlyReporter).
+func reportComponents(components []stack.Component, in stack.Inputs, now time.Time, st *rathausv1alpha1.MunicipalityWorkspaceStatus, reported bool) {
 	for _, c := range components {
 		_, inputsOnly := c.(stack.InputsOnlyReporter)
-		if reporter, ok := c.(stack.StatusReporter); ok && !(inputsOnly && settled) {
+		if reporter, ok := c.(stack.StatusReporter); ok && !(inputsOnly && reported) {
 			reporter.ReportStatus(in, now, st)
 		}
 	}
@@ -83,10 +83,11 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	if res.hosts != nil {
 		st.Hosts = res.hosts
 	}
-	if res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil {
+	reportedNow := res.reports != nil || res.outcome.Stalled == nil && res.outcome.Err == nil
+	if reportedNow {
 		status.ApplyComponents(&st.Conditions, ws.Generation, res.reports, conditionTypes(r.Components), now)
 		st.Services = serviceStatuses(res.in.Endpoints, st.Conditions, st.Services)
-		reportComponents(r.Components, res.in, now.Time, st, res.settled)
+		reportComponents(r.Components, res.in, now.Time, st, res.reported)
 		applyCompliance(st, res.compliance, ws.Generation, now.Time)
 	}
 	if res.dnsKnown {
@@ -99,6 +100,10 @@ func (r *WorkspaceReconciler) patchStatus(ctx context.Context, before, ws *ratha
 	status.SortByType(st.Conditions)
 	status.MarkProvisioned(st)
 	if equalStatus(&before.Status, st) {
+		if reportedNow && res.inputsDigest != "" {
+			// The status the inputs were digested with is what the reporters say of them.
+			r.settled.markReported(client.ObjectKeyFromObject(ws), res.inputsDigest)
+		}
 		return 0, nil
 	}
 	// The wall clock, not r.Now (the clock of condition transitions, which tests may hold

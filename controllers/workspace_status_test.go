@@ -96,23 +96,23 @@ type inputsOnlyReporter struct{ countingReporter }
 
 func (inputsOnlyReporter) ReportsFromInputsOnly() {}
 
-// TestSettledInputsAskNoReporterOfTheInputsAlone: while a workspace's inputs are those it
-// settled with, reporters of the inputs alone are not asked (their report is in the status
-// already); reporters that read the clock always are, and every reporter is asked otherwise.
+// TestSettledInputsAskNoReporterOfTheInputsAlone: while the status holds what reporters of the
+// inputs alone say of the current inputs, they are not asked; reporters that read the clock
+// always are, and every reporter is asked otherwise.
 func TestSettledInputsAskNoReporterOfTheInputsAlone(t *testing.T) {
-	for _, settled := range []bool{false, true} {
+	for _, reported := range []bool{false, true} {
 		var clockAsked, inputsAsked int
 		components := []stack.Component{
 			countingReporter{"backup", &clockAsked},
 			inputsOnlyReporter{countingReporter{"credentials", &inputsAsked}},
 		}
-		reportComponents(components, stack.Inputs{}, time.Now(), &rathausv1alpha1.MunicipalityWorkspaceStatus{}, settled)
+		reportComponents(components, stack.Inputs{}, time.Now(), &rathausv1alpha1.MunicipalityWorkspaceStatus{}, reported)
 		wantInputs := 1
-		if settled {
+		if reported {
 			wantInputs = 0
 		}
 		if clockAsked != 1 || inputsAsked != wantInputs {
-			t.Errorf("settled %v: the clock's reporter asked %d times (want 1), the inputs' %d (want %d)", settled, clockAsked, inputsAsked, wantInputs)
+			t.Errorf("reported %v: the clock's reporter asked %d times (want 1), the inputs' %d (want %d)", reported, clockAsked, inputsAsked, wantInputs)
 		}
 	}
 	if _, ok := any(backup.Component{}).(stack.InputsOnlyReporter); ok {

@@ -146,10 +146,10 @@ type StatusReporter interface {
 }
 
 // InputsOnlyReporter is a StatusReporter whose report is a function of the inputs alone, never
-// of the clock. While a workspace's inputs are those it settled with, the status already holds
-// what such a reporter would say, and the reconciler does not ask it again: a settled fleet's
-// reconciles, and the first ones after a restart, would otherwise redo work such as signing
-// Gaia-X credentials (internal/gaiax) only to find the same report.
+// of the clock. Once a settled workspace's status was found to hold what such a reporter says
+// of its inputs, the reconciler does not ask it again while the inputs stay the same: a
+// settled fleet's reconciles, and the first ones after a restart, would otherwise redo work
+// such as signing Gaia-X credentials (internal/gaiax) only to find the same report.
 type InputsOnlyReporter interface {
 	StatusReporter
 	ReportsFromInputsOnly()
