@@ -26,10 +26,36 @@ type recordMeta struct {
 	created                          int64 // Unix nanoseconds; 0 for none
 	labels                           map[string]string
 	uid                              [16]byte // when uidParsed
-	hash, fingerprint                [8]byte  // when hashParsed, fingerprintParsed
-	uidParsed, hashParsed            bool
-	fingerprintParsed                bool
+	uidParsed                        bool
+	hash, fingerprint                packedDigest
 	rare                             *rareMeta
+}
+
+// packedDigest is one of the operator's digests (apply.Fingerprint, the desired hash), sixteen
+// lower-case hex digits, as its eight bytes; when parsed is false the record keeps the string
+// in its rare part.
+type packedDigest struct {
+	b      [8]byte
+	parsed bool
+}
+
+// pack reads s into d when it has the digests' form, so that it reads back as the same
+// string.
+func (d *packedDigest) pack(s string) bool {
+	d.parsed = len(s) == 2*len(d.b) && lowerHex(s)
+	if d.parsed {
+		_, err := hex.Decode(d.b[:], []byte(s))
+		d.parsed = err == nil
+	}
+	return d.parsed
+}
+
+// text is the digest as it was given; unpacked, the string kept in the rare part.
+func (d *packedDigest) text(unpacked string) string {
+	if d.parsed {
+		return hex.EncodeToString(d.b[:])
+	}
+	return unpacked
 }
 
 // rareMeta is the metadata few records have.
@@ -67,12 +93,10 @@ func newRecordMeta(meta *metav1.ObjectMeta, controlledByAnother bool, labels []s
 	if !m.uidParsed {
 		rare.uid = meta.UID
 	}
-	m.hashParsed = parseDigest(hash, &m.hash)
-	if !m.hashParsed {
+	if !m.hash.pack(hash) {
 		rare.hash = hash
 	}
-	m.fingerprintParsed = parseDigest(fingerprint, &m.fingerprint)
-	if !m.fingerprintParsed {
+	if !m.fingerprint.pack(fingerprint) {
 		rare.fingerprint = fingerprint
 	}
 	if !rare.empty() {
@@ -94,10 +118,10 @@ func (m *recordMeta) objectMeta() metav1.ObjectMeta {
 		CreationTimestamp: m.GetCreationTimestamp(), UID: m.GetUID(), Labels: maps.Clone(m.labels),
 		Annotations: map[string]string{},
 	}
-	if hash := m.hashString(); hash != "" {
+	if hash := m.hash.text(m.rareView().hash); hash != "" {
 		meta.Annotations[ownership.HashAnnotation] = hash
 	}
-	meta.Annotations[apply.FingerprintAnnotation] = m.fingerprintString()
+	meta.Annotations[apply.FingerprintAnnotation] = m.fingerprint.text(m.rareView().fingerprint)
 	if r := m.rare; r != nil {
 		meta.GenerateName = r.generateName
 		meta.Finalizers = slices.Clone(r.finalizers)
@@ -108,36 +132,6 @@ func (m *recordMeta) objectMeta() metav1.ObjectMeta {
 		}
 	}
 	return meta
-}
-
-func (m *recordMeta) hashString() string {
-	switch {
-	case m.hashParsed:
-		return hex.EncodeToString(m.hash[:])
-	case m.rare != nil:
-		return m.rare.hash
-	}
-	return ""
-}
-
-func (m *recordMeta) fingerprintString() string {
-	switch {
-	case m.fingerprintParsed:
-		return hex.EncodeToString(m.fingerprint[:])
-	case m.rare != nil:
-		return m.rare.fingerprint
-	}
-	return ""
-}
-
-// parseDigest reads s into b when it is what the operator's digests are, sixteen lower-case
-// hex digits (apply.Fingerprint, the desired hash), so that it reads back as the same string.
-func parseDigest(s string, b *[8]byte) bool {
-	if len(s) != 2*len(b) || !lowerHex(s) {
-		return false
-	}
-	_, err := hex.Decode(b[:], []byte(s))
-	return err == nil
 }
 
 // parseUID reads uid into b when it is a UUID in the canonical form the API server gives
@@ -209,75 +203,55 @@ func (m *recordMeta) SetCreationTimestamp(t metav1.Time) {
 }
 
 func (m *recordMeta) GetUID() types.UID {
-	switch {
-	case m.uidParsed:
+	if m.uidParsed {
 		return formatUID(m.uid)
-	case m.rare != nil:
-		return m.rare.uid
 	}
-	return ""
+	return m.rareView().uid
 }
 
 func (m *recordMeta) SetUID(uid types.UID) {
-	m.uidParsed = parseUID(uid, &m.uid)
-	if !m.uidParsed && uid != "" {
-		m.rareMeta().uid = uid
+	if m.uidParsed = parseUID(uid, &m.uid); m.uidParsed {
+		uid = ""
+	}
+	if uid != "" || m.rare != nil {
+		m.rareForWrite().uid = uid
 	}
 }
 
-// rareMeta returns the record's rare metadata, made when it has none.
-func (m *recordMeta) rareMeta() *rareMeta {
+// noRareMeta is the rare part of the records that have none; no one writes to it.
+var noRareMeta rareMeta
+
+// rareView is the record's rare metadata, to read.
+func (m *recordMeta) rareView() *rareMeta {
+	if m.rare == nil {
+		return &noRareMeta
+	}
+	return m.rare
+}
+
+// rareForWrite is the record's rare metadata, made when it has none, to write.
+func (m *recordMeta) rareForWrite() *rareMeta {
 	if m.rare == nil {
 		m.rare = &rareMeta{}
 	}
 	return m.rare
 }
 
-func (m *recordMeta) GetGenerateName() string {
-	if m.rare == nil {
-		return ""
-	}
-	return m.rare.generateName
-}
-
-func (m *recordMeta) SetGenerateName(name string) { m.rareMeta().generateName = name }
-
-func (m *recordMeta) GetDeletionTimestamp() *metav1.Time {
-	if m.rare == nil {
-		return nil
-	}
-	return m.rare.deletionTimestamp
-}
-
-func (m *recordMeta) SetDeletionTimestamp(t *metav1.Time) { m.rareMeta().deletionTimestamp = t }
-
+func (m *recordMeta) GetGenerateName() string             { return m.rareView().generateName }
+func (m *recordMeta) SetGenerateName(name string)         { m.rareForWrite().generateName = name }
+func (m *recordMeta) GetDeletionTimestamp() *metav1.Time  { return m.rareView().deletionTimestamp }
+func (m *recordMeta) SetDeletionTimestamp(t *metav1.Time) { m.rareForWrite().deletionTimestamp = t }
 func (m *recordMeta) GetDeletionGracePeriodSeconds() *int64 {
-	if m.rare == nil {
-		return nil
-	}
-	return m.rare.deletionGracePeriodSeconds
+	return m.rareView().deletionGracePeriodSeconds
 }
-
 func (m *recordMeta) SetDeletionGracePeriodSeconds(s *int64) {
-	m.rareMeta().deletionGracePeriodSeconds = s
+	m.rareForWrite().deletionGracePeriodSeconds = s
 }
-
-func (m *recordMeta) GetFinalizers() []string {
-	if m.rare == nil {
-		return nil
-	}
-	return m.rare.finalizers
-}
-
-func (m *recordMeta) SetFinalizers(finalizers []string) { m.rareMeta().finalizers = finalizers }
-
+func (m *recordMeta) GetFinalizers() []string           { return m.rareView().finalizers }
+func (m *recordMeta) SetFinalizers(finalizers []string) { m.rareForWrite().finalizers = finalizers }
 func (m *recordMeta) GetOwnerReferences() []metav1.OwnerReference {
-	if m.rare == nil {
-		return nil
-	}
-	return m.rare.ownerReferences
+	return m.rareView().ownerReferences
 }
-
 func (m *recordMeta) SetOwnerReferences(refs []metav1.OwnerReference) {
-	m.rareMeta().ownerReferences = refs
+	m.rareForWrite().ownerReferences = refs
 }

@@ -83,6 +83,12 @@ func TestRecordMetadataReadsBackExactly(t *testing.T) {
 			}
 		})
 	}
+	var m recordMeta
+	for _, uid := range []types.UID{"u1", "0f8fad5b-d9cb-469f-a165-70867728950e", "", "U2"} {
+		if m.SetUID(uid); m.GetUID() != uid {
+			t.Errorf("a UID set as %q reads as %q", uid, m.GetUID())
+		}
+	}
 	if size := unsafe.Sizeof(cachedRecord{}); size > 144 {
 		t.Errorf("a record is %d bytes; it was 144", size)
 	}

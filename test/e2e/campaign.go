@@ -71,6 +71,7 @@ type result struct {
 	FinalResyncReconciles    int            `json:"finalResyncReconciles"`
 	FinalResyncWrites        int            `json:"finalResyncWrites"`
 	FinalResyncByMethod      map[string]int `json:"finalResyncByMethod,omitempty"`
+	FinalResyncByResource    map[string]int `json:"finalResyncByResource,omitempty"`
 	Panics                   int            `json:"panics"`
 	EndedByItself            int            `json:"endedByItself"`
 	Seconds                  float64        `json:"seconds"`
@@ -571,6 +572,7 @@ func (k *campaign) finalResync(ctx context.Context) error {
 		if n >= float64(k.o.n) && n == last {
 			k.res.FinalResyncReconciles = int(n)
 			k.res.FinalResyncByMethod, k.res.FinalResyncWrites = framework.RequestsByMethod(nil, m)
+			k.res.FinalResyncByResource = framework.RequestsByResource(nil, m)
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -694,7 +696,8 @@ func (k *campaign) checkOwnership(ctx context.Context, items []rathausv1alpha1.M
 		k.fail("%s", h)
 	}
 	if k.res.FinalResyncWrites > 0 {
-		k.fail("the fresh operator's resync of the settled fleet sent %d mutating requests (%v); it must send none", k.res.FinalResyncWrites, k.res.FinalResyncByMethod)
+		k.fail("the fresh operator's resync of the settled fleet sent %d mutating requests (%v; by resource %v); it must send none",
+			k.res.FinalResyncWrites, k.res.FinalResyncByMethod, k.res.FinalResyncByResource)
 	}
 	return nil
 }
