@@ -548,6 +548,9 @@ func (k *campaign) waitSettled(ctx context.Context, v string, complete bool) (ti
 // resync of the settled fleet writes: nothing, if every object is as the operator wants it
 // (nothing missing, nothing to prune, no credential to create or complete).
 func (k *campaign) finalResync(ctx context.Context) error {
+	if err := k.waitQuiet(ctx); err != nil {
+		return err
+	}
 	logf("restarting the operator cleanly; its resync of the settled fleet must not write")
 	if err := k.op.stop(syscall.SIGTERM); err != nil {
 		return err
@@ -579,6 +582,40 @@ func (k *campaign) finalResync(ctx context.Context) error {
 			return fmt.Errorf("the fresh operator reconciled %.0f of %d workspaces within %s", n, k.o.n, k.o.timeout)
 		}
 		last = n
+	}
+}
+
+// restQuiet is how long the operator must neither reconcile nor write before it is restarted
+// for the final resync: longer than the 5 s for which it defers a status write that
+// only reports progress (controllers/workspace_status_writes.go), so that no write the fleet
+// still owes is left to the fresh operator and counted against its resync.
+const restQuiet = 6 * time.Second
+
+// waitQuiet waits until the running operator has come to rest: a settled fleet (waitSettled)
+// can still owe it a deferred status write.
+func (k *campaign) waitQuiet(ctx context.Context) error {
+	deadline := time.Now().Add(k.o.timeout)
+	var last [2]float64
+	since := time.Now()
+	for {
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return err
+		}
+		m, err := framework.Scrape(k.op.metricsURL())
+		if err != nil {
+			return fmt.Errorf("reading the operator's metrics before the final resync: %w", err)
+		}
+		_, writes := framework.RequestsByMethod(nil, m)
+		now := [2]float64{m.Sum(framework.ReconcileTotal, framework.WorkspaceController), float64(writes)}
+		if now != last {
+			last, since = now, time.Now()
+		}
+		if time.Since(since) >= restQuiet {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the operator did not rest for %s within %s of the fleet settling", restQuiet, k.o.timeout)
+		}
 	}
 }
 
