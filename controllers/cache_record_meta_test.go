@@ -89,7 +89,7 @@ func TestRecordMetadataReadsBackExactly(t *testing.T) {
 			t.Errorf("a UID set as %q reads as %q", uid, m.GetUID())
 		}
 	}
-	if size := unsafe.Sizeof(cachedRecord{}); size > 144 {
-		t.Errorf("a record is %d bytes; it was 144", size)
+	if size := unsafe.Sizeof(cachedRecord{}); size > 136 {
+		t.Errorf("a record is %d bytes; it was 136 (144 as allocated)", size)
 	}
 }
